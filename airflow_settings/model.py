@@ -1,0 +1,103 @@
+"""Typed model of the Airflow settings this project manages.
+
+Each section lists the keys we set, with their types. A key that is not declared here is refused, so a
+typo in settings.yaml fails loudly instead of being ignored by Airflow. tests/settings/ checks that every
+declared key exists in Airflow's own configuration description.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, NonNegativeInt, PositiveFloat, PositiveInt, StrictBool, StrictStr
+
+Executor = Literal["CeleryExecutor", "LocalExecutor", "KubernetesExecutor", "CeleryExecutor,KubernetesExecutor"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+class Section(BaseModel):
+    """A config section: every key optional (unset means Airflow's default), unknown keys refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Core(Section):
+    executor: Executor | None = None
+    dags_are_paused_at_creation: StrictBool | None = None
+    load_examples: StrictBool | None = None
+    default_task_retries: NonNegativeInt | None = None
+    parallelism: PositiveInt | None = None
+    max_active_tasks_per_dag: PositiveInt | None = None
+    max_active_runs_per_dag: PositiveInt | None = None
+    min_serialized_dag_update_interval: NonNegativeInt | None = None
+    dagbag_import_timeout: PositiveFloat | None = None
+
+
+class DagProcessor(Section):
+    dag_file_processor_timeout: PositiveInt | None = None
+    min_file_process_interval: NonNegativeInt | None = None
+    refresh_interval: PositiveInt | None = None
+    parsing_processes: PositiveInt | None = None
+
+
+class Scheduler(Section):
+    catchup_by_default: StrictBool | None = None
+    scheduler_heartbeat_sec: PositiveInt | None = None
+    task_instance_heartbeat_timeout: PositiveInt | None = None
+    task_instance_heartbeat_timeout_detection_interval: PositiveFloat | None = None
+    task_queued_timeout: PositiveFloat | None = None
+    task_queued_timeout_check_interval: PositiveFloat | None = None
+    max_tis_per_query: PositiveInt | None = None
+    scheduler_idle_sleep_time: PositiveFloat | None = None
+
+
+class Logging(Section):
+    logging_level: LogLevel | None = None
+
+
+class Secrets(Section):
+    backend: StrictStr | None = None
+    backend_kwargs: dict[str, StrictStr] | None = None
+
+
+class Api(Section):
+    expose_config: StrictBool | None = None
+
+
+class Celery(Section):
+    worker_concurrency: PositiveInt | None = None
+    worker_prefetch_multiplier: PositiveInt | None = None
+
+
+class AirflowConfig(BaseModel):
+    """All managed sections. A section missing here is refused as unknown."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    core: Core = Core()
+    dag_processor: DagProcessor = DagProcessor()
+    scheduler: Scheduler = Scheduler()
+    logging: Logging = Logging()
+    secrets: Secrets = Secrets()
+    api: Api = Api()
+    celery: Celery = Celery()
+
+
+Target = Literal["dev", "compose", "eks", "mwaa"]
+TARGETS: tuple[Target, ...] = ("dev", "compose", "eks", "mwaa")
+
+
+class Targets(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dev: AirflowConfig = AirflowConfig()
+    compose: AirflowConfig = AirflowConfig()
+    eks: AirflowConfig = AirflowConfig()
+    mwaa: AirflowConfig = AirflowConfig()
+
+
+class SettingsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    airflow: AirflowConfig
+    targets: Targets = Targets()
