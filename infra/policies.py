@@ -111,8 +111,8 @@ def mwaa_trust_policy() -> Policy:
                       "Action": "sts:AssumeRole"})
 
 
-def mwaa_execution_policy(*, environment_name: str, source_bucket_arn: str, logs_bucket_arn: str,
-                          kms_key_arn: str, region: str, account_id: str) -> Policy:
+def mwaa_execution_policy(*, environment_name: str, source_bucket_arn: str, kms_key_arn: str, region: str,
+                          account_id: str) -> Policy:
     """The permissions MWAA documents for an execution role with a customer-managed key, and nothing more.
 
     https://docs.aws.amazon.com/mwaa/latest/userguide/mwaa-create-role.html
@@ -125,8 +125,6 @@ def mwaa_execution_policy(*, environment_name: str, source_bucket_arn: str, logs
          "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:GetBucketLocation", "s3:GetBucketVersioning",
                     "s3:GetBucketPublicAccessBlock", "s3:ListBucket"],
          "Resource": [source_bucket_arn, f"{source_bucket_arn}/*"]},
-        {"Sid": "TaskLogsBucket", "Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject", "s3:ListBucket"],
-         "Resource": [logs_bucket_arn, f"{logs_bucket_arn}/*"]},
         {"Sid": "AccountPublicAccessBlock", "Effect": "Allow", "Action": ["s3:GetAccountPublicAccessBlock"],
          "Resource": ["*"]},
         {"Sid": "AirflowLogs", "Effect": "Allow",
