@@ -164,9 +164,10 @@ def stack_config(stack: str) -> dict[str, Any]:
     return yaml.safe_load((REPO_ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
 
 
-def build_stack(stack: str, config: dict[str, Any]) -> Built:
-    """Run the program for `config` under the mocks; StackConfigError propagates with `built` left empty."""
-    built = Built()
+def build_stack(stack: str, config: dict[str, Any], built: Built | None = None) -> Built:
+    """Run the program for `config` under the mocks, recording into `built` (so a caller still sees what was
+    recorded when the program raises)."""
+    built = Built() if built is None else built
     mocks = PlatformMocks(built)
     pulumi.runtime.set_mocks(mocks, project="airflow-aws", stack=stack, preview=False,
                              monitor=RecordingMonitor(mocks))
