@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,11 @@ import pytest
 import yaml
 from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime.proto import resource_pb2
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# The chart values helpers (schema gate) are shared with tests/helm.
+sys.path.insert(0, str(REPO_ROOT / "tests" / "helm"))
 ACCOUNT_ID = "111122223333"
 ZONES = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
 OIDC_URL = "https://oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF0123456789"
@@ -148,6 +152,20 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         super().__init__(mocks)
         self.built = mocks.built
 
+    # Resource references are turned off: the stock mock monitor resolves them with a task on its own thread's
+    # event loop, which the program's loop then awaits and fails on ("attached to a different loop") whenever a
+    # resource (eks.Cluster's instance_roles, ManagedNodeGroup's cluster) is passed as an input.
+    def GetDeploymentInfo(self, request):  # noqa: N802 (gRPC method name)
+        info = super().GetDeploymentInfo(request)
+        features = [feature for feature in info.supportedFeatures
+                    if feature != resource_pb2.RESOURCE_MONITOR_FEATURE_RESOURCE_REFERENCES]
+        return resource_pb2.DeploymentInfo(supportedFeatures=features)
+
+    def SupportsFeature(self, request):  # noqa: N802 (gRPC method name)
+        if request.id == "resourceReferences":
+            return type("SupportsFeatureResponse", (object,), {"hasSupport": False})
+        return super().SupportsFeature(request)
+
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
@@ -192,6 +210,43 @@ def build_stack(stack: str, config: dict[str, Any], built: Built | None = None) 
 
     program()
     return built
+
+
+@pytest.fixture(scope="session")
+def dev_stack() -> Built:
+    return build_stack("dev", stack_config("dev"))
+
+
+@pytest.fixture(scope="session")
+def prod_stack() -> Built:
+    return build_stack("prod", stack_config("prod"))
+
+
+@pytest.fixture(scope="session")
+def mwaa_stack(mwaa_artifacts: Path) -> Built:
+    config = stack_config("mwaa")
+    config["airflow-aws:mwaa"] = {**config["airflow-aws:mwaa"], "artifactsDir": str(mwaa_artifacts)}
+    return build_stack("mwaa", config)
+
+
+def statements(resource: Recorded, key: str = "policy") -> list[dict[str, Any]]:
+    """The statements of a policy input, each with Action and Resource as lists."""
+    document = json.loads(resource.inputs[key])
+    return [{**statement, "Action": _as_list(statement["Action"]), "Resource": _as_list(statement["Resource"])}
+            for statement in document["Statement"]]
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def descends_from(built: Built, resource: Recorded, ancestor_urn: str) -> bool:
+    parent = resource.parent
+    while parent:
+        if parent == ancestor_urn:
+            return True
+        parent = built.by_urn(parent).parent if any(r.urn == parent for r in built.resources) else ""
+    return False
 
 
 @pytest.fixture(scope="session")
