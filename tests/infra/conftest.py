@@ -114,6 +114,8 @@ class PlatformMocks(pulumi.runtime.Mocks):
                              webserverUrl="abc.c2.airflow.eu-west-1.on.aws")
             case "aws:ec2/launchTemplate:LaunchTemplate":
                 state["latestVersion"] = 1
+        # Pulumi auto-names resources that get no explicit name; the mock names them after the logical name.
+        state.setdefault("name", name)
         return f"{name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
@@ -232,7 +234,8 @@ def mwaa_stack(mwaa_artifacts: Path) -> Built:
 def statements(resource: Recorded, key: str = "policy") -> list[dict[str, Any]]:
     """The statements of a policy input, each with Action and Resource as lists."""
     document = json.loads(resource.inputs[key])
-    return [{**statement, "Action": _as_list(statement["Action"]), "Resource": _as_list(statement["Resource"])}
+    return [{**statement, "Action": _as_list(statement["Action"]),
+             "Resource": _as_list(statement.get("Resource", []))}
             for statement in document["Statement"]]
 
 
