@@ -56,8 +56,8 @@ class Cluster(pulumi.ComponentResource):
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow-aws:cluster:Cluster", name, None, opts)
         if args.endpoint_public_access and not args.public_access_cidrs:
-            raise pulumi.ResourceError("endpoint_public_access is on but public_access_cidrs is empty; list the "
-                                       "allowed networks or turn the public endpoint off.", self)
+            raise pulumi.RunError(f"{name}: endpoint_public_access is on but public_access_cidrs is empty; list "
+                                  "the allowed networks or turn the public endpoint off.")
         child = pulumi.ResourceOptions(parent=self)
         node_role = aws.iam.Role(f"{name}-node-role", assume_role_policy=pulumi.Output.json_dumps({
             "Version": "2012-10-17",

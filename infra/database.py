@@ -52,8 +52,8 @@ class MetadataDatabase(pulumi.ComponentResource):
     def __init__(self, name: str, args: MetadataDatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow-aws:database:MetadataDatabase", name, None, opts)
         if args.max_allocated_storage_gb < args.allocated_storage_gb:
-            raise pulumi.ResourceError("max_allocated_storage_gb is below allocated_storage_gb; raise the ceiling.",
-                                       self)
+            raise pulumi.RunError(f"{name}: max_allocated_storage_gb is below allocated_storage_gb; raise the "
+                                  "ceiling.")
         child = pulumi.ResourceOptions(parent=self)
         # Letters and digits only: the password is embedded in connection URLs and pgbouncer's users.txt.
         password = random.RandomPassword(f"{name}-password", length=40, special=False, opts=child)

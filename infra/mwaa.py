@@ -38,8 +38,8 @@ class MwaaArtifacts(pulumi.ComponentResource):
         files = {artifact: args.directory / Path(key).name for artifact, key in ARTIFACT_KEYS.items()}
         missing = [str(path) for path in files.values() if not path.is_file()]
         if missing:
-            raise pulumi.ResourceError(f"MWAA artifacts missing: {missing}. Fix: run `make mwaa-artifacts` "
-                                       "(or point airflow-aws:mwaa.artifactsDir at the folder holding them).", self)
+            raise pulumi.RunError(f"{name}: MWAA artifacts missing: {missing}. Fix: run `make mwaa-artifacts` "
+                                  "(or point airflow-aws:mwaa.artifactsDir at the folder holding them).")
         self.paths, self.versions = {}, {}
         for artifact, key in ARTIFACT_KEYS.items():
             uploaded = aws.s3.BucketObjectv2(f"{name}-{artifact}", bucket=args.bucket, key=key,
@@ -102,7 +102,7 @@ class MwaaEnvironment(pulumi.ComponentResource):
         if len(args.subnet_ids) != len(args.subnet_zones):
             problems.append("subnet_ids and subnet_zones differ in length; pass one zone per subnet")
         if problems:
-            raise pulumi.ResourceError("MWAA inputs are invalid:\n  " + "\n  ".join(problems), self)
+            raise pulumi.RunError(f"{name}: MWAA inputs are invalid:\n  " + "\n  ".join(problems))
         child = pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(f"{name}-execution-role", assume_role_policy=json.dumps(mwaa_trust_policy()),
                             description=f"MWAA execution role of {args.environment_name}", opts=child)

@@ -42,8 +42,8 @@ class Network(pulumi.ComponentResource):
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow-aws:network:Network", name, None, opts)
         if len(args.zones) < 2:
-            raise pulumi.ResourceError(f"Network needs at least two zones, got {args.zones}; RDS, ElastiCache "
-                                       "and MWAA all require two. Choose a region with two or more zones.", self)
+            raise pulumi.RunError(f"{name}: Network needs at least two zones, got {args.zones}; RDS, ElastiCache "
+                                  "and MWAA all require two. Choose a region with two or more zones.")
         child = pulumi.ResourceOptions(parent=self)
         vpc = aws.ec2.Vpc(f"{name}-vpc", cidr_block=args.cidr, enable_dns_hostnames=True, enable_dns_support=True,
                           tags={"Name": name}, opts=child)

@@ -36,8 +36,8 @@ class ServiceRoles(pulumi.ComponentResource):
         super().__init__("airflow-aws:service_roles:ServiceRoles", name, None, opts)
         missing = sorted(set(COMPONENT_ACCESS) - set(args.service_accounts))
         if missing:
-            raise pulumi.ResourceError(f"service_accounts has no name for {missing}; give every component in "
-                                       "policies.COMPONENT_ACCESS its service account.", self)
+            raise pulumi.RunError(f"{name}: service_accounts has no name for {missing}; give every component in "
+                                  "policies.COMPONENT_ACCESS its service account.")
         self.role_arns = {}
         for component, access in COMPONENT_ACCESS.items():
             account = args.service_accounts[component]

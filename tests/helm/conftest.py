@@ -3,5 +3,5 @@
 import sys
 from pathlib import Path
 
-# tests/helm/utils.py is the shared render helper, imported as `utils` like the chart's helm-tests do.
+# tests/helm/chart_utils.py is the shared render helper, named like the chart helm-tests own chart_utils.
 sys.path.insert(0, str(Path(__file__).parent))

@@ -2,7 +2,7 @@
 
 import jmespath
 import pytest
-from utils import DEFAULT_INPUTS, render
+from chart_utils import DEFAULT_INPUTS, render
 
 CERTIFICATE = "arn:aws:acm:eu-west-1:111122223333:certificate/abc"
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import jmespath
 import pytest
 import yaml
-from utils import DEFAULT_INPUTS, chart_defaults, render, schema_errors
+from chart_utils import DEFAULT_INPUTS, chart_defaults, render, schema_errors
 
 from infra.helm_values import HELM_VALUES_DIR, DagSource, ValuesError, chart_values, committed_files
 

@@ -3,7 +3,7 @@
 import json
 
 import jmespath
-from utils import DEFAULT_INPUTS, render
+from chart_utils import DEFAULT_INPUTS, render
 
 from infra.helm_values import DagSource
 

@@ -1,7 +1,7 @@
 """PgBouncer in front of RDS: config secret, TLS to the database, hardening."""
 
 import jmespath
-from utils import render
+from chart_utils import render
 
 from infra.helm_values import (
     PGBOUNCER_DATABASE,

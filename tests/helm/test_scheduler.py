@@ -1,7 +1,7 @@
 """Scheduler: IRSA, replicas and disruption budget."""
 
 import jmespath
-from utils import DEFAULT_INPUTS, render
+from chart_utils import DEFAULT_INPUTS, render
 
 
 class TestSchedulerServiceAccount:

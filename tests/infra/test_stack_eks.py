@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import ACCOUNT_ID, OIDC_URL, Built, statements
-from utils import schema_errors
+from harness import ACCOUNT_ID, OIDC_URL, Built, statements
+from chart_utils import schema_errors
 
 from infra.cluster import CONTROL_PLANE_LOG_TYPES
 from infra.helm_values import SECRET_NAMES, SERVICE_ACCOUNTS, ChartInputs, DagSource, chart_values

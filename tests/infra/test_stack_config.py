@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import Built, build_stack, stack_config
+from harness import Built, build_stack, stack_config
 
 from infra.config import StackConfig, StackConfigError
 from infra.presets import PRESETS

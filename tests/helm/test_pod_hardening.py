@@ -2,7 +2,7 @@
 
 import jmespath
 import pytest
-from utils import render
+from chart_utils import render
 
 from infra.helm_values import PDB_COMPONENTS
 

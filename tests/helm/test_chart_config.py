@@ -2,7 +2,7 @@
 
 import jmespath
 import pytest
-from utils import render
+from chart_utils import render
 
 from airflow_settings import load_settings
 from airflow_settings.render import as_helm_config

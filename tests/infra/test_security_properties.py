@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import Built, descends_from, statements
+from harness import Built, descends_from, statements
 
 from infra.policies import ACCOUNT_LEVEL_ACTIONS
 
