@@ -54,50 +54,81 @@ class AirflowChart(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AirflowChartArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow-aws:airflow_chart:AirflowChart", name, None, opts)
-        provider = k8s.Provider(f"{name}-k8s", kubeconfig=args.kubeconfig, opts=pulumi.ResourceOptions(parent=self))
+        provider = k8s.Provider(
+            f"{name}-k8s", kubeconfig=args.kubeconfig, opts=pulumi.ResourceOptions(parent=self)
+        )
         on_cluster = pulumi.ResourceOptions(parent=self, provider=provider)
         namespace = k8s.core.v1.Namespace(
             f"{name}-namespace",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=args.namespace, labels={
-                "pod-security.kubernetes.io/enforce": "restricted",
-                "pod-security.kubernetes.io/warn": "restricted"}),
-            opts=on_cluster)
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=args.namespace,
+                labels={
+                    "pod-security.kubernetes.io/enforce": "restricted",
+                    "pod-security.kubernetes.io/warn": "restricted",
+                },
+            ),
+            opts=on_cluster,
+        )
         in_namespace = pulumi.ResourceOptions(parent=namespace, provider=provider)
 
         password = pulumi.Output.secret(args.db_password)
         contents: dict[str, dict[str, pulumi.Input[str]]] = {
-            "metadata": {"connection": password.apply(
-                lambda secret: metadata_connection(args.db_user, secret, args.namespace))},
+            "metadata": {
+                "connection": password.apply(
+                    lambda secret: metadata_connection(args.db_user, secret, args.namespace)
+                )
+            },
             "broker": {"connection": args.broker_url},
             "fernet-key": {"fernet-key": args.airflow_secrets["fernet-key"]},
             "jwt-secret": {"jwt-secret": args.airflow_secrets["jwt-secret"]},
             "api-secret-key": {"api-secret-key": args.airflow_secrets["api-secret-key"]},
             "pgbouncer-config": {
                 "pgbouncer.ini": pulumi.Output.from_input(args.db_host).apply(
-                    lambda host: pgbouncer_ini(host, args.db_port, args.db_name, args.db_user)),
-                "users.txt": password.apply(lambda secret: pgbouncer_users(args.db_user, secret))},
-            "pgbouncer-stats": {"connection": password.apply(
-                lambda secret: pgbouncer_stats_connection(args.db_user, secret))},
+                    lambda host: pgbouncer_ini(host, args.db_port, args.db_name, args.db_user)
+                ),
+                "users.txt": password.apply(lambda secret: pgbouncer_users(args.db_user, secret)),
+            },
+            "pgbouncer-stats": {
+                "connection": password.apply(lambda secret: pgbouncer_stats_connection(args.db_user, secret))
+            },
         }
         secrets = [
             k8s.core.v1.Secret(
-                f"{name}-{role}", metadata=k8s.meta.v1.ObjectMetaArgs(name=SECRET_NAMES[role],
-                                                                       namespace=args.namespace),
-                type="Opaque", string_data={key: pulumi.Output.secret(value) for key, value in data.items()},
-                opts=in_namespace)
+                f"{name}-{role}",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name=SECRET_NAMES[role], namespace=args.namespace),
+                type="Opaque",
+                string_data={key: pulumi.Output.secret(value) for key, value in data.items()},
+                opts=in_namespace,
+            )
             for role, data in contents.items()
         ]
         keda = k8s.helm.v3.Release(
-            f"{name}-keda", name="keda", chart="keda", version=KEDA_CHART_VERSION,
+            f"{name}-keda",
+            name="keda",
+            chart="keda",
+            version=KEDA_CHART_VERSION,
             repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=KEDA_CHART_REPO),
-            namespace="keda", create_namespace=True, atomic=True, opts=on_cluster)
+            namespace="keda",
+            create_namespace=True,
+            atomic=True,
+            opts=on_cluster,
+        )
         release = k8s.helm.v3.Release(
-            f"{name}-release", name=RELEASE_NAME, chart="airflow", version=args.chart_version,
+            f"{name}-release",
+            name=RELEASE_NAME,
+            chart="airflow",
+            version=args.chart_version,
             repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=AIRFLOW_CHART_REPO),
-            namespace=args.namespace, values=args.values,
+            namespace=args.namespace,
+            values=args.values,
             # Atomic + wait: a failed upgrade rolls back by itself. Safe because the migration job is a
             # plain Job (useHelmHooks: false), which wait_for_jobs waits on instead of deadlocking.
-            atomic=True, cleanup_on_fail=True, wait_for_jobs=True, timeout=args.timeout_seconds, max_history=10,
-            opts=pulumi.ResourceOptions(parent=namespace, provider=provider, depends_on=[*secrets, keda]))
+            atomic=True,
+            cleanup_on_fail=True,
+            wait_for_jobs=True,
+            timeout=args.timeout_seconds,
+            max_history=10,
+            opts=pulumi.ResourceOptions(parent=namespace, provider=provider, depends_on=[*secrets, keda]),
+        )
         self.release_status = release.status
         self.register_outputs({"release_status": self.release_status})

@@ -37,25 +37,43 @@ class AirflowSecrets(pulumi.ComponentResource):
     connections_prefix: str
     variables_prefix: str
 
-    def __init__(self, name: str, args: AirflowSecretsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: AirflowSecretsArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("airflow-aws:airflow_secrets:AirflowSecrets", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         fernet = random.RandomBytes(f"{name}-fernet-key", length=32, opts=child)
         generated = {
             "fernet-key": fernet.base64.apply(fernet_key_from_base64),
-            "jwt-secret": random.RandomPassword(f"{name}-jwt-secret", length=64, special=False, opts=child).result,
-            "api-secret-key": random.RandomPassword(f"{name}-api-secret-key", length=64, special=False,
-                                                    opts=child).result,
+            "jwt-secret": random.RandomPassword(
+                f"{name}-jwt-secret", length=64, special=False, opts=child
+            ).result,
+            "api-secret-key": random.RandomPassword(
+                f"{name}-api-secret-key", length=64, special=False, opts=child
+            ).result,
         }
         self.values = {key: pulumi.Output.secret(value) for key, value in generated.items()}
         self.arns = {}
         for key, value in self.values.items():
-            secret = aws.secretsmanager.Secret(f"{name}-{key}", name=f"{args.name_prefix}/{key}",
-                                               kms_key_id=args.kms_key_arn, description=f"Airflow {key}",
-                                               opts=child)
-            aws.secretsmanager.SecretVersion(f"{name}-{key}-value", secret_id=secret.id, secret_string=value,
-                                             opts=pulumi.ResourceOptions(parent=secret))
+            secret = aws.secretsmanager.Secret(
+                f"{name}-{key}",
+                name=f"{args.name_prefix}/{key}",
+                kms_key_id=args.kms_key_arn,
+                description=f"Airflow {key}",
+                opts=child,
+            )
+            aws.secretsmanager.SecretVersion(
+                f"{name}-{key}-value",
+                secret_id=secret.id,
+                secret_string=value,
+                opts=pulumi.ResourceOptions(parent=secret),
+            )
             self.arns[key] = secret.arn
         self.connections_prefix, self.variables_prefix = SECRET_PREFIXES
-        self.register_outputs({"arns": self.arns, "connections_prefix": self.connections_prefix,
-                               "variables_prefix": self.variables_prefix})
+        self.register_outputs(
+            {
+                "arns": self.arns,
+                "connections_prefix": self.connections_prefix,
+                "variables_prefix": self.variables_prefix,
+            }
+        )

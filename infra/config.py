@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -36,8 +36,13 @@ class StackConfigError(ValueError):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True,
-                              use_attribute_docstrings=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        alias_generator=to_camel,
+        populate_by_name=True,
+        use_attribute_docstrings=True,
+    )
 
 
 class NetworkConfig(_Model):
@@ -58,17 +63,21 @@ class NodeGroupConfig(_Model):
     instance_types: Annotated[list[StrictStr], Field(min_length=1)]
     """EC2 instance types, e.g. ["m6i.large"]. https://aws.amazon.com/ec2/instance-types/"""
     min_size: Annotated[StrictInt, Field(ge=0)]
+    """Fewest nodes the group scales down to."""
     max_size: Annotated[StrictInt, Field(ge=1)]
+    """Most nodes the group scales up to."""
     desired_size: Annotated[StrictInt, Field(ge=0)]
-    """Note: min_size <= desired_size <= max_size."""
+    """Nodes at creation. Note: minSize <= desiredSize <= maxSize."""
     disk_size_gb: Annotated[StrictInt, Field(ge=20)] = 50
     """Root volume size in GiB (encrypted). Defaults to 50."""
 
     @model_validator(mode="after")
     def _sizes_ordered(self) -> NodeGroupConfig:
         if not self.min_size <= self.desired_size <= self.max_size:
-            raise ValueError(f"node group {self.name!r} needs minSize <= desiredSize <= maxSize, got "
-                             f"{self.min_size} / {self.desired_size} / {self.max_size}; fix the three sizes")
+            raise ValueError(
+                f"node group {self.name!r} needs minSize <= desiredSize <= maxSize, got "
+                f"{self.min_size} / {self.desired_size} / {self.max_size}; fix the three sizes"
+            )
         return self
 
 
@@ -126,8 +135,9 @@ class DagsConfig(_Model):
     sub_path: StrictStr = "dags"
     """Folder inside the repository holding the DAG files. Defaults to dags."""
     credentials_secret: StrictStr | None = None
-    """Name of an existing Kubernetes Secret with GITSYNC_USERNAME/GITSYNC_PASSWORD (git-sync) for a private
-    repository. Defaults to none (public repository)."""
+    """Name of an existing Kubernetes Secret for a private repository: GITSYNC_USERNAME/GITSYNC_PASSWORD for
+    git-sync, or AIRFLOW_CONN_GIT_DAGS_REPO (the git connection, token included) for git-bundle. Defaults to
+    none (public repository)."""
 
 
 class ImageConfig(_Model):
@@ -143,12 +153,14 @@ class ChartConfig(_Model):
     namespace: Annotated[StrictStr, Field(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
     """Kubernetes namespace of the release. Defaults to airflow."""
     timeout_seconds: Annotated[StrictInt, Field(ge=300)]
-    """How long `pulumi up` waits for the release (migrations included). Defaults to 1200 (dev), 1800 (prod)."""
+    """How long `pulumi up` waits for the release (migrations included). Defaults to 1200 (dev), 1800
+    (prod)."""
 
 
 class IngressConfig(_Model):
     enabled: StrictBool
-    """Expose the API server/UI through an ALB ingress. Defaults to false (reach it with kubectl port-forward)."""
+    """Expose the API server/UI through an ALB ingress. Defaults to false (reach it with kubectl
+    port-forward)."""
     internal: StrictBool
     """Internal (VPC-only) load balancer. Defaults to true."""
     host: StrictStr | None = None
@@ -161,8 +173,9 @@ class MwaaConfig(_Model):
     environment_class: StrictStr
     """MWAA environment class, one of mw1.micro … mw1.2xlarge (mwaa_rules.MWAA_ENVIRONMENT_CLASSES). https://docs.aws.amazon.com/mwaa/latest/userguide/environment-class.html"""
     min_workers: Annotated[StrictInt, Field(ge=1)]
+    """Workers MWAA keeps running. Defaults to 1 (dev), 2 (prod)."""
     max_workers: Annotated[StrictInt, Field(ge=1, le=25)]
-    """Note: minWorkers <= maxWorkers <= 25."""
+    """Workers MWAA may scale to. Note: minWorkers <= maxWorkers <= 25."""
     schedulers: Annotated[StrictInt, Field(ge=2, le=5)]
     """Schedulers, 2 to 5 (MWAA's range for Airflow 2.2+)."""
     webserver_access_mode: Literal["PRIVATE_ONLY", "PUBLIC_ONLY"]
@@ -207,8 +220,10 @@ class StackConfig(_Model):
         """Validate the stack's raw `airflow-aws:*` config (already JSON-decoded) over its size preset."""
         size = raw.get("size", "dev")
         if size not in PRESETS:
-            raise StackConfigError(f"{CONFIG_NAMESPACE}:size: {size!r} is not a size. "
-                                   f"Fix: set it to one of {', '.join(PRESETS)}.")
+            raise StackConfigError(
+                f"{CONFIG_NAMESPACE}:size: {size!r} is not a size. "
+                f"Fix: set it to one of {', '.join(PRESETS)}."
+            )
         merged = {**with_preset(size, raw), "size": size}
         merged.setdefault("namePrefix", f"airflow-{stack}")
         if region is not None:
@@ -219,61 +234,107 @@ class StackConfig(_Model):
             raise StackConfigError(_explain(err)) from None
 
 
+def config_reference(model: type[BaseModel] = StackConfig, prefix: str = "") -> list[tuple[str, str]]:
+    """(key, description) of every leaf config key, in declaration order: the README's reference table."""
+    rows = []
+    for name, field in model.model_fields.items():
+        key = prefix + to_camel(name)
+        sections = [
+            arg
+            for arg in (field.annotation, *get_args(field.annotation))
+            if isinstance(arg, type) and issubclass(arg, _Model)
+        ]
+        if sections:
+            each = "[]" if get_origin(field.annotation) is list else ""
+            rows += config_reference(sections[0], f"{key}{each}.")
+        else:
+            rows.append((key, " ".join((field.description or "").split())))
+    return rows
+
+
 def _network_problems(network: NetworkConfig) -> list[str]:
     try:
         cidr = ipaddress.IPv4Network(network.vpc_cidr)
     except ValueError as err:
-        return [f"network.vpcCidr: {network.vpc_cidr!r} is not an IPv4 network ({err}); "
-                "fix: use a block such as 10.40.0.0/16"]
+        return [
+            f"network.vpcCidr: {network.vpc_cidr!r} is not an IPv4 network ({err}); "
+            "fix: use a block such as 10.40.0.0/16"
+        ]
     if not 16 <= cidr.prefixlen <= 20:
-        return [f"network.vpcCidr: /{cidr.prefixlen} is outside /16../20; fix: use a /16 to /20 block "
-                "so each AZ gets a /24 or larger"]
+        return [
+            f"network.vpcCidr: /{cidr.prefixlen} is outside /16../20; fix: use a /16 to /20 block "
+            "so each AZ gets a /24 or larger"
+        ]
     if not cidr.is_private:
-        return [f"network.vpcCidr: {cidr} is not a private (RFC 1918) range; fix: use 10.0.0.0/8, "
-                "172.16.0.0/12 or 192.168.0.0/16"]
+        return [
+            f"network.vpcCidr: {cidr} is not a private (RFC 1918) range; fix: use 10.0.0.0/8, "
+            "172.16.0.0/12 or 192.168.0.0/16"
+        ]
     return []
 
 
 def _target_problems(config: StackConfig) -> list[str]:
     problems = []
     if config.target == "eks":
-        problems += [f"{key}: missing, required when target is eks; fix: {fix}"
-                     for key, value, fix in (
-                         ("dags", config.dags, "set dags.source, dags.repo (and branch/subPath)"),
-                         ("image", config.image, "set image.tag (and image.repository if not using this "
-                                                 "stack's ECR repository)"))
-                     if value is None]
+        problems += [
+            f"{key}: missing, required when target is eks; fix: {fix}"
+            for key, value, fix in (
+                ("dags", config.dags, "set dags.source, dags.repo (and branch/subPath)"),
+                (
+                    "image",
+                    config.image,
+                    "set image.tag (and image.repository if not using this stack's ECR repository)",
+                ),
+            )
+            if value is None
+        ]
         if config.image is not None and config.image.tag == "latest":
-            problems.append("image.tag: 'latest' is mutable and the ECR repository refuses to overwrite tags; "
-                            "fix: use an immutable tag such as the git SHA or 3.3.1-1")
+            problems.append(
+                "image.tag: 'latest' is mutable and the ECR repository refuses to overwrite tags; "
+                "fix: use an immutable tag such as the git SHA or 3.3.1-1"
+            )
         if tuple(int(part) for part in config.chart.version.split(".")) < MIN_CHART_VERSION:
-            problems.append(f"chart.version: {config.chart.version} is older than 1.22.0, the first chart with "
-                            "Airflow 3.3 support used here; fix: set 1.22.0 or newer")
+            problems.append(
+                f"chart.version: {config.chart.version} is older than 1.22.0, the first chart with "
+                "Airflow 3.3 support used here; fix: set 1.22.0 or newer"
+            )
         if config.dags is not None and not re.match(r"^(https://|git@|ssh://)", config.dags.repo):
-            problems.append(f"dags.repo: {config.dags.repo!r} is not a git URL; fix: use https://host/org/repo.git "
-                            "or git@host:org/repo.git")
+            problems.append(
+                f"dags.repo: {config.dags.repo!r} is not a git URL; fix: use https://host/org/repo.git "
+                "or git@host:org/repo.git"
+            )
     if config.target == "mwaa":
-        problems += mwaa_input_problems(bucket_prefix=config.name_prefix, versioning=config.storage.versioning,
-                                        environment_class=config.mwaa.environment_class,
-                                        min_workers=config.mwaa.min_workers, max_workers=config.mwaa.max_workers)
+        problems += mwaa_input_problems(
+            bucket_prefix=config.name_prefix,
+            versioning=config.storage.versioning,
+            environment_class=config.mwaa.environment_class,
+            min_workers=config.mwaa.min_workers,
+            max_workers=config.mwaa.max_workers,
+        )
     return problems
 
 
 def _eks_problems(eks: EksConfig) -> list[str]:
     problems = []
     if eks.endpoint_public_access and not eks.public_access_cidrs:
-        problems.append("eks.publicAccessCidrs: empty while eks.endpointPublicAccess is true; fix: list the "
-                        "networks allowed to reach the API server (e.g. your office /32), or set "
-                        "endpointPublicAccess to false")
+        problems.append(
+            "eks.publicAccessCidrs: empty while eks.endpointPublicAccess is true; fix: list the "
+            "networks allowed to reach the API server (e.g. your office /32), or set "
+            "endpointPublicAccess to false"
+        )
     for cidr in eks.public_access_cidrs:
         try:
             network = ipaddress.IPv4Network(cidr)
         except ValueError:
-            problems.append(f"eks.publicAccessCidrs: {cidr!r} is not an IPv4 CIDR; fix: write it as a.b.c.d/n")
+            problems.append(
+                f"eks.publicAccessCidrs: {cidr!r} is not an IPv4 CIDR; fix: write it as a.b.c.d/n"
+            )
             continue
         if network.prefixlen == 0:
-            problems.append("eks.publicAccessCidrs: 0.0.0.0/0 opens the API server to the Internet; fix: list "
-                            "specific networks")
+            problems.append(
+                "eks.publicAccessCidrs: 0.0.0.0/0 opens the API server to the Internet; fix: list "
+                "specific networks"
+            )
     names = [group.name for group in eks.node_groups]
     if len(set(names)) != len(names):
         problems.append(f"eks.nodeGroups: duplicate names {names}; fix: give each node group its own name")
@@ -284,14 +345,19 @@ def _database_problems(config: StackConfig) -> list[str]:
     db = config.database
     problems = []
     if db.max_allocated_storage_gb < db.allocated_storage_gb:
-        problems.append(f"database.maxAllocatedStorageGb ({db.max_allocated_storage_gb}) is below "
-                        f"allocatedStorageGb ({db.allocated_storage_gb}); fix: raise the ceiling")
+        problems.append(
+            f"database.maxAllocatedStorageGb ({db.max_allocated_storage_gb}) is below "
+            f"allocatedStorageGb ({db.allocated_storage_gb}); fix: raise the ceiling"
+        )
     if config.size == "prod":
-        problems += [f"database.{key}: must be true when size is prod ({why}); fix: set it to true, or use size dev"
-                     for key, value, why in (("multiAz", db.multi_az, "one AZ outage must not stop Airflow"),
-                                             ("deletionProtection", db.deletion_protection,
-                                              "a destroy must not drop the metadata DB"))
-                     if not value]
+        problems += [
+            f"database.{key}: must be true when size is prod ({why}); fix: set it to true, or use size dev"
+            for key, value, why in (
+                ("multiAz", db.multi_az, "one AZ outage must not stop Airflow"),
+                ("deletionProtection", db.deletion_protection, "a destroy must not drop the metadata DB"),
+            )
+            if not value
+        ]
     return problems
 
 
@@ -302,23 +368,31 @@ def _ingress_problems(ingress: IngressConfig) -> list[str]:
     if not ingress.host:
         problems.append("ingress.host: missing while ingress.enabled is true; fix: set the UI's DNS name")
     if not (ingress.certificate_arn or "").startswith("arn:aws:acm:"):
-        problems.append("ingress.certificateArn: missing or not an ACM ARN while ingress.enabled is true; "
-                        "fix: set arn:aws:acm:<region>:<account>:certificate/<id>")
+        problems.append(
+            "ingress.certificateArn: missing or not an ACM ARN while ingress.enabled is true; "
+            "fix: set arn:aws:acm:<region>:<account>:certificate/<id>"
+        )
     return problems
 
 
 def _explain(err: ValidationError) -> str:
     lines = []
     for problem in err.errors():
-        where = ".".join(to_camel(str(part)) if isinstance(part, str) else str(part) for part in problem["loc"])
+        where = ".".join(
+            to_camel(str(part)) if isinstance(part, str) else str(part) for part in problem["loc"]
+        )
         key = f"{CONFIG_NAMESPACE}:{where}" if where else CONFIG_NAMESPACE
         if problem["type"] == "extra_forbidden":
-            lines.append(f"  {key}: unknown key; fix: check the spelling against the configuration reference "
-                         "in README.md (## Deploying to AWS)")
+            lines.append(
+                f"  {key}: unknown key; fix: check the spelling against the configuration reference "
+                "in README.md (## Deploying to AWS)"
+            )
         elif problem["type"] == "missing":
             lines.append(f"  {key}: missing; fix: `pulumi config set {key} <value>`")
         elif problem["type"] == "value_error":
             lines.extend(f"  {CONFIG_NAMESPACE}:{line}" for line in str(problem["ctx"]["error"]).splitlines())
         else:
-            lines.append(f"  {key}: {problem['msg']} (got {problem.get('input')!r}); fix: give {key} a valid value")
+            lines.append(
+                f"  {key}: {problem['msg']} (got {problem.get('input')!r}); fix: give {key} a valid value"
+            )
     return "\n".join([f"invalid stack config ({len(lines)} problem(s)):", *lines])

@@ -4,8 +4,8 @@ Pure (no pulumi import), so tests/helm/ and the config-drift test call `chart_va
 
     values = chart_values(ChartInputs(...))           # what helm.v3.Release receives
 
-Precedence, lowest first: `helm_values/base.yaml`, `helm_values/<size>.yaml`, then the overlay. The overlay owns
-every key it sets (OVERLAY_OWNED_PATHS); a committed file that sets one of them is refused, so a reviewer never
+Precedence, lowest first: `helm_values/base.yaml`, `helm_values/<size>.yaml`, then the overlay. The overlay
+owns every key it sets; a committed file that sets one of them is refused, so a reviewer never
 edits a value that the infra silently replaces. The chart's `config:` comes only from airflow_settings (target
 "eks") plus the infra wiring keys in `infra_wiring_config`.
 """
@@ -50,11 +50,20 @@ SERVICE_ACCOUNTS = {
 
 GIT_BUNDLE_CONN_ID = "git_dags_repo"
 
-# Pod Security Standards "restricted": non-root, no privilege escalation, no capabilities, RuntimeDefault seccomp.
-RESTRICTED_POD = {"runAsNonRoot": True, "runAsUser": 50000, "runAsGroup": 0, "fsGroup": 0,
-                  "seccompProfile": {"type": "RuntimeDefault"}}
-RESTRICTED_CONTAINER = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
-                        "runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+# Pod Security Standard "restricted": non-root, no privilege escalation, no capabilities, default seccomp.
+RESTRICTED_POD = {
+    "runAsNonRoot": True,
+    "runAsUser": 50000,
+    "runAsGroup": 0,
+    "fsGroup": 0,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+RESTRICTED_CONTAINER = {
+    "allowPrivilegeEscalation": False,
+    "capabilities": {"drop": ["ALL"]},
+    "runAsNonRoot": True,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
 # pgbouncer and statsd images run as `nobody`.
 RESTRICTED_NOBODY_POD = {**RESTRICTED_POD, "runAsUser": 65534, "runAsGroup": 65534, "fsGroup": 65534}
 
@@ -102,8 +111,10 @@ def chart_values(inputs: ChartInputs, values_dir: Path = HELM_VALUES_DIR) -> dic
     overlay = infra_overlay(inputs)
     clashes = sorted(set(_leaf_paths(committed)) & set(_leaf_paths(overlay)))
     if clashes:
-        raise ValuesError(f"{values_dir}: committed values set keys the infra overlay owns: {clashes}. "
-                          "Fix: remove them from helm_values/ (the overlay computes them from the stack).")
+        raise ValuesError(
+            f"{values_dir}: committed values set keys the infra overlay owns: {clashes}. "
+            "Fix: remove them from helm_values/ (the overlay computes them from the stack)."
+        )
     return deep_merge(committed, overlay)
 
 
@@ -119,10 +130,14 @@ def airflow_config() -> dict[str, dict[str, str]]:
 
 def infra_wiring_config(inputs: ChartInputs) -> dict[str, dict[str, str]]:
     """Config keys that are infrastructure wiring, not settings: where remote logs go."""
-    return {"logging": {"remote_logging": "True",
-                        "remote_base_log_folder": f"s3://{inputs.logs_bucket}/logs",
-                        # No credentials in the connection: boto3 picks up the pod's IRSA web identity.
-                        "remote_log_conn_id": "aws_default"}}
+    return {
+        "logging": {
+            "remote_logging": "True",
+            "remote_base_log_folder": f"s3://{inputs.logs_bucket}/logs",
+            # No credentials in the connection: boto3 picks up the pod's IRSA web identity.
+            "remote_log_conn_id": "aws_default",
+        }
+    }
 
 
 def infra_overlay(inputs: ChartInputs) -> dict[str, Any]:
@@ -134,7 +149,10 @@ def infra_overlay(inputs: ChartInputs) -> dict[str, Any]:
         "images": {"airflow": {"repository": inputs.image_repository, "tag": inputs.image_tag}},
         "executor": config["core"]["executor"],
         "config": config,
-        "data": {"metadataSecretName": SECRET_NAMES["metadata"], "brokerUrlSecretName": SECRET_NAMES["broker"]},
+        "data": {
+            "metadataSecretName": SECRET_NAMES["metadata"],
+            "brokerUrlSecretName": SECRET_NAMES["broker"],
+        },
         "fernetKeySecretName": SECRET_NAMES["fernet-key"],
         "jwtSecretName": SECRET_NAMES["jwt-secret"],
         "apiSecretKeySecretName": SECRET_NAMES["api-secret-key"],
@@ -142,24 +160,38 @@ def infra_overlay(inputs: ChartInputs) -> dict[str, Any]:
         # The data stores live in AWS; the chart's bundled ones stay off.
         "postgresql": {"enabled": False},
         "redis": {"enabled": False},
-        "pgbouncer": {"enabled": True, "configSecretName": SECRET_NAMES["pgbouncer-config"],
-                      "metricsExporterSidecar": {"statsSecretName": SECRET_NAMES["pgbouncer-stats"]},
-                      "securityContexts": {"pod": RESTRICTED_NOBODY_POD, "container": RESTRICTED_CONTAINER}},
+        "pgbouncer": {
+            "enabled": True,
+            "configSecretName": SECRET_NAMES["pgbouncer-config"],
+            "metricsExporterSidecar": {"statsSecretName": SECRET_NAMES["pgbouncer-stats"]},
+            "securityContexts": {"pod": RESTRICTED_NOBODY_POD, "container": RESTRICTED_CONTAINER},
+        },
         "statsd": {"securityContexts": {"pod": RESTRICTED_NOBODY_POD, "container": RESTRICTED_CONTAINER}},
         # Migrations run as a plain Job, not a post-install hook: with `wait`/atomic installs a hook would
         # wait for pods that wait for the migration (the chart's documented deadlock).
         "migrateDatabaseJob": {"useHelmHooks": False, "applyCustomEnv": False},
-        # The FAB user job does not apply: the image has no FAB provider (see airflow_settings core.auth_manager).
+        # The FAB user job does not apply: the image has no FAB provider (airflow_settings core.auth_manager).
         "createUserJob": {"enabled": False, "useHelmHooks": False, "applyCustomEnv": False},
         "securityContexts": {"pod": RESTRICTED_POD, "containers": RESTRICTED_CONTAINER},
         "networkPolicies": {"enabled": True},
-        "workers": {"persistence": {"enabled": False},
-                    "celery": {"keda": {"enabled": True, "usePgbouncer": True}}},
+        "workers": {
+            "persistence": {"enabled": False},
+            "celery": {"keda": {"enabled": True, "usePgbouncer": True}},
+        },
     }
     for component, account in SERVICE_ACCOUNTS.items():
-        overlay = deep_merge(overlay, {component: {"serviceAccount": {
-            "create": True, "name": account,
-            "annotations": {"eks.amazonaws.com/role-arn": inputs.role_arns[component]}}}})
+        overlay = deep_merge(
+            overlay,
+            {
+                component: {
+                    "serviceAccount": {
+                        "create": True,
+                        "name": account,
+                        "annotations": {"eks.amazonaws.com/role-arn": inputs.role_arns[component]},
+                    }
+                }
+            },
+        )
     for component in PDB_COMPONENTS:
         overlay = deep_merge(overlay, {component: {"podDisruptionBudget": {"enabled": True}}})
     dags = _dags_overlay(inputs.dags)
@@ -172,55 +204,80 @@ def infra_overlay(inputs: ChartInputs) -> dict[str, Any]:
 
 def _dags_overlay(dags: DagSource) -> dict[str, Any]:
     if dags.source == "git-sync":
-        git_sync: dict[str, Any] = {"enabled": True, "repo": dags.repo, "branch": dags.branch, "ref": dags.branch,
-                                    "subPath": dags.sub_path,
-                                    "securityContexts": {"container": RESTRICTED_CONTAINER}}
+        git_sync: dict[str, Any] = {
+            "enabled": True,
+            "repo": dags.repo,
+            "branch": dags.branch,
+            "ref": dags.branch,
+            "subPath": dags.sub_path,
+            "securityContexts": {"container": RESTRICTED_CONTAINER},
+        }
         if dags.credentials_secret:
             git_sync["credentialsSecret"] = dags.credentials_secret
         return {"dags": {"gitSync": git_sync}}
-    bundle = {"name": "git_dags", "classpath": "airflow.providers.git.bundles.git.GitDagBundle",
-              "kwargs": {"git_conn_id": GIT_BUNDLE_CONN_ID, "tracking_ref": dags.branch, "subdir": dags.sub_path}}
+    bundle = {
+        "name": "git_dags",
+        "classpath": "airflow.providers.git.bundles.git.GitDagBundle",
+        "kwargs": {"git_conn_id": GIT_BUNDLE_CONN_ID, "tracking_ref": dags.branch, "subdir": dags.sub_path},
+    }
     connection_env = f"AIRFLOW_CONN_{GIT_BUNDLE_CONN_ID.upper()}"
     if dags.credentials_secret:
         # A private repository: the secret holds the whole connection (URL with its token) under this key.
-        source = {"secret": [{"envName": connection_env, "secretName": dags.credentials_secret,
-                              "secretKey": connection_env}]}
+        source = {
+            "secret": [
+                {
+                    "envName": connection_env,
+                    "secretName": dags.credentials_secret,
+                    "secretKey": connection_env,
+                }
+            ]
+        }
     else:
-        source = {"env": [{"name": connection_env, "value": json.dumps({"conn_type": "git", "host": dags.repo})}]}
+        source = {
+            "env": [{"name": connection_env, "value": json.dumps({"conn_type": "git", "host": dags.repo})}]
+        }
     return {"dagProcessor": {"dagBundleConfigList": [bundle]}, **source}
 
 
 def _ingress(inputs: ChartInputs) -> dict[str, Any]:
     scheme = "internal" if inputs.ingress_internal else "internet-facing"
-    return {"apiServer": {
-        "enabled": True, "ingressClassName": "alb",
-        "hosts": [{"name": inputs.ingress_host}],
-        "annotations": {"alb.ingress.kubernetes.io/scheme": scheme,
-                        "alb.ingress.kubernetes.io/target-type": "ip",
-                        "alb.ingress.kubernetes.io/certificate-arn": inputs.ingress_certificate_arn or "",
-                        "alb.ingress.kubernetes.io/listen-ports": '[{"HTTPS": 443}]',
-                        "alb.ingress.kubernetes.io/ssl-redirect": "443"}}}
+    return {
+        "apiServer": {
+            "enabled": True,
+            "ingressClassName": "alb",
+            "hosts": [{"name": inputs.ingress_host}],
+            "annotations": {
+                "alb.ingress.kubernetes.io/scheme": scheme,
+                "alb.ingress.kubernetes.io/target-type": "ip",
+                "alb.ingress.kubernetes.io/certificate-arn": inputs.ingress_certificate_arn or "",
+                "alb.ingress.kubernetes.io/listen-ports": '[{"HTTPS": 443}]',
+                "alb.ingress.kubernetes.io/ssl-redirect": "443",
+            },
+        }
+    }
 
 
 def pgbouncer_ini(db_host: str, db_port: int, db_name: str, user: str) -> str:
     """pgbouncer.ini for the config secret: clients connect in-cluster, pgbouncer reaches RDS over TLS."""
-    return "\n".join([
-        "[databases]",
-        f"{PGBOUNCER_DATABASE} = host={db_host} port={db_port} dbname={db_name} pool_size=10",
-        "",
-        "[pgbouncer]",
-        "pool_mode = transaction",
-        "listen_addr = *",
-        f"listen_port = {PGBOUNCER_PORT}",
-        "auth_type = scram-sha-256",
-        "auth_file = /etc/pgbouncer/users.txt",
-        f"stats_users = {user}",
-        "ignore_startup_parameters = extra_float_digits",
-        "max_client_conn = 100",
-        # RDS forces SSL (rds.force_ssl=1); verify-full would need the RDS CA bundle in the pgbouncer image.
-        "server_tls_sslmode = require",
-        "",
-    ])
+    return "\n".join(
+        [
+            "[databases]",
+            f"{PGBOUNCER_DATABASE} = host={db_host} port={db_port} dbname={db_name} pool_size=10",
+            "",
+            "[pgbouncer]",
+            "pool_mode = transaction",
+            "listen_addr = *",
+            f"listen_port = {PGBOUNCER_PORT}",
+            "auth_type = scram-sha-256",
+            "auth_file = /etc/pgbouncer/users.txt",
+            f"stats_users = {user}",
+            "ignore_startup_parameters = extra_float_digits",
+            "max_client_conn = 100",
+            # RDS forces SSL (rds.force_ssl=1); verify-full would need the RDS CA bundle in pgbouncer's image.
+            "server_tls_sslmode = require",
+            "",
+        ]
+    )
 
 
 def pgbouncer_users(user: str, password: str) -> str:
@@ -264,6 +321,8 @@ def _read(path: Path) -> dict[str, Any]:
     if not isinstance(loaded, dict):
         raise ValuesError(f"{path}: top level must be a mapping of chart values")
     if "config" in loaded:
-        raise ValuesError(f"{path}: sets `config:`; Airflow settings come only from airflow_settings/settings.yaml. "
-                          "Fix: move the keys there (target eks for EKS-only values).")
+        raise ValuesError(
+            f"{path}: sets `config:`; Airflow settings come only from airflow_settings/settings.yaml. "
+            "Fix: move the keys there (target eks for EKS-only values)."
+        )
     return loaded

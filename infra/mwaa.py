@@ -12,8 +12,11 @@ import pulumi_aws as aws
 from infra.mwaa_rules import LOG_TYPES, mwaa_input_problems
 from infra.policies import mwaa_execution_policy, mwaa_trust_policy
 
-ARTIFACT_KEYS = {"requirements": "requirements/requirements.txt", "plugins": "plugins/plugins.zip",
-                 "startup": "startup/startup.sh"}
+ARTIFACT_KEYS = {
+    "requirements": "requirements/requirements.txt",
+    "plugins": "plugins/plugins.zip",
+    "startup": "startup/startup.sh",
+}
 """Artifact -> object key in the source bucket."""
 DAGS_PREFIX = "dags"
 
@@ -33,18 +36,26 @@ class MwaaArtifacts(pulumi.ComponentResource):
     paths: dict[str, str]
     versions: dict[str, pulumi.Output[str]]
 
-    def __init__(self, name: str, args: MwaaArtifactsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: MwaaArtifactsArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("airflow-aws:mwaa:MwaaArtifacts", name, None, opts)
         files = {artifact: args.directory / Path(key).name for artifact, key in ARTIFACT_KEYS.items()}
         missing = [str(path) for path in files.values() if not path.is_file()]
         if missing:
-            raise pulumi.RunError(f"{name}: MWAA artifacts missing: {missing}. Fix: run `make mwaa-artifacts` "
-                                  "(or point airflow-aws:mwaa.artifactsDir at the folder holding them).")
+            raise pulumi.RunError(
+                f"{name}: MWAA artifacts missing: {missing}. Fix: run `make mwaa-artifacts` "
+                "(or point airflow-aws:mwaa.artifactsDir at the folder holding them)."
+            )
         self.paths, self.versions = {}, {}
         for artifact, key in ARTIFACT_KEYS.items():
-            uploaded = aws.s3.BucketObjectv2(f"{name}-{artifact}", bucket=args.bucket, key=key,
-                                             source=pulumi.FileAsset(str(files[artifact])),
-                                             opts=pulumi.ResourceOptions(parent=self))
+            uploaded = aws.s3.BucketObjectv2(
+                f"{name}-{artifact}",
+                bucket=args.bucket,
+                key=key,
+                source=pulumi.FileAsset(str(files[artifact])),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
             self.paths[artifact] = key
             self.versions[artifact] = uploaded.version_id
         self.register_outputs({"versions": self.versions})
@@ -94,37 +105,77 @@ class MwaaEnvironment(pulumi.ComponentResource):
     webserver_url: pulumi.Output[str]
     execution_role_arn: pulumi.Output[str]
 
-    def __init__(self, name: str, args: MwaaEnvironmentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: MwaaEnvironmentArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("airflow-aws:mwaa:MwaaEnvironment", name, None, opts)
-        problems = mwaa_input_problems(bucket_prefix=args.source_bucket_prefix, versioning=args.versioning,
-                                       environment_class=args.environment_class, min_workers=args.min_workers,
-                                       max_workers=args.max_workers, subnet_zones=args.subnet_zones)
+        problems = mwaa_input_problems(
+            bucket_prefix=args.source_bucket_prefix,
+            versioning=args.versioning,
+            environment_class=args.environment_class,
+            min_workers=args.min_workers,
+            max_workers=args.max_workers,
+            subnet_zones=args.subnet_zones,
+        )
         if len(args.subnet_ids) != len(args.subnet_zones):
             problems.append("subnet_ids and subnet_zones differ in length; pass one zone per subnet")
         if problems:
             raise pulumi.RunError(f"{name}: MWAA inputs are invalid:\n  " + "\n  ".join(problems))
         child = pulumi.ResourceOptions(parent=self)
-        role = aws.iam.Role(f"{name}-execution-role", assume_role_policy=json.dumps(mwaa_trust_policy()),
-                            description=f"MWAA execution role of {args.environment_name}", opts=child)
+        role = aws.iam.Role(
+            f"{name}-execution-role",
+            assume_role_policy=json.dumps(mwaa_trust_policy()),
+            description=f"MWAA execution role of {args.environment_name}",
+            opts=child,
+        )
         aws.iam.RolePolicy(
-            f"{name}-execution-policy", role=role.id,
+            f"{name}-execution-policy",
+            role=role.id,
             policy=pulumi.Output.all(args.source_bucket_arn, args.kms_key_arn).apply(
-                lambda arns: json.dumps(mwaa_execution_policy(
-                    environment_name=args.environment_name, source_bucket_arn=arns[0], kms_key_arn=arns[1],
-                    region=args.region, account_id=args.account_id))),
-            opts=pulumi.ResourceOptions(parent=role))
+                lambda arns: json.dumps(
+                    mwaa_execution_policy(
+                        environment_name=args.environment_name,
+                        source_bucket_arn=arns[0],
+                        kms_key_arn=arns[1],
+                        region=args.region,
+                        account_id=args.account_id,
+                    )
+                )
+            ),
+            opts=pulumi.ResourceOptions(parent=role),
+        )
         firewall = aws.ec2.SecurityGroup(
-            f"{name}-sg", vpc_id=args.vpc_id, description="MWAA: traffic between the environment's own ENIs",
-            ingress=[aws.ec2.SecurityGroupIngressArgs(protocol="-1", from_port=0, to_port=0, self=True,
-                                                      description="self-referencing rule MWAA requires")],
-            egress=[aws.ec2.SecurityGroupEgressArgs(protocol="-1", from_port=0, to_port=0,
-                                                    cidr_blocks=["0.0.0.0/0"])],
-            opts=child)
+            f"{name}-sg",
+            vpc_id=args.vpc_id,
+            description="MWAA: traffic between the environment's own ENIs",
+            ingress=[
+                aws.ec2.SecurityGroupIngressArgs(
+                    protocol="-1",
+                    from_port=0,
+                    to_port=0,
+                    self=True,
+                    description="self-referencing rule MWAA requires",
+                )
+            ],
+            egress=[
+                aws.ec2.SecurityGroupEgressArgs(
+                    protocol="-1", from_port=0, to_port=0, cidr_blocks=["0.0.0.0/0"]
+                )
+            ],
+            opts=child,
+        )
         environment = aws.mwaa.Environment(
-            f"{name}-environment", name=args.environment_name, airflow_version=args.airflow_version,
-            environment_class=args.environment_class, min_workers=args.min_workers, max_workers=args.max_workers,
-            schedulers=args.schedulers, webserver_access_mode=args.webserver_access_mode,
-            execution_role_arn=role.arn, kms_key=args.kms_key_arn, source_bucket_arn=args.source_bucket_arn,
+            f"{name}-environment",
+            name=args.environment_name,
+            airflow_version=args.airflow_version,
+            environment_class=args.environment_class,
+            min_workers=args.min_workers,
+            max_workers=args.max_workers,
+            schedulers=args.schedulers,
+            webserver_access_mode=args.webserver_access_mode,
+            execution_role_arn=role.arn,
+            kms_key=args.kms_key_arn,
+            source_bucket_arn=args.source_bucket_arn,
             dag_s3_path=DAGS_PREFIX,
             requirements_s3_path=args.artifact_paths["requirements"],
             requirements_s3_object_version=args.artifact_versions["requirements"],
@@ -134,10 +185,13 @@ class MwaaEnvironment(pulumi.ComponentResource):
             startup_script_s3_object_version=args.artifact_versions["startup"],
             airflow_configuration_options=args.airflow_configuration_options,
             network_configuration=aws.mwaa.EnvironmentNetworkConfigurationArgs(
-                subnet_ids=args.subnet_ids, security_group_ids=[firewall.id]),
-            logging_configuration=aws.mwaa.EnvironmentLoggingConfigurationArgs(**{
-                log: _log_args(log)(enabled=True, log_level=args.log_level) for log in LOG_TYPES}),
-            opts=child)
+                subnet_ids=args.subnet_ids, security_group_ids=[firewall.id]
+            ),
+            logging_configuration=aws.mwaa.EnvironmentLoggingConfigurationArgs(
+                **{log: _log_args(log)(enabled=True, log_level=args.log_level) for log in LOG_TYPES}
+            ),
+            opts=child,
+        )
         self.arn = environment.arn
         self.webserver_url = environment.webserver_url.apply(lambda host: f"https://{host}")
         self.execution_role_arn = role.arn
@@ -145,6 +199,6 @@ class MwaaEnvironment(pulumi.ComponentResource):
 
 
 def _log_args(log_type: str) -> type:
-    """The Args class of one log type: dag_processing_logs -> EnvironmentLoggingConfigurationDagProcessingLogsArgs."""
+    """The Args class of a log type, e.g. task_logs -> EnvironmentLoggingConfigurationTaskLogsArgs."""
     camel = "".join(part.capitalize() for part in log_type.split("_"))
     return getattr(aws.mwaa, f"EnvironmentLoggingConfiguration{camel}Args")

@@ -33,22 +33,37 @@ def mwaa_log_level(settings: Mapping[str, Mapping[str, Any]]) -> str:
     return str(settings.get("logging", {}).get("logging_level", "INFO"))
 
 
-def mwaa_input_problems(*, bucket_prefix: str, versioning: bool, environment_class: str, min_workers: int,
-                        max_workers: int, subnet_zones: Sequence[str] | None = None) -> list[str]:
+def mwaa_input_problems(
+    *,
+    bucket_prefix: str,
+    versioning: bool,
+    environment_class: str,
+    min_workers: int,
+    max_workers: int,
+    subnet_zones: Sequence[str] | None = None,
+) -> list[str]:
     """Every broken MWAA input rule as "key: problem; fix: …" (empty when all hold)."""
     problems = []
     if not bucket_prefix.startswith("airflow-"):
-        problems.append(f"namePrefix: {bucket_prefix!r} must start with 'airflow-' because MWAA's source bucket "
-                        "name must; fix: set namePrefix to airflow-<something>")
+        problems.append(
+            f"namePrefix: {bucket_prefix!r} must start with 'airflow-' because MWAA's source bucket "
+            "name must; fix: set namePrefix to airflow-<something>"
+        )
     if not versioning:
         problems.append("storage.versioning: MWAA requires a versioned source bucket; fix: set it to true")
     if environment_class not in MWAA_ENVIRONMENT_CLASSES:
-        problems.append(f"mwaa.environmentClass: {environment_class!r} is not an MWAA class; fix: choose one of "
-                        f"{', '.join(MWAA_ENVIRONMENT_CLASSES)}")
+        problems.append(
+            f"mwaa.environmentClass: {environment_class!r} is not an MWAA class; fix: choose one of "
+            f"{', '.join(MWAA_ENVIRONMENT_CLASSES)}"
+        )
     if min_workers > max_workers:
-        problems.append(f"mwaa.minWorkers ({min_workers}) exceeds mwaa.maxWorkers ({max_workers}); fix: lower "
-                        "minWorkers or raise maxWorkers")
+        problems.append(
+            f"mwaa.minWorkers ({min_workers}) exceeds mwaa.maxWorkers ({max_workers}); fix: lower "
+            "minWorkers or raise maxWorkers"
+        )
     if subnet_zones is not None and (len(subnet_zones) != 2 or len(set(subnet_zones)) != 2):
-        problems.append(f"network: MWAA needs exactly two private subnets in two zones, got zones "
-                        f"{list(subnet_zones)}; fix: set network.azCount to 2 or more")
+        problems.append(
+            f"network: MWAA needs exactly two private subnets in two zones, got zones "
+            f"{list(subnet_zones)}; fix: set network.azCount to 2 or more"
+        )
     return problems

@@ -24,22 +24,42 @@ class ImageRegistry(pulumi.ComponentResource):
     repository_url: pulumi.Output[str]
     repository_arn: pulumi.Output[str]
 
-    def __init__(self, name: str, args: ImageRegistryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: ImageRegistryArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("airflow-aws:registry:ImageRegistry", name, None, opts)
         repository = aws.ecr.Repository(
-            f"{name}-repo", name=args.repository_name, image_tag_mutability="IMMUTABLE",
+            f"{name}-repo",
+            name=args.repository_name,
+            image_tag_mutability="IMMUTABLE",
             image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
-            encryption_configurations=[aws.ecr.RepositoryEncryptionConfigurationArgs(
-                encryption_type="KMS", kms_key=args.kms_key_arn)],
-            opts=pulumi.ResourceOptions(parent=self))
+            encryption_configurations=[
+                aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="KMS", kms_key=args.kms_key_arn)
+            ],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         aws.ecr.LifecyclePolicy(
-            f"{name}-lifecycle", repository=repository.name,
-            policy=pulumi.Output.json_dumps({"rules": [{
-                "rulePriority": 1, "description": "expire untagged images",
-                "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days",
-                              "countNumber": args.untagged_expiry_days},
-                "action": {"type": "expire"}}]}),
-            opts=pulumi.ResourceOptions(parent=repository))
+            f"{name}-lifecycle",
+            repository=repository.name,
+            policy=pulumi.Output.json_dumps(
+                {
+                    "rules": [
+                        {
+                            "rulePriority": 1,
+                            "description": "expire untagged images",
+                            "selection": {
+                                "tagStatus": "untagged",
+                                "countType": "sinceImagePushed",
+                                "countUnit": "days",
+                                "countNumber": args.untagged_expiry_days,
+                            },
+                            "action": {"type": "expire"},
+                        }
+                    ]
+                }
+            ),
+            opts=pulumi.ResourceOptions(parent=repository),
+        )
         self.repository_url = repository.repository_url
         self.repository_arn = repository.arn
         self.register_outputs({"repository_url": self.repository_url})

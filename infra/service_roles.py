@@ -36,8 +36,10 @@ class ServiceRoles(pulumi.ComponentResource):
         super().__init__("airflow-aws:service_roles:ServiceRoles", name, None, opts)
         missing = sorted(set(COMPONENT_ACCESS) - set(args.service_accounts))
         if missing:
-            raise pulumi.RunError(f"{name}: service_accounts has no name for {missing}; give every component in "
-                                  "policies.COMPONENT_ACCESS its service account.")
+            raise pulumi.RunError(
+                f"{name}: service_accounts has no name for {missing}; give every component in "
+                "policies.COMPONENT_ACCESS its service account."
+            )
         self.role_arns = {}
         for component, access in COMPONENT_ACCESS.items():
             account = args.service_accounts[component]
@@ -46,14 +48,26 @@ class ServiceRoles(pulumi.ComponentResource):
                 description=f"IRSA role of {args.namespace}/{account}",
                 assume_role_policy=pulumi.Output.all(args.oidc_provider_arn, args.oidc_provider_url).apply(
                     lambda oidc, account=account: json.dumps(
-                        irsa_trust_policy(oidc[0], oidc[1], args.namespace, account))),
-                opts=pulumi.ResourceOptions(parent=self))
+                        irsa_trust_policy(oidc[0], oidc[1], args.namespace, account)
+                    )
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
             aws.iam.RolePolicy(
-                f"{name}-{account}-policy", role=role.id,
+                f"{name}-{account}-policy",
+                role=role.id,
                 policy=pulumi.Output.all(args.logs_bucket_arn, args.kms_key_arn).apply(
-                    lambda arns, access=access: json.dumps(airflow_component_policy(
-                        access, logs_bucket_arn=arns[0], kms_key_arn=arns[1], region=args.region,
-                        account_id=args.account_id))),
-                opts=pulumi.ResourceOptions(parent=role))
+                    lambda arns, access=access: json.dumps(
+                        airflow_component_policy(
+                            access,
+                            logs_bucket_arn=arns[0],
+                            kms_key_arn=arns[1],
+                            region=args.region,
+                            account_id=args.account_id,
+                        )
+                    )
+                ),
+                opts=pulumi.ResourceOptions(parent=role),
+            )
             self.role_arns[component] = role.arn
         self.register_outputs({"role_arns": self.role_arns})

@@ -27,10 +27,16 @@ DEFAULT_INPUTS = ChartInputs(
     image_tag="3.3.1-1",
     logs_bucket="airflow-dev-logs-abc123",
     region="eu-west-1",
-    role_arns={component: f"arn:aws:iam::111122223333:role/{account}"
-               for component, account in SERVICE_ACCOUNTS.items()},
-    dags=DagSource(source="git-sync", repo="https://github.com/example-org/airflow-dags.git", branch="main",
-                   sub_path="dags"),
+    role_arns={
+        component: f"arn:aws:iam::111122223333:role/{account}"
+        for component, account in SERVICE_ACCOUNTS.items()
+    },
+    dags=DagSource(
+        source="git-sync",
+        repo="https://github.com/example-org/airflow-dags.git",
+        branch="main",
+        sub_path="dags",
+    ),
 )
 
 
@@ -40,12 +46,14 @@ def render(**overrides: Any) -> dict[str, Any]:
 
 
 def chart_dir() -> Path:
-    """The vendored chart copy named by AIRFLOW_CHART_SCHEMA_DIR; a clear failure (never a skip) when unset."""
+    """The chart copy named by AIRFLOW_CHART_SCHEMA_DIR; a clear failure (never a skip) when unset."""
     value = os.environ.get(SCHEMA_ENV)
     if not value:
-        raise AssertionError(f"{SCHEMA_ENV} is not set. It must name a folder holding the official chart's "
-                             "values.yaml and values.schema.json. Run `make chart-schema` (needs internet) and "
-                             f"export {SCHEMA_ENV}=.cache/airflow-chart/1.22.0, or use `make test-infra`.")
+        raise AssertionError(
+            f"{SCHEMA_ENV} is not set. It must name a folder holding the official chart's "
+            "values.yaml and values.schema.json. Run `make chart-schema` (needs internet) and "
+            f"export {SCHEMA_ENV}=.cache/airflow-chart/1.22.0, or use `make test-infra`."
+        )
     directory = Path(value)
     missing = [name for name in ("values.yaml", "values.schema.json") if not (directory / name).is_file()]
     if missing:
@@ -82,5 +90,7 @@ def schema_errors(values: dict[str, Any]) -> list[str]:
     """Every violation of the tightened schema by chart defaults + `values`, as 'path: message'."""
     merged = deep_merge(chart_defaults(), values)
     validator = jsonschema.Draft7Validator(tightened_schema())
-    return [f"{'.'.join(str(part) for part in error.absolute_path)}: {error.message[:300]}"
-            for error in validator.iter_errors(merged)]
+    return [
+        f"{'.'.join(str(part) for part in error.absolute_path)}: {error.message[:300]}"
+        for error in validator.iter_errors(merged)
+    ]

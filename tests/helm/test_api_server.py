@@ -12,8 +12,10 @@ class TestAPIServerServiceAccount:
 
     def test_should_carry_the_api_server_irsa_role(self):
         values = render()
-        assert jmespath.search('apiServer.serviceAccount.annotations."eks.amazonaws.com/role-arn"', values) == \
-            DEFAULT_INPUTS.role_arns["apiServer"]
+        assert (
+            jmespath.search('apiServer.serviceAccount.annotations."eks.amazonaws.com/role-arn"', values)
+            == DEFAULT_INPUTS.role_arns["apiServer"]
+        )
 
 
 class TestAPIServerIngress:
@@ -24,8 +26,9 @@ class TestAPIServerIngress:
 
     @pytest.mark.parametrize(("internal", "scheme"), [(True, "internal"), (False, "internet-facing")])
     def test_should_route_the_host_over_https(self, internal: bool, scheme: str):
-        values = render(ingress_host="airflow.example.com", ingress_certificate_arn=CERTIFICATE,
-                        ingress_internal=internal)
+        values = render(
+            ingress_host="airflow.example.com", ingress_certificate_arn=CERTIFICATE, ingress_internal=internal
+        )
         ingress = jmespath.search("ingress.apiServer", values)
         assert ingress["enabled"] is True
         assert jmespath.search("hosts[0].name", ingress) == "airflow.example.com"

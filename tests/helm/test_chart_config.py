@@ -35,10 +35,16 @@ class TestAirflowConfig:
 class TestSecretWiring:
     """Secrets the chart reads instead of generating its own."""
 
-    @pytest.mark.parametrize(("path", "role"), [
-        ("data.metadataSecretName", "metadata"), ("data.brokerUrlSecretName", "broker"),
-        ("fernetKeySecretName", "fernet-key"), ("jwtSecretName", "jwt-secret"),
-        ("apiSecretKeySecretName", "api-secret-key")])
+    @pytest.mark.parametrize(
+        ("path", "role"),
+        [
+            ("data.metadataSecretName", "metadata"),
+            ("data.brokerUrlSecretName", "broker"),
+            ("fernetKeySecretName", "fernet-key"),
+            ("jwtSecretName", "jwt-secret"),
+            ("apiSecretKeySecretName", "api-secret-key"),
+        ],
+    )
     def test_should_name_the_stack_secret(self, path: str, role: str):
         assert jmespath.search(path, render()) == SECRET_NAMES[role]
 

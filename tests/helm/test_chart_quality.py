@@ -23,7 +23,8 @@ class TestCommittedValues:
     @pytest.mark.parametrize("path", COMMITTED, ids=lambda path: path.name)
     def test_should_not_set_airflow_config(self, path: Path):
         assert "config" not in yaml.safe_load(path.read_text()), (
-            f"{path.name} sets `config:`; Airflow settings belong in airflow_settings/settings.yaml")
+            f"{path.name} sets `config:`; Airflow settings belong in airflow_settings/settings.yaml"
+        )
 
     def test_should_layer_size_file_over_base(self):
         assert [path.name for path in committed_files("prod")] == ["base.yaml", "prod.yaml"]
@@ -36,10 +37,18 @@ class TestFinalValues:
     @pytest.mark.parametrize("size", ["dev", "prod"])
     @pytest.mark.parametrize("source", ["git-sync", "git-bundle"])
     def test_should_validate_for_every_size_and_dag_source(self, size: str, source: str):
-        values = render(size=size, dags=DagSource(source=source, repo="https://example.com/dags.git",
-                                                  branch="main", sub_path="dags", credentials_secret="git-creds"),
-                        ingress_host="airflow.example.com",
-                        ingress_certificate_arn="arn:aws:acm:eu-west-1:111122223333:certificate/x")
+        values = render(
+            size=size,
+            dags=DagSource(
+                source=source,
+                repo="https://example.com/dags.git",
+                branch="main",
+                sub_path="dags",
+                credentials_secret="git-creds",
+            ),
+            ingress_host="airflow.example.com",
+            ingress_certificate_arn="arn:aws:acm:eu-west-1:111122223333:certificate/x",
+        )
         errors = schema_errors(values)
         assert not errors, "merged values break the chart schema:\n" + "\n".join(errors)
 
@@ -50,7 +59,9 @@ class TestFinalValues:
     def test_should_pin_the_airflow_version_everywhere(self):
         values = render()
         assert jmespath.search("[airflowVersion, defaultAirflowTag]", values) == ["3.3.1", "3.3.1"]
-        assert chart_defaults()["airflowVersion"] != "3.3.1", "the chart default must not be what makes this pass"
+        assert chart_defaults()["airflowVersion"] != "3.3.1", (
+            "the chart default must not be what makes this pass"
+        )
 
     def test_should_refuse_committed_values_that_the_overlay_owns(self, tmp_path: Path):
         (tmp_path / "base.yaml").write_text("fernetKeySecretName: hand-made\n")
@@ -61,4 +72,3 @@ class TestFinalValues:
         (tmp_path / "base.yaml").write_text("config:\n  core:\n    parallelism: '8'\n")
         with pytest.raises(ValuesError, match="airflow_settings"):
             chart_values(DEFAULT_INPUTS, values_dir=tmp_path)
-

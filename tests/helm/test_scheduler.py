@@ -9,8 +9,10 @@ class TestSchedulerServiceAccount:
 
     def test_should_carry_the_scheduler_irsa_role(self):
         values = render()
-        assert jmespath.search('scheduler.serviceAccount.annotations."eks.amazonaws.com/role-arn"', values) == \
-            DEFAULT_INPUTS.role_arns["scheduler"]
+        assert (
+            jmespath.search('scheduler.serviceAccount.annotations."eks.amazonaws.com/role-arn"', values)
+            == DEFAULT_INPUTS.role_arns["scheduler"]
+        )
         assert jmespath.search("scheduler.serviceAccount.name", values) == "airflow-scheduler"
 
 

@@ -9,8 +9,10 @@ class TestWorkerServiceAccount:
 
     def test_should_carry_the_worker_irsa_role(self):
         values = render()
-        assert jmespath.search('workers.serviceAccount.annotations."eks.amazonaws.com/role-arn"', values) == \
-            DEFAULT_INPUTS.role_arns["workers"]
+        assert (
+            jmespath.search('workers.serviceAccount.annotations."eks.amazonaws.com/role-arn"', values)
+            == DEFAULT_INPUTS.role_arns["workers"]
+        )
 
     def test_should_pin_the_name_the_role_trusts(self):
         assert jmespath.search("workers.serviceAccount.[create, name]", render()) == [True, "airflow-worker"]
@@ -24,8 +26,9 @@ class TestWorkerKeda:
 
     def test_should_scale_wider_in_prod(self):
         assert jmespath.search("workers.celery.keda.maxReplicaCount", render()) == 5
-        assert jmespath.search("workers.celery.keda.[minReplicaCount, maxReplicaCount]", render(size="prod")) == \
-            [2, 20]
+        assert jmespath.search(
+            "workers.celery.keda.[minReplicaCount, maxReplicaCount]", render(size="prod")
+        ) == [2, 20]
 
 
 class TestWorkerLogs:

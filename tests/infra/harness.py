@@ -1,7 +1,7 @@
-"""Pulumi mock runtime harness for the program: mocks that record every resource and fail on unexpected invokes.
+"""Pulumi mock runtime harness: mocks that record every resource and fail on unexpected invokes.
 
-`build_stack(stack, config)` runs infra.stack.run() under the mocks and returns a `Built` with every registered
-resource (type, name, parent, inputs) and the resolved exports, plus whether each export is secret.
+`build_stack(stack, config)` runs infra.stack.run() under the mocks and returns a `Built` with every
+registered resource (type, name, parent, inputs) and the resolved exports, plus whether each export is secret.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ ZONES = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
 OIDC_URL = "https://oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF0123456789"
 
 
-
 @dataclass(frozen=True)
 class Recorded:
     urn: str
@@ -51,7 +50,9 @@ class Built:
 
     def find_created(self, type_: str, name: str) -> Recorded:
         matches = [resource for resource in self.of_type(type_) if resource.name == name]
-        assert len(matches) == 1, f"expected one {type_} named {name!r}, found {[r.name for r in self.of_type(type_)]}"
+        assert len(matches) == 1, (
+            f"expected one {type_} named {name!r}, found {[r.name for r in self.of_type(type_)]}"
+        )
         return matches[0]
 
     def one(self, type_: str) -> Recorded:
@@ -90,26 +91,34 @@ class PlatformMocks(pulumi.runtime.Mocks):
             case "aws:elasticache/replicationGroup:ReplicationGroup":
                 state["primaryEndpointAddress"] = f"master.{name}.abc.euw1.cache.amazonaws.com"
             case "aws:secretsmanager/secret:Secret":
-                state["arn"] = f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:secret:{args.inputs['name']}-Ab12Cd"
+                state["arn"] = (
+                    f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:secret:{args.inputs['name']}-Ab12Cd"
+                )
             case "random:index/randomPassword:RandomPassword":
                 state["result"] = f"pw{name.replace('-', '')}"[: int(args.inputs["length"])]
             case "random:index/randomBytes:RandomBytes":
                 # Chosen to contain + and /, which Fernet's URL-safe alphabet must not.
                 state["base64"] = base64.b64encode(bytes([251, 255, 191] * 10 + [0, 1])).decode()
             case "aws:ecr/repository:Repository":
-                state.update(repositoryUrl=f"{ACCOUNT_ID}.dkr.ecr.eu-west-1.amazonaws.com/{args.inputs['name']}",
-                             arn=f"arn:aws:ecr:eu-west-1:{ACCOUNT_ID}:repository/{args.inputs['name']}")
+                state.update(
+                    repositoryUrl=f"{ACCOUNT_ID}.dkr.ecr.eu-west-1.amazonaws.com/{args.inputs['name']}",
+                    arn=f"arn:aws:ecr:eu-west-1:{ACCOUNT_ID}:repository/{args.inputs['name']}",
+                )
             case "eks:index:Cluster":
-                state.update(kubeconfigJson=json.dumps({"apiVersion": "v1", "clusters": [{"name": name}]}),
-                             oidcProviderArn=f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{OIDC_URL[8:]}",
-                             oidcProviderUrl=OIDC_URL)
+                state.update(
+                    kubeconfigJson=json.dumps({"apiVersion": "v1", "clusters": [{"name": name}]}),
+                    oidcProviderArn=f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{OIDC_URL[8:]}",
+                    oidcProviderUrl=OIDC_URL,
+                )
             case "aws:iam/role:Role":
                 state["arn"] = f"arn:aws:iam::{ACCOUNT_ID}:role/{name}"
             case "aws:s3/bucketObjectv2:BucketObjectv2":
                 state["versionId"] = f"version-of-{args.inputs['key']}"
             case "aws:mwaa/environment:Environment":
-                state.update(arn=f"arn:aws:airflow:eu-west-1:{ACCOUNT_ID}:environment/{args.inputs['name']}",
-                             webserverUrl="abc.c2.airflow.eu-west-1.on.aws")
+                state.update(
+                    arn=f"arn:aws:airflow:eu-west-1:{ACCOUNT_ID}:environment/{args.inputs['name']}",
+                    webserverUrl="abc.c2.airflow.eu-west-1.on.aws",
+                )
             case "aws:ec2/launchTemplate:LaunchTemplate":
                 state["latestVersion"] = 1
         # Pulumi auto-names resources that get no explicit name; the mock names them after the logical name.
@@ -121,8 +130,12 @@ class PlatformMocks(pulumi.runtime.Mocks):
         if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
             return {"id": "eu-west-1", "names": ZONES, "zoneIds": ["euw1-az1", "euw1-az2", "euw1-az3"]}
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {"id": ACCOUNT_ID, "accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/ci",
-                    "userId": "AIDA"}
+            return {
+                "id": ACCOUNT_ID,
+                "accountId": ACCOUNT_ID,
+                "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/ci",
+                "userId": "AIDA",
+            }
         raise NotImplementedError(f"Mock call not implemented: {args.token}")
 
 
@@ -139,7 +152,9 @@ def _decode(value: Any, path: str, secret_paths: set[str]) -> Any:
             return _decode(value.get("value"), path, secret_paths)
         if value.get(SPECIAL_SIG) == RESOURCE_SIG:
             return value["urn"]
-        return {key: _decode(item, f"{path}.{key}" if path else key, secret_paths) for key, item in value.items()}
+        return {
+            key: _decode(item, f"{path}.{key}" if path else key, secret_paths) for key, item in value.items()
+        }
     if isinstance(value, list):
         return [_decode(item, f"{path}[{index}]", secret_paths) for index, item in enumerate(value)]
     return value
@@ -153,12 +168,15 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.built = mocks.built
 
     # Resource references are turned off: the stock mock monitor resolves them with a task on its own thread's
-    # event loop, which the program's loop then awaits and fails on ("attached to a different loop") whenever a
+    # event loop, which the program's loop then awaits and fails on ("attached to a different loop") when a
     # resource (eks.Cluster's instance_roles, ManagedNodeGroup's cluster) is passed as an input.
     def GetDeploymentInfo(self, request):  # noqa: N802 (gRPC method name)
         info = super().GetDeploymentInfo(request)
-        features = [feature for feature in info.supportedFeatures
-                    if feature != resource_pb2.RESOURCE_MONITOR_FEATURE_RESOURCE_REFERENCES]
+        features = [
+            feature
+            for feature in info.supportedFeatures
+            if feature != resource_pb2.RESOURCE_MONITOR_FEATURE_RESOURCE_REFERENCES
+        ]
         return resource_pb2.DeploymentInfo(supportedFeatures=features)
 
     def SupportsFeature(self, request):  # noqa: N802 (gRPC method name)
@@ -171,9 +189,17 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         if request.type != "pulumi:pulumi:Stack":
             secret_paths: set[str] = set()
             inputs = _decode(json_format.MessageToDict(request.object), "", secret_paths)
-            self.built.resources.append(Recorded(urn=response.urn, type=request.type, name=request.name,
-                                                 parent=request.parent, inputs=inputs, custom=request.custom,
-                                                 secret_paths=frozenset(secret_paths)))
+            self.built.resources.append(
+                Recorded(
+                    urn=response.urn,
+                    type=request.type,
+                    name=request.name,
+                    parent=request.parent,
+                    inputs=inputs,
+                    custom=request.custom,
+                    secret_paths=frozenset(secret_paths),
+                )
+            )
         return response
 
 
@@ -187,10 +213,12 @@ def build_stack(stack: str, config: dict[str, Any], built: Built | None = None) 
     recorded when the program raises)."""
     built = Built() if built is None else built
     mocks = PlatformMocks(built)
-    pulumi.runtime.set_mocks(mocks, project="airflow-aws", stack=stack, preview=False,
-                             monitor=RecordingMonitor(mocks))
-    pulumi.runtime.set_all_config({key: value if isinstance(value, str) else json.dumps(value)
-                                   for key, value in config.items()})
+    pulumi.runtime.set_mocks(
+        mocks, project="airflow-aws", stack=stack, preview=False, monitor=RecordingMonitor(mocks)
+    )
+    pulumi.runtime.set_all_config(
+        {key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()}
+    )
     from infra.stack import run
 
     @pulumi.runtime.test
@@ -215,9 +243,14 @@ def build_stack(stack: str, config: dict[str, Any], built: Built | None = None) 
 def statements(resource: Recorded, key: str = "policy") -> list[dict[str, Any]]:
     """The statements of a policy input, each with Action and Resource as lists."""
     document = json.loads(resource.inputs[key])
-    return [{**statement, "Action": _as_list(statement["Action"]),
-             "Resource": _as_list(statement.get("Resource", []))}
-            for statement in document["Statement"]]
+    return [
+        {
+            **statement,
+            "Action": _as_list(statement["Action"]),
+            "Resource": _as_list(statement.get("Resource", [])),
+        }
+        for statement in document["Statement"]
+    ]
 
 
 def _as_list(value: Any) -> list[Any]:

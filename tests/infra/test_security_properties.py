@@ -24,20 +24,29 @@ class TestComponents:
     """Type tokens, names and parents (STYLE 2-4)."""
 
     def test_should_use_project_type_tokens(self, built: Built):
-        for component in (r for r in built.resources if not r.custom and not r.type.startswith(("eks:", "pulumi:"))):
+        for component in (
+            r for r in built.resources if not r.custom and not r.type.startswith(("eks:", "pulumi:"))
+        ):
             match = re.fullmatch(r"airflow-aws:([a-z_]+):[A-Z][A-Za-z]+", component.type)
-            assert match and match.group(1) in INFRA_MODULES, f"{component.urn}: bad type token {component.type}"
+            assert match and match.group(1) in INFRA_MODULES, (
+                f"{component.urn}: bad type token {component.type}"
+            )
 
     def test_should_parent_every_resource_under_a_component(self, built: Built):
         ours = [r for r in built.resources if r.type.startswith("airflow-aws:")]
-        orphans = [r.urn for r in built.resources if r not in ours and not any(
-            descends_from(built, r, component.urn) for component in ours)]
+        orphans = [
+            r.urn
+            for r in built.resources
+            if r not in ours and not any(descends_from(built, r, component.urn) for component in ours)
+        ]
         assert not orphans, f"resources outside any component (parent= missing): {orphans}"
 
     def test_should_name_children_after_their_component(self, built: Built):
         for component in (r for r in built.resources if r.type.startswith("airflow-aws:")):
             for child in (r for r in built.resources if descends_from(built, r, component.urn)):
-                assert child.name.startswith(component.name), f"{child.urn} is not named after {component.name}"
+                assert child.name.startswith(component.name), (
+                    f"{child.urn} is not named after {component.name}"
+                )
 
 
 class TestBuckets:
@@ -50,13 +59,22 @@ class TestBuckets:
 
     def test_should_block_all_public_access(self, built: Built):
         for block in built.of_type("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"):
-            flags = [block.inputs[key] for key in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls",
-                                                   "restrictPublicBuckets")]
+            flags = [
+                block.inputs[key]
+                for key in (
+                    "blockPublicAcls",
+                    "blockPublicPolicy",
+                    "ignorePublicAcls",
+                    "restrictPublicBuckets",
+                )
+            ]
             assert flags == [True] * 4, f"{block.urn} leaves public access open"
 
     def test_should_encrypt_with_the_platform_key(self, built: Built):
         key_arn = built.one("aws:kms/key:Key")
-        for sse in built.of_type("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"):
+        for sse in built.of_type(
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+        ):
             default = sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]
             assert default["sseAlgorithm"] == "aws:kms", f"{sse.urn} is not SSE-KMS"
             assert default["kmsMasterKeyId"].endswith(f"key/{key_arn.name}")
@@ -66,7 +84,9 @@ class TestBuckets:
         assert len(policies) == 2
         for policy in policies:
             (deny,) = statements(policy)
-            assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+            assert deny["Effect"] == "Deny" and deny["Condition"] == {
+                "Bool": {"aws:SecureTransport": "false"}
+            }
 
 
 class TestKeyAndSecrets:
@@ -86,7 +106,8 @@ class TestKeyAndSecrets:
     def test_should_keep_airflow_secrets_out_of_the_backend_prefixes(self, built: Built):
         for secret in built.of_type("aws:secretsmanager/secret:Secret"):
             assert not secret.inputs["name"].startswith("airflow/"), (
-                f"{secret.urn}: infrastructure secrets under airflow/ would be readable through the backend")
+                f"{secret.urn}: infrastructure secrets under airflow/ would be readable through the backend"
+            )
 
 
 class TestNetworkExposure:
@@ -95,7 +116,9 @@ class TestNetworkExposure:
     def test_should_not_open_any_ingress_to_the_internet(self, built: Built):
         for group in built.of_type("aws:ec2/securityGroup:SecurityGroup"):
             for rule in group.inputs.get("ingress", []):
-                assert "0.0.0.0/0" not in rule.get("cidrBlocks", []), f"{group.urn} exposes {rule} to the Internet"
+                assert "0.0.0.0/0" not in rule.get("cidrBlocks", []), (
+                    f"{group.urn} exposes {rule} to the Internet"
+                )
 
 
 class TestIamPolicies:
@@ -112,4 +135,5 @@ class TestIamPolicies:
             for statement in statements(policy):
                 if "*" in statement["Resource"]:
                     assert set(statement["Action"]) <= set(ACCOUNT_LEVEL_ACTIONS), (
-                        f"{policy.urn}: {statement['Action']} on '*' is not a declared account-level action")
+                        f"{policy.urn}: {statement['Action']} on '*' is not a declared account-level action"
+                    )

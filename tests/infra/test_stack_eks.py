@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from harness import ACCOUNT_ID, OIDC_URL, Built, statements
 from chart_utils import schema_errors
+from harness import ACCOUNT_ID, OIDC_URL, Built, statements
 
 from infra.cluster import CONTROL_PLANE_LOG_TYPES
 from infra.helm_values import SECRET_NAMES, SERVICE_ACCOUNTS, ChartInputs, DagSource, chart_values
@@ -15,34 +15,67 @@ from infra.network import INTERFACE_ENDPOINTS
 pytestmark = pytest.mark.infra
 
 DEV_COUNTS = {
-    "airflow-aws:airflow_chart:AirflowChart": 1, "airflow-aws:airflow_secrets:AirflowSecrets": 1,
-    "airflow-aws:broker:Broker": 1, "airflow-aws:cluster:Cluster": 1, "airflow-aws:database:MetadataDatabase": 1,
-    "airflow-aws:encryption:PlatformKey": 1, "airflow-aws:network:Network": 1,
-    "airflow-aws:registry:ImageRegistry": 1, "airflow-aws:service_roles:ServiceRoles": 1,
+    "airflow-aws:airflow_chart:AirflowChart": 1,
+    "airflow-aws:airflow_secrets:AirflowSecrets": 1,
+    "airflow-aws:broker:Broker": 1,
+    "airflow-aws:cluster:Cluster": 1,
+    "airflow-aws:database:MetadataDatabase": 1,
+    "airflow-aws:encryption:PlatformKey": 1,
+    "airflow-aws:network:Network": 1,
+    "airflow-aws:registry:ImageRegistry": 1,
+    "airflow-aws:service_roles:ServiceRoles": 1,
     "airflow-aws:storage:Storage": 1,
-    "aws:ec2/eip:Eip": 1, "aws:ec2/internetGateway:InternetGateway": 1, "aws:ec2/launchTemplate:LaunchTemplate": 1,
-    "aws:ec2/natGateway:NatGateway": 1, "aws:ec2/route:Route": 3, "aws:ec2/routeTable:RouteTable": 3,
-    "aws:ec2/routeTableAssociation:RouteTableAssociation": 4, "aws:ec2/securityGroup:SecurityGroup": 3,
-    "aws:ec2/subnet:Subnet": 4, "aws:ec2/vpc:Vpc": 1, "aws:ec2/vpcEndpoint:VpcEndpoint": 6,
-    "aws:ecr/lifecyclePolicy:LifecyclePolicy": 1, "aws:ecr/repository:Repository": 1,
-    "aws:elasticache/replicationGroup:ReplicationGroup": 1, "aws:elasticache/subnetGroup:SubnetGroup": 1,
-    "aws:iam/role:Role": 6, "aws:iam/rolePolicy:RolePolicy": 5, "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 3,
-    "aws:kms/alias:Alias": 1, "aws:kms/key:Key": 1, "aws:rds/instance:Instance": 1,
-    "aws:rds/parameterGroup:ParameterGroup": 1, "aws:rds/subnetGroup:SubnetGroup": 1, "aws:s3/bucket:Bucket": 2,
+    "aws:ec2/eip:Eip": 1,
+    "aws:ec2/internetGateway:InternetGateway": 1,
+    "aws:ec2/launchTemplate:LaunchTemplate": 1,
+    "aws:ec2/natGateway:NatGateway": 1,
+    "aws:ec2/route:Route": 3,
+    "aws:ec2/routeTable:RouteTable": 3,
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": 4,
+    "aws:ec2/securityGroup:SecurityGroup": 3,
+    "aws:ec2/subnet:Subnet": 4,
+    "aws:ec2/vpc:Vpc": 1,
+    "aws:ec2/vpcEndpoint:VpcEndpoint": 6,
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy": 1,
+    "aws:ecr/repository:Repository": 1,
+    "aws:elasticache/replicationGroup:ReplicationGroup": 1,
+    "aws:elasticache/subnetGroup:SubnetGroup": 1,
+    "aws:iam/role:Role": 6,
+    "aws:iam/rolePolicy:RolePolicy": 5,
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 3,
+    "aws:kms/alias:Alias": 1,
+    "aws:kms/key:Key": 1,
+    "aws:rds/instance:Instance": 1,
+    "aws:rds/parameterGroup:ParameterGroup": 1,
+    "aws:rds/subnetGroup:SubnetGroup": 1,
+    "aws:s3/bucket:Bucket": 2,
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1,
-    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 2, "aws:s3/bucketPolicy:BucketPolicy": 2,
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 2,
+    "aws:s3/bucketPolicy:BucketPolicy": 2,
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 2,
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 2,
-    "aws:s3/bucketVersioning:BucketVersioning": 2, "aws:secretsmanager/secret:Secret": 5,
-    "aws:secretsmanager/secretVersion:SecretVersion": 5, "eks:index:Cluster": 1, "eks:index:ManagedNodeGroup": 1,
-    "kubernetes:core/v1:Namespace": 1, "kubernetes:core/v1:Secret": 7, "kubernetes:helm.sh/v3:Release": 2,
-    "pulumi:providers:kubernetes": 1, "random:index/randomBytes:RandomBytes": 1,
+    "aws:s3/bucketVersioning:BucketVersioning": 2,
+    "aws:secretsmanager/secret:Secret": 5,
+    "aws:secretsmanager/secretVersion:SecretVersion": 5,
+    "eks:index:Cluster": 1,
+    "eks:index:ManagedNodeGroup": 1,
+    "kubernetes:core/v1:Namespace": 1,
+    "kubernetes:core/v1:Secret": 7,
+    "kubernetes:helm.sh/v3:Release": 2,
+    "pulumi:providers:kubernetes": 1,
+    "random:index/randomBytes:RandomBytes": 1,
     "random:index/randomPassword:RandomPassword": 4,
 }
 # Three zones with a NAT gateway each: two more subnets per kind, routes, tables and associations.
-PROD_COUNTS = {**DEV_COUNTS, "aws:ec2/eip:Eip": 3, "aws:ec2/natGateway:NatGateway": 3, "aws:ec2/route:Route": 4,
-               "aws:ec2/routeTable:RouteTable": 4, "aws:ec2/routeTableAssociation:RouteTableAssociation": 6,
-               "aws:ec2/subnet:Subnet": 6}
+PROD_COUNTS = {
+    **DEV_COUNTS,
+    "aws:ec2/eip:Eip": 3,
+    "aws:ec2/natGateway:NatGateway": 3,
+    "aws:ec2/route:Route": 4,
+    "aws:ec2/routeTable:RouteTable": 4,
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": 6,
+    "aws:ec2/subnet:Subnet": 6,
+}
 
 
 @pytest.fixture(params=["dev_stack", "prod_stack"])
@@ -51,13 +84,20 @@ def eks_stack(request: pytest.FixtureRequest) -> Built:
 
 
 def release(built: Built) -> dict:
-    return built.find_created("kubernetes:helm.sh/v3:Release", "airflow-" + built.one(
-        "airflow-aws:airflow_chart:AirflowChart").name.removeprefix("airflow-") + "-release").inputs
+    return built.find_created(
+        "kubernetes:helm.sh/v3:Release",
+        "airflow-"
+        + built.one("airflow-aws:airflow_chart:AirflowChart").name.removeprefix("airflow-")
+        + "-release",
+    ).inputs
 
 
 def k8s_secret(built: Built, role: str):
-    (secret,) = [s for s in built.of_type("kubernetes:core/v1:Secret")
-                 if s.inputs["metadata"]["name"] == SECRET_NAMES[role]]
+    (secret,) = [
+        s
+        for s in built.of_type("kubernetes:core/v1:Secret")
+        if s.inputs["metadata"]["name"] == SECRET_NAMES[role]
+    ]
     return secret
 
 
@@ -71,8 +111,10 @@ class TestResourceGraph:
         assert prod_stack.type_counts() == PROD_COUNTS
 
     def test_should_call_only_zones_and_identity(self, eks_stack: Built):
-        assert sorted(set(eks_stack.invokes)) == ["aws:index/getAvailabilityZones:getAvailabilityZones",
-                                                  "aws:index/getCallerIdentity:getCallerIdentity"]
+        assert sorted(set(eks_stack.invokes)) == [
+            "aws:index/getAvailabilityZones:getAvailabilityZones",
+            "aws:index/getCallerIdentity:getCallerIdentity",
+        ]
 
 
 class TestNetwork:
@@ -84,9 +126,12 @@ class TestNetwork:
         assert len(zones) == len(set(zones)) >= 2
 
     def test_should_reach_aws_apis_through_endpoints(self, eks_stack: Built):
-        services = {e.inputs["serviceName"].rsplit(".", 1)[-1] if e.inputs["vpcEndpointType"] == "Gateway"
-                    else e.inputs["serviceName"].removeprefix("com.amazonaws.eu-west-1.")
-                    for e in eks_stack.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")}
+        services = {
+            e.inputs["serviceName"].rsplit(".", 1)[-1]
+            if e.inputs["vpcEndpointType"] == "Gateway"
+            else e.inputs["serviceName"].removeprefix("com.amazonaws.eu-west-1.")
+            for e in eks_stack.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+        }
         assert services == {"s3", *INTERFACE_ENDPOINTS}
 
     def test_should_share_one_nat_in_dev_and_one_per_zone_in_prod(self, dev_stack: Built, prod_stack: Built):
@@ -108,7 +153,9 @@ class TestMetadataDatabase:
     def test_should_force_ssl(self, eks_stack: Built):
         group = eks_stack.one("aws:rds/parameterGroup:ParameterGroup")
         assert group.inputs["family"] == "postgres16"
-        assert {"name": "rds.force_ssl", "value": "1", "applyMethod": "pending-reboot"} in group.inputs["parameters"]
+        assert {"name": "rds.force_ssl", "value": "1", "applyMethod": "pending-reboot"} in group.inputs[
+            "parameters"
+        ]
         # The mock auto-names the group after its logical name, as Pulumi would (plus a suffix).
         assert eks_stack.one("aws:rds/instance:Instance").inputs["parameterGroupName"] == group.name
 
@@ -124,14 +171,21 @@ class TestBroker:
 
     def test_should_encrypt_in_transit_and_at_rest_with_an_auth_token(self, eks_stack: Built):
         group = eks_stack.one("aws:elasticache/replicationGroup:ReplicationGroup")
-        assert group.inputs["transitEncryptionEnabled"] is True and group.inputs["atRestEncryptionEnabled"] is True
+        assert (
+            group.inputs["transitEncryptionEnabled"] is True
+            and group.inputs["atRestEncryptionEnabled"] is True
+        )
         assert group.inputs["authToken"] and "authToken" in group.secret_paths
 
     def test_should_fail_over_in_prod(self, dev_stack: Built, prod_stack: Built):
         dev = dev_stack.one("aws:elasticache/replicationGroup:ReplicationGroup").inputs
         prod = prod_stack.one("aws:elasticache/replicationGroup:ReplicationGroup").inputs
         assert (dev["numCacheClusters"], dev["automaticFailoverEnabled"]) == (1, False)
-        assert (prod["numCacheClusters"], prod["automaticFailoverEnabled"], prod["multiAzEnabled"]) == (2, True, True)
+        assert (prod["numCacheClusters"], prod["automaticFailoverEnabled"], prod["multiAzEnabled"]) == (
+            2,
+            True,
+            True,
+        )
 
 
 class TestCluster:
@@ -173,20 +227,32 @@ class TestServiceRoles:
     """IRSA roles per Airflow component."""
 
     def test_should_trust_exactly_one_service_account_each(self, eks_stack: Built):
-        for component, account in SERVICE_ACCOUNTS.items():
-            role = eks_stack.find_created("aws:iam/role:Role", f"{eks_stack.one('airflow-aws:service_roles:ServiceRoles').name}-{account}")
+        for account in SERVICE_ACCOUNTS.values():
+            role = eks_stack.find_created(
+                "aws:iam/role:Role",
+                f"{eks_stack.one('airflow-aws:service_roles:ServiceRoles').name}-{account}",
+            )
             (trust,) = statements(role, "assumeRolePolicy")
             issuer = OIDC_URL.removeprefix("https://")
-            assert trust["Condition"]["StringEquals"][f"{issuer}:sub"] == f"system:serviceaccount:airflow:{account}"
+            assert (
+                trust["Condition"]["StringEquals"][f"{issuer}:sub"]
+                == f"system:serviceaccount:airflow:{account}"
+            )
 
     def test_should_let_the_worker_write_the_logs_bucket_and_nothing_else(self, eks_stack: Built):
         roles = eks_stack.one("airflow-aws:service_roles:ServiceRoles").name
         policy = eks_stack.find_created("aws:iam/rolePolicy:RolePolicy", f"{roles}-airflow-worker-policy")
         logs_bucket = next(b for b in eks_stack.of_type("aws:s3/bucket:Bucket") if "-logs" in b.name)
         logs_arn = f"arn:aws:s3:::{logs_bucket.inputs['bucketPrefix']}abc123"
-        writes = [s for s in statements(policy) if any(a in ("s3:PutObject", "s3:DeleteObject") for a in s["Action"])]
+        writes = [
+            s
+            for s in statements(policy)
+            if any(a in ("s3:PutObject", "s3:DeleteObject") for a in s["Action"])
+        ]
         assert writes and all(s["Resource"] == [f"{logs_arn}/*"] for s in writes)
-        s3_resources = {r for s in statements(policy) if s["Action"][0].startswith("s3:") for r in s["Resource"]}
+        s3_resources = {
+            r for s in statements(policy) if s["Action"][0].startswith("s3:") for r in s["Resource"]
+        }
         assert s3_resources == {logs_arn, f"{logs_arn}/*"}
 
     def test_should_not_let_the_scheduler_touch_logs(self, eks_stack: Built):
@@ -200,7 +266,8 @@ class TestServiceRoles:
                 if statement["Action"][0].startswith("secretsmanager:"):
                     assert statement["Resource"] == [
                         f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:secret:airflow/connections/*",
-                        f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:secret:airflow/variables/*"]
+                        f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:secret:airflow/variables/*",
+                    ]
 
 
 class TestAirflowRelease:
@@ -221,12 +288,20 @@ class TestAirflowRelease:
         roles = dev_stack.one("airflow-aws:service_roles:ServiceRoles").name
         repository = dev_stack.one("aws:ecr/repository:Repository").inputs["name"]
         logs_bucket = next(b for b in dev_stack.of_type("aws:s3/bucket:Bucket") if "-logs" in b.name)
-        expected = chart_values(ChartInputs(
-            airflow_version="3.3.1", image_repository=f"{ACCOUNT_ID}.dkr.ecr.eu-west-1.amazonaws.com/{repository}",
-            image_tag="3.3.1-1", logs_bucket=f"{logs_bucket.inputs['bucketPrefix']}abc123", region="eu-west-1",
-            role_arns={c: f"arn:aws:iam::{ACCOUNT_ID}:role/{roles}-{a}" for c, a in SERVICE_ACCOUNTS.items()},
-            dags=DagSource("git-sync", "https://github.com/example-org/airflow-dags.git", "main", "dags"),
-            size="dev"))
+        expected = chart_values(
+            ChartInputs(
+                airflow_version="3.3.1",
+                image_repository=f"{ACCOUNT_ID}.dkr.ecr.eu-west-1.amazonaws.com/{repository}",
+                image_tag="3.3.1-1",
+                logs_bucket=f"{logs_bucket.inputs['bucketPrefix']}abc123",
+                region="eu-west-1",
+                role_arns={
+                    c: f"arn:aws:iam::{ACCOUNT_ID}:role/{roles}-{a}" for c, a in SERVICE_ACCOUNTS.items()
+                },
+                dags=DagSource("git-sync", "https://github.com/example-org/airflow-dags.git", "main", "dags"),
+                size="dev",
+            )
+        )
         assert values == json.loads(json.dumps(expected))
 
     def test_should_point_the_metadata_secret_at_the_rds_endpoint(self, eks_stack: Built):
@@ -240,8 +315,11 @@ class TestAirflowRelease:
     def test_should_point_the_broker_secret_at_elasticache_over_tls(self, eks_stack: Built):
         group = eks_stack.one("aws:elasticache/replicationGroup:ReplicationGroup")
         url = k8s_secret(eks_stack, "broker").inputs["stringData"]["connection"]
-        assert url == f"rediss://:{group.inputs['authToken']}@master.{group.name}.abc.euw1.cache.amazonaws.com:6379/0" \
-                      "?ssl_cert_reqs=required"
+        assert (
+            url
+            == f"rediss://:{group.inputs['authToken']}@master.{group.name}.abc.euw1.cache.amazonaws.com:6379/0"
+            "?ssl_cert_reqs=required"
+        )
 
     def test_should_give_fernet_a_url_safe_key(self, eks_stack: Built):
         key = k8s_secret(eks_stack, "fernet-key").inputs["stringData"]["fernet-key"]
@@ -249,8 +327,10 @@ class TestAirflowRelease:
 
     def test_should_mark_every_kubernetes_secret_value_secret(self, eks_stack: Built):
         for secret in eks_stack.of_type("kubernetes:core/v1:Secret"):
-            assert all(f"stringData.{key}" in secret.secret_paths or "stringData" in secret.secret_paths
-                       for key in secret.inputs["stringData"]), f"{secret.urn} holds plain-text data"
+            assert all(
+                f"stringData.{key}" in secret.secret_paths or "stringData" in secret.secret_paths
+                for key in secret.inputs["stringData"]
+            ), f"{secret.urn} holds plain-text data"
 
     def test_should_enforce_restricted_pod_security_on_the_namespace(self, eks_stack: Built):
         labels = eks_stack.one("kubernetes:core/v1:Namespace").inputs["metadata"]["labels"]
@@ -267,12 +347,29 @@ class TestOutputs:
 
     def test_should_export_urls_buckets_registry_and_secret_arns(self, eks_stack: Built):
         outputs = eks_stack.outputs
-        assert set(outputs) == {"apiUrl", "kubeconfig", "logsBucket", "dagsBucket", "ecrRepositoryUrl", "secretArns",
-                                "connectionsPrefix", "variablesPrefix", "kmsKeyArn"}
-        assert set(outputs["secretArns"]) == {"metadata-db", "broker", "fernet-key", "jwt-secret", "api-secret-key"}
+        assert set(outputs) == {
+            "apiUrl",
+            "kubeconfig",
+            "logsBucket",
+            "dagsBucket",
+            "ecrRepositoryUrl",
+            "secretArns",
+            "connectionsPrefix",
+            "variablesPrefix",
+            "kmsKeyArn",
+        }
+        assert set(outputs["secretArns"]) == {
+            "metadata-db",
+            "broker",
+            "fernet-key",
+            "jwt-secret",
+            "api-secret-key",
+        }
         assert outputs["ecrRepositoryUrl"].endswith("/airflow")
-        assert (outputs["connectionsPrefix"], outputs["variablesPrefix"]) == ("airflow/connections",
-                                                                              "airflow/variables")
+        assert (outputs["connectionsPrefix"], outputs["variablesPrefix"]) == (
+            "airflow/connections",
+            "airflow/variables",
+        )
 
     def test_should_mark_the_kubeconfig_and_only_it_secret(self, eks_stack: Built):
         assert eks_stack.secret_outputs == {"kubeconfig"}
