@@ -22,6 +22,7 @@ import yaml
 
 from airflow_settings import load_settings
 from airflow_settings.render import as_helm_config
+from infra.mappings import deep_merge
 
 HELM_VALUES_DIR = Path(__file__).resolve().parent.parent / "helm_values"
 RELEASE_NAME = "airflow"
@@ -292,17 +293,6 @@ def metadata_connection(user: str, password: str, namespace: str) -> str:
 
 def pgbouncer_stats_connection(user: str, password: str) -> str:
     return f"postgresql://{user}:{password}@127.0.0.1:{PGBOUNCER_PORT}/pgbouncer?sslmode=disable"
-
-
-def deep_merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
-    """Helm's merge: mappings merge key by key, anything else (lists included) is replaced by `top`."""
-    merged = dict(base)
-    for key, value in top.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
 
 
 def _leaf_paths(values: Mapping[str, Any], prefix: str = "") -> list[str]:

@@ -17,7 +17,8 @@ from typing import Any
 import jsonschema
 import yaml
 
-from infra.helm_values import SERVICE_ACCOUNTS, ChartInputs, DagSource, chart_values, deep_merge
+from infra.helm_values import SERVICE_ACCOUNTS, ChartInputs, DagSource, chart_values
+from infra.mappings import deep_merge
 
 SCHEMA_ENV = "AIRFLOW_CHART_SCHEMA_DIR"
 

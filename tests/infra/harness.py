@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import runpy
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -208,9 +209,12 @@ def stack_config(stack: str) -> dict[str, Any]:
     return yaml.safe_load((REPO_ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
 
 
-def build_stack(stack: str, config: dict[str, Any], built: Built | None = None) -> Built:
+def build_stack(
+    stack: str, config: dict[str, Any], built: Built | None = None, *, through_entry_point: bool = False
+) -> Built:
     """Run the program for `config` under the mocks, recording into `built` (so a caller still sees what was
-    recorded when the program raises)."""
+    recorded when the program raises). `through_entry_point` runs infra/ the way Pulumi does (its folder as
+    the script, so only infra/ is on sys.path) and records resources but no outputs."""
     built = Built() if built is None else built
     mocks = PlatformMocks(built)
     pulumi.runtime.set_mocks(
@@ -223,6 +227,9 @@ def build_stack(stack: str, config: dict[str, Any], built: Built | None = None) 
 
     @pulumi.runtime.test
     def program():
+        if through_entry_point:
+            runpy.run_path(str(REPO_ROOT / "infra"), run_name="__main__")
+            return None
         outputs = run()
         names = list(outputs)
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from chart_utils import schema_errors
-from harness import ACCOUNT_ID, OIDC_URL, Built, statements
+from harness import ACCOUNT_ID, OIDC_URL, Built, build_stack, stack_config, statements
 
 from infra.cluster import CONTROL_PLANE_LOG_TYPES
 from infra.helm_values import SECRET_NAMES, SERVICE_ACCOUNTS, ChartInputs, DagSource, chart_values
@@ -109,6 +109,10 @@ class TestResourceGraph:
 
     def test_should_create_the_prod_graph(self, prod_stack: Built):
         assert prod_stack.type_counts() == PROD_COUNTS
+
+    def test_should_build_the_same_graph_through_the_pulumi_entry_point(self):
+        built = build_stack("dev", stack_config("dev"), through_entry_point=True)
+        assert built.type_counts() == DEV_COUNTS
 
     def test_should_call_only_zones_and_identity(self, eks_stack: Built):
         assert sorted(set(eks_stack.invokes)) == [
