@@ -15,6 +15,7 @@ from infra.helm_values import (
     pgbouncer_ini,
     pgbouncer_stats_connection,
     pgbouncer_users,
+    result_backend_connection,
 )
 
 AIRFLOW_CHART_REPO = "https://airflow.apache.org"
@@ -46,9 +47,9 @@ class AirflowChartArgs:
 
 class AirflowChart(pulumi.ComponentResource):
     """A kubernetes.Provider for the cluster, the release namespace (Pod Security "restricted" enforced),
-    the kubernetes.core.v1.Secret objects the chart reads (metadata connection, broker URL, Fernet key, JWT
-    secret, API secret key, pgbouncer config and stats), KEDA via kubernetes.helm.v3.Release, and the Airflow
-    chart via kubernetes.helm.v3.Release (atomic, waits for the migration job)."""
+    the kubernetes.core.v1.Secret objects the chart reads (metadata connection, result backend, broker URL,
+    Fernet key, JWT secret, API secret key, pgbouncer config and stats), KEDA via kubernetes.helm.v3.Release,
+    and the Airflow chart via kubernetes.helm.v3.Release (atomic, waits for the migration job)."""
 
     release_status: pulumi.Output[Any]
 
@@ -76,6 +77,11 @@ class AirflowChart(pulumi.ComponentResource):
             "metadata": {
                 "connection": password.apply(
                     lambda secret: metadata_connection(args.db_user, secret, args.namespace)
+                )
+            },
+            "result-backend": {
+                "connection": password.apply(
+                    lambda secret: result_backend_connection(args.db_user, secret, args.namespace)
                 )
             },
             "broker": {"connection": args.broker_url},

@@ -31,6 +31,7 @@ PGBOUNCER_DATABASE = "airflow-metadata"
 
 SECRET_NAMES = {
     "metadata": "airflow-metadata",
+    "result-backend": "airflow-result-backend",
     "broker": "airflow-broker-url",
     "fernet-key": "airflow-fernet-key",
     "jwt-secret": "airflow-jwt-secret",
@@ -152,6 +153,7 @@ def infra_overlay(inputs: ChartInputs) -> dict[str, Any]:
         "config": config,
         "data": {
             "metadataSecretName": SECRET_NAMES["metadata"],
+            "resultBackendSecretName": SECRET_NAMES["result-backend"],
             "brokerUrlSecretName": SECRET_NAMES["broker"],
         },
         "fernetKeySecretName": SECRET_NAMES["fernet-key"],
@@ -289,6 +291,11 @@ def metadata_connection(user: str, password: str, namespace: str) -> str:
     """The metadata DB URL Airflow uses: through the release's pgbouncer service."""
     host = f"{RELEASE_NAME}-pgbouncer.{namespace}"
     return f"postgresql://{user}:{password}@{host}:{PGBOUNCER_PORT}/{PGBOUNCER_DATABASE}?sslmode=disable"
+
+
+def result_backend_connection(user: str, password: str, namespace: str) -> str:
+    """Celery's result backend: the metadata DB through pgbouncer, in SQLAlchemy form (`db+` prefix)."""
+    return f"db+{metadata_connection(user, password, namespace)}"
 
 
 def pgbouncer_stats_connection(user: str, password: str) -> str:

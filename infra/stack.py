@@ -68,9 +68,19 @@ def run() -> dict[str, Any]:
     return outputs
 
 
-def _foundation(config: StackConfig, zones: list[str]) -> tuple[PlatformKey, Network, Storage]:
+def _foundation(
+    config: StackConfig, zones: list[str], account_id: str
+) -> tuple[PlatformKey, Network, Storage]:
     prefix = config.name_prefix
-    key = PlatformKey(f"{prefix}-kms", PlatformKeyArgs(alias=prefix))
+    key = PlatformKey(
+        f"{prefix}-kms",
+        PlatformKeyArgs(
+            alias=prefix,
+            account_id=account_id,
+            region=config.region,
+            allow_cloudwatch_logs=config.target == "mwaa",
+        ),
+    )
     network = Network(
         f"{prefix}-net",
         NetworkArgs(
@@ -96,7 +106,7 @@ def _foundation(config: StackConfig, zones: list[str]) -> tuple[PlatformKey, Net
 def _build_eks(config: StackConfig, zones: list[str], account_id: str) -> dict[str, Any]:
     assert config.dags is not None and config.image is not None  # StackConfig requires both for eks
     prefix = config.name_prefix
-    key, network, storage = _foundation(config, zones)
+    key, network, storage = _foundation(config, zones, account_id)
     private_cidrs = [plan.private_cidr for plan in plan_subnets(config.network.vpc_cidr, zones)]
     database = MetadataDatabase(
         f"{prefix}-metadata",
@@ -236,7 +246,7 @@ def _build_eks(config: StackConfig, zones: list[str], account_id: str) -> dict[s
 
 def _build_mwaa(config: StackConfig, zones: list[str], account_id: str) -> dict[str, Any]:
     prefix = config.name_prefix
-    key, network, storage = _foundation(config, zones)
+    key, network, storage = _foundation(config, zones, account_id)
     artifacts = MwaaArtifacts(
         f"{prefix}-artifacts",
         MwaaArtifactsArgs(bucket=storage.dags_bucket.id, directory=REPO_ROOT / config.mwaa.artifacts_dir),

@@ -39,6 +39,7 @@ class TestSecretWiring:
         ("path", "role"),
         [
             ("data.metadataSecretName", "metadata"),
+            ("data.resultBackendSecretName", "result-backend"),
             ("data.brokerUrlSecretName", "broker"),
             ("fernetKeySecretName", "fernet-key"),
             ("jwtSecretName", "jwt-secret"),

@@ -60,7 +60,7 @@ DEV_COUNTS = {
     "eks:index:Cluster": 1,
     "eks:index:ManagedNodeGroup": 1,
     "kubernetes:core/v1:Namespace": 1,
-    "kubernetes:core/v1:Secret": 7,
+    "kubernetes:core/v1:Secret": 8,
     "kubernetes:helm.sh/v3:Release": 2,
     "pulumi:providers:kubernetes": 1,
     "random:index/randomBytes:RandomBytes": 1,
@@ -315,6 +315,11 @@ class TestAirflowRelease:
         connection = k8s_secret(eks_stack, "metadata").inputs["stringData"]["connection"]
         password = eks_stack.one("aws:rds/instance:Instance").inputs["password"]
         assert connection.startswith(f"postgresql://airflow:{password}@airflow-pgbouncer.airflow:6543/")
+
+    def test_should_give_celery_results_the_same_database_in_sqlalchemy_form(self, eks_stack: Built):
+        metadata = k8s_secret(eks_stack, "metadata").inputs["stringData"]["connection"]
+        result_backend = k8s_secret(eks_stack, "result-backend").inputs["stringData"]["connection"]
+        assert result_backend == f"db+{metadata}"
 
     def test_should_point_the_broker_secret_at_elasticache_over_tls(self, eks_stack: Built):
         group = eks_stack.one("aws:elasticache/replicationGroup:ReplicationGroup")

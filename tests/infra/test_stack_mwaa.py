@@ -158,6 +158,21 @@ class TestMwaaExecutionRole:
         assert not [a for a in by_sid["SourceBucket"]["Action"] if a.startswith(("s3:Put", "s3:Delete"))]
 
 
+class TestMwaaKey:
+    """The platform key's policy."""
+
+    def test_should_let_cloudwatch_logs_encrypt_only_this_account_log_groups(self, mwaa_stack: Built):
+        by_sid = {s["Sid"]: s for s in statements(mwaa_stack.one("aws:kms/key:Key"))}
+        logs = by_sid["CloudWatchLogs"]
+        assert logs["Principal"] == {"Service": "logs.eu-west-1.amazonaws.com"}
+        assert logs["Condition"]["ArnLike"] == {
+            "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:eu-west-1:{ACCOUNT_ID}:*"
+        }
+
+    def test_should_not_open_the_key_to_logs_on_eks(self, dev_stack: Built):
+        assert [s["Sid"] for s in statements(dev_stack.one("aws:kms/key:Key"))] == ["DelegateToIam"]
+
+
 class TestMwaaSecurityGroup:
     """The environment's security group."""
 
