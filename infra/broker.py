@@ -20,6 +20,8 @@ class BrokerArgs:
     allowed_cidrs: list[str]
     """Only these networks may open port 6379."""
     kms_key_arn: pulumi.Input[str]
+    group_id: str
+    """Replication group ID, at most 40 characters, e.g. airflow-dev-broker."""
     secret_name: str
     """Secrets Manager name for the broker URL, e.g. airflow-dev/broker."""
     engine: str
@@ -65,6 +67,7 @@ class Broker(pulumi.ComponentResource):
         failover = args.replicas > 0
         group = aws.elasticache.ReplicationGroup(
             f"{name}-redis",
+            replication_group_id=args.group_id,
             description="Airflow Celery broker",
             engine=args.engine,
             node_type=args.node_type,

@@ -191,8 +191,10 @@ class StackConfig(_Model):
     """Preset of defaults: dev (small, cheap) or prod (multi-AZ, protected)."""
     region: Annotated[StrictStr, Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")]
     """AWS region, from `aws:region`."""
-    name_prefix: Annotated[StrictStr, Field(pattern=r"^[a-z][a-z0-9-]{2,30}$")]
-    """Prefix of AWS names (buckets, cluster, DB). MWAA requires it to start with `airflow-`."""
+    name_prefix: Annotated[StrictStr, Field(pattern=r"^[a-z][a-z0-9-]{2,23}$")]
+    """Prefix of AWS names (buckets, roles, cluster, DB): 3 to 24 lower-case letters, digits and dashes, as
+    IAM role and ElastiCache names built from it have length limits. Defaults to airflow-<stack>. MWAA
+    requires it to start with `airflow-`."""
     network: NetworkConfig
     storage: StorageConfig
     database: DatabaseConfig
@@ -219,7 +221,7 @@ class StackConfig(_Model):
     def from_raw(cls, raw: dict[str, Any], *, region: str | None, stack: str) -> StackConfig:
         """Validate the stack's raw `airflow-aws:*` config (already JSON-decoded) over its size preset."""
         size = raw.get("size", "dev")
-        if size not in PRESETS:
+        if not isinstance(size, str) or size not in PRESETS:
             raise StackConfigError(
                 f"{CONFIG_NAMESPACE}:size: {size!r} is not a size. "
                 f"Fix: set it to one of {', '.join(PRESETS)}."

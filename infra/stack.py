@@ -47,7 +47,7 @@ def read_stack_config() -> StackConfig:
 
 def _decode(value: Any) -> Any:
     """Structured config arrives JSON-encoded; plain strings stay strings."""
-    if isinstance(value, str) and value[:1] in "{[":
+    if isinstance(value, str) and value.startswith(("{", "[")):
         return json.loads(value)
     return {"true": True, "false": False}.get(value, value) if isinstance(value, str) else value
 
@@ -131,6 +131,7 @@ def _build_eks(config: StackConfig, zones: list[str], account_id: str) -> dict[s
             subnet_ids=network.private_subnet_ids,
             allowed_cidrs=private_cidrs,
             kms_key_arn=key.arn,
+            group_id=f"{prefix}-broker",
             secret_name=f"{prefix}/broker",
             engine=config.broker.engine,
             node_type=config.broker.node_type,

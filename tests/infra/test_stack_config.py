@@ -129,6 +129,12 @@ class TestBadStackConfig:
         )
         assert built.invokes == [], "called AWS before refusing the config"
 
+    def test_should_refuse_more_zones_than_the_region_has(self):
+        built = Built()
+        with pytest.raises(StackConfigError, match=r"network\.azCount: eu-west-1 has only 3 available zones"):
+            build_stack("dev", _with({"airflow-aws:network": {"azCount": 4}}), built)
+        assert built.resources == []
+
     def test_should_list_every_problem_at_once(self):
         with pytest.raises(StackConfigError) as failure:
             build_stack(
