@@ -29,16 +29,23 @@ class AirflowChartArgs:
     kubeconfig: pulumi.Input[str]
     """Cluster credentials (secret) for the Kubernetes provider."""
     namespace: str
+    """Namespace of the release and its Secrets (created here)."""
     chart_version: str
     """apache-airflow chart version, 1.22.0 or newer. https://airflow.apache.org/docs/helm-chart/stable/"""
     values: pulumi.Input[dict[str, Any]]
     """Final chart values, from helm_values.chart_values."""
     db_host: pulumi.Input[str]
+    """RDS endpoint address pgbouncer connects to."""
     db_port: int
+    """RDS port, 5432."""
     db_name: str
+    """Database name on the RDS instance."""
     db_user: str
+    """Database user Airflow and pgbouncer log in as."""
     db_password: pulumi.Input[str]
+    """Its password (secret); lands only in Kubernetes Secrets."""
     broker_url: pulumi.Input[str]
+    """Celery broker URL with the AUTH token (secret)."""
     airflow_secrets: dict[str, pulumi.Input[str]]
     """fernet-key, jwt-secret and api-secret-key values (secret)."""
     timeout_seconds: int

@@ -25,6 +25,7 @@ class AirflowSecretsArgs:
     name_prefix: str
     """Secrets Manager names become <name_prefix>/fernet-key, …/jwt-secret, …/api-secret-key."""
     kms_key_arn: pulumi.Input[str]
+    """Key encrypting the three secrets."""
 
 
 class AirflowSecrets(pulumi.ComponentResource):

@@ -15,11 +15,13 @@ REDIS_PORT = 6379
 @dataclass(frozen=True)
 class BrokerArgs:
     vpc_id: pulumi.Input[str]
+    """VPC of the security group."""
     subnet_ids: list[pulumi.Input[str]]
     """Private subnets for the cache subnet group."""
     allowed_cidrs: list[str]
     """Only these networks may open port 6379."""
     kms_key_arn: pulumi.Input[str]
+    """Key for at-rest encryption and the URL secret."""
     group_id: str
     """Replication group ID, at most 40 characters, e.g. airflow-dev-broker."""
     secret_name: str
@@ -27,6 +29,7 @@ class BrokerArgs:
     engine: str
     """valkey or redis. https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/engine-versions.html"""
     node_type: str
+    """Cache node type. https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.SupportedTypes.html"""
     replicas: int
     """Read replicas; one or more turns on automatic failover and Multi-AZ."""
 

@@ -18,6 +18,7 @@ DB_USER = "airflow"
 @dataclass(frozen=True)
 class MetadataDatabaseArgs:
     vpc_id: pulumi.Input[str]
+    """VPC of the security group."""
     subnet_ids: list[pulumi.Input[str]]
     """Private subnets in two or more zones for the DB subnet group."""
     allowed_cidrs: list[str]
@@ -29,6 +30,7 @@ class MetadataDatabaseArgs:
     instance_class: str
     """https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.html"""
     allocated_storage_gb: int
+    """Initial gp3 storage in GiB, at least 20."""
     max_allocated_storage_gb: int
     """Storage autoscaling ceiling; at least allocated_storage_gb."""
     multi_az: bool

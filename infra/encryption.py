@@ -16,7 +16,9 @@ class PlatformKeyArgs:
     alias: str
     """Alias name without the `alias/` prefix, e.g. airflow-dev."""
     account_id: str
+    """Account whose IAM policies may use the key."""
     region: str
+    """Region of the CloudWatch Logs service principal."""
     allow_cloudwatch_logs: bool = False
     """Let CloudWatch Logs use the key (MWAA encrypts its log groups with it). Defaults to false."""
     deletion_window_days: int = 30

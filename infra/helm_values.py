@@ -92,17 +92,27 @@ class ChartInputs:
     """Everything the overlay needs from the infra, as plain values (Pulumi resolves Outputs first)."""
 
     airflow_version: str
+    """Chart airflowVersion and defaultAirflowTag (airflow_settings.versions)."""
     image_repository: str
+    """Airflow image repository (the stack's ECR repository by default)."""
     image_tag: str
+    """Immutable image tag."""
     logs_bucket: str
+    """Bucket name for remote task logs."""
     region: str
+    """AWS region, for boto3 in every pod."""
     role_arns: Mapping[str, str]
     """Chart component (values key) -> IRSA role ARN, one per SERVICE_ACCOUNTS entry."""
     dags: DagSource
+    """Where DAGs come from."""
     size: str = "dev"
+    """Size preset; picks helm_values/<size>.yaml when present."""
     ingress_host: str | None = None
+    """UI host name; no ingress when None."""
     ingress_certificate_arn: str | None = None
+    """ACM certificate of the ingress."""
     ingress_internal: bool = True
+    """Internal (VPC-only) ALB rather than Internet-facing."""
 
 
 def chart_values(inputs: ChartInputs, values_dir: Path = HELM_VALUES_DIR) -> dict[str, Any]:

@@ -68,22 +68,31 @@ class MwaaEnvironmentArgs:
     airflow_version: str
     """Same pin as everywhere else (airflow_settings.versions.AIRFLOW_VERSION)."""
     vpc_id: pulumi.Input[str]
+    """VPC of the environment's security group."""
     subnet_ids: list[pulumi.Input[str]]
     """Exactly two private subnets."""
     subnet_zones: list[str]
     """Their zones, which must differ."""
     source_bucket_arn: pulumi.Input[str]
+    """The storage component's DAGs bucket."""
     source_bucket_prefix: str
     """The bucket's name prefix; MWAA needs `airflow-`."""
     versioning: bool
+    """Whether that bucket is versioned (MWAA requires it)."""
     kms_key_arn: pulumi.Input[str]
+    """Customer-managed key for the environment."""
     region: str
+    """Region, for the ARNs in the execution policy."""
     account_id: str
+    """Account, for the ARNs in the execution policy."""
     environment_class: str
     """https://docs.aws.amazon.com/mwaa/latest/userguide/environment-class.html"""
     min_workers: int
+    """Workers always running."""
     max_workers: int
+    """Workers MWAA may scale to, at most 25."""
     schedulers: int
+    """Schedulers, 2 to 5."""
     webserver_access_mode: str
     """PRIVATE_ONLY (default) or PUBLIC_ONLY."""
     airflow_configuration_options: dict[str, str]

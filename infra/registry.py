@@ -13,6 +13,7 @@ class ImageRegistryArgs:
     repository_name: str
     """ECR repository name, e.g. airflow-dev/airflow."""
     kms_key_arn: pulumi.Input[str]
+    """Key encrypting the images."""
     untagged_expiry_days: int = 14
     """Untagged images (failed or superseded pushes) expire after this many days. Defaults to 14."""
 

@@ -128,3 +128,26 @@ class TestSmallHelpers:
 
     def test_should_build_a_tls_broker_url(self):
         assert broker_url("h", "t") == "rediss://:t@h:6379/0?ssl_cert_reqs=required"
+
+
+class TestArgsDocumentation:
+    """STYLE 10: every field of every component's Args dataclass carries a docstring."""
+
+    def test_should_document_every_args_field(self):
+        import ast
+        from pathlib import Path
+
+        undocumented = []
+        for module in sorted((Path(__file__).resolve().parents[2] / "infra").glob("*.py")):
+            for node in ast.walk(ast.parse(module.read_text())):
+                if isinstance(node, ast.ClassDef) and node.name.endswith(("Args", "Spec", "Inputs")):
+                    body = node.body
+                    for index, statement in enumerate(body):
+                        if isinstance(statement, ast.AnnAssign):
+                            following = body[index + 1] if index + 1 < len(body) else None
+                            documented = isinstance(following, ast.Expr) and isinstance(
+                                getattr(following, "value", None), ast.Constant
+                            )
+                            if not documented:
+                                undocumented.append(f"{module.name}:{node.name}.{statement.target.id}")
+        assert not undocumented, f"Args fields without a docstring: {undocumented}"
