@@ -216,17 +216,9 @@ def build_stack(
     recorded when the program raises). `through_entry_point` runs infra/ the way Pulumi does (its folder as
     the script, so only infra/ is on sys.path) and records resources but no outputs."""
     built = Built() if built is None else built
-    mocks = PlatformMocks(built)
-    pulumi.runtime.set_mocks(
-        mocks, project="airflow-aws", stack=stack, preview=False, monitor=RecordingMonitor(mocks)
-    )
-    pulumi.runtime.set_all_config(
-        {key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()}
-    )
     from infra.stack import run
 
-    @pulumi.runtime.test
-    def program():
+    def program() -> Any:
         if through_entry_point:
             runpy.run_path(str(REPO_ROOT / "infra"), run_name="__main__")
             return None
@@ -243,7 +235,20 @@ def build_stack(
 
         return pulumi.Output.all(*outputs.values()).apply(collect), secret_names()
 
-    program()
+    return run_under_mocks(stack, config, program, built)
+
+
+def run_under_mocks(stack: str, config: dict[str, Any], program: Any, built: Built | None = None) -> Built:
+    """Run `program()` (anything creating resources) under fresh recording mocks with `config` set."""
+    built = Built() if built is None else built
+    mocks = PlatformMocks(built)
+    pulumi.runtime.set_mocks(
+        mocks, project="airflow-aws", stack=stack, preview=False, monitor=RecordingMonitor(mocks)
+    )
+    pulumi.runtime.set_all_config(
+        {key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()}
+    )
+    pulumi.runtime.test(program)()
     return built
 
 

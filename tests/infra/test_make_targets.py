@@ -49,3 +49,17 @@ class TestPulumiCliCheck:
         result = make("preview", fake_pulumi(tmp_path, "3.280.1"), "STACK=prod")
         assert result.returncode == 0, result.stdout + result.stderr
         assert "pulumi preview --stack prod --diff" in result.stdout
+
+
+class TestPulumiProject:
+    """Pulumi.yaml runs infra/ in the environment `make infra-venv` creates."""
+
+    def test_should_point_the_runtime_at_the_infra_venv(self):
+        import yaml
+
+        project = yaml.safe_load((REPO_ROOT / "Pulumi.yaml").read_text())
+        makefile = (REPO_ROOT / "mk" / "infra.mk").read_text()
+        assert project["name"] == "airflow-aws" and project["main"] == "infra/"
+        assert project["runtime"]["options"] == {"toolchain": "pip", "virtualenv": ".venv-infra"}
+        assert "INFRA_VENV ?= .venv-infra" in makefile
+        assert (REPO_ROOT / "infra" / "__main__.py").is_file()

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pulumi
 import pytest
-from harness import ACCOUNT_ID, Built, build_stack, stack_config, statements
+from harness import ACCOUNT_ID, Built, build_stack, run_under_mocks, stack_config, statements
 
 from airflow_settings import load_settings
 from airflow_settings.render import as_mwaa_options
 from infra.config import StackConfigError
-from infra.mwaa import ARTIFACT_KEYS
+from infra.mwaa import ARTIFACT_KEYS, MwaaEnvironment, MwaaEnvironmentArgs
 from infra.mwaa_rules import LOG_TYPES, REFUSED_OPTIONS
 
 pytestmark = pytest.mark.infra
@@ -191,6 +191,39 @@ class TestMwaaSecurityGroup:
                 "description": "self-referencing rule MWAA requires",
             }
         ]
+
+
+class TestMwaaEnvironmentComponent:
+    """MwaaEnvironment checks its own inputs before creating a child."""
+
+    @pytest.mark.parametrize("zones", [["eu-west-1a", "eu-west-1a"], ["eu-west-1a"]])
+    def test_should_refuse_subnets_outside_two_zones(self, zones: list[str]):
+        args = MwaaEnvironmentArgs(
+            environment_name="airflow-x",
+            airflow_version="3.3.1",
+            vpc_id="vpc",
+            subnet_ids=["s1", "s2"][: len(zones)],
+            subnet_zones=zones,
+            source_bucket_arn="arn:aws:s3:::airflow-x-dags",
+            source_bucket_prefix="airflow-x",
+            versioning=True,
+            kms_key_arn="arn:aws:kms:eu-west-1:1:key/k",
+            region="eu-west-1",
+            account_id="1",
+            environment_class="mw1.small",
+            min_workers=1,
+            max_workers=2,
+            schedulers=2,
+            webserver_access_mode="PRIVATE_ONLY",
+            airflow_configuration_options={},
+            log_level="INFO",
+            artifact_paths=dict(ARTIFACT_KEYS),
+            artifact_versions={key: "v1" for key in ARTIFACT_KEYS},
+        )
+        built = Built()
+        with pytest.raises(pulumi.RunError, match="exactly two private subnets in two zones"):
+            run_under_mocks("mwaa", {}, lambda: MwaaEnvironment("airflow-x-mwaa", args), built)
+        assert [r.type for r in built.resources] == ["airflow-aws:mwaa:MwaaEnvironment"]
 
 
 MWAA_BAD = [
