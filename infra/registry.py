@@ -23,7 +23,6 @@ class ImageRegistry(pulumi.ComponentResource):
     aws.ecr.LifecyclePolicy expiring untagged images."""
 
     repository_url: pulumi.Output[str]
-    repository_arn: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: ImageRegistryArgs, opts: pulumi.ResourceOptions | None = None
@@ -62,5 +61,4 @@ class ImageRegistry(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=repository),
         )
         self.repository_url = repository.repository_url
-        self.repository_arn = repository.arn
         self.register_outputs({"repository_url": self.repository_url})
