@@ -7,6 +7,7 @@ AIRFLOW_CHART_VERSION ?= 1.22.0
 AIRFLOW_CHART_SHA256 ?= 1f7d1dfe3d58e2c54899950aba907a43625a18c8b6fb3c54760c21592129a5b6
 # Where `make chart-schema` puts values.yaml + values.schema.json; tests read AIRFLOW_CHART_SCHEMA_DIR.
 AIRFLOW_CHART_SCHEMA_DIR ?= $(CURDIR)/.cache/airflow-chart/$(AIRFLOW_CHART_VERSION)
+export AIRFLOW_CHART_SCHEMA_DIR
 # Lowest Pulumi CLI the pinned SDK (pulumi==3.272.0 in pyproject.toml) is tested with.
 PULUMI_MIN_VERSION ?= 3.272.0
 
