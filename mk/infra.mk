@@ -2,19 +2,14 @@
 
 # Pulumi stack to preview or deploy (Pulumi.<STACK>.yaml): dev, prod or mwaa.
 STACK ?= dev
-# The Pulumi toolchain's own environment (Pulumi.yaml `virtualenv`); its protobuf pin conflicts with Airflow's.
-INFRA_VENV ?= .venv-infra
 # Official chart release whose values schema the Helm tests validate against.
 AIRFLOW_CHART_VERSION ?= 1.22.0
 AIRFLOW_CHART_SHA256 ?= 1f7d1dfe3d58e2c54899950aba907a43625a18c8b6fb3c54760c21592129a5b6
 # Where `make chart-schema` puts values.yaml + values.schema.json; tests read AIRFLOW_CHART_SCHEMA_DIR.
 AIRFLOW_CHART_SCHEMA_DIR ?= $(CURDIR)/.cache/airflow-chart/$(AIRFLOW_CHART_VERSION)
+export AIRFLOW_CHART_SCHEMA_DIR
 # Lowest Pulumi CLI the pinned SDK (pulumi==3.272.0 in pyproject.toml) is tested with.
 PULUMI_MIN_VERSION ?= 3.272.0
-
-.PHONY: infra-venv
-infra-venv: ## Create .venv-infra (Pulumi SDK, providers, test tools) from the lock
-	UV_PROJECT_ENVIRONMENT=$(INFRA_VENV) uv sync --frozen --no-default-groups --group pulumi --group test
 
 .PHONY: chart-schema
 chart-schema: ## Fetch the official chart's values.yaml and values.schema.json (needs internet)
@@ -26,10 +21,9 @@ chart-schema: ## Fetch the official chart's values.yaml and values.schema.json (
 	@echo "chart $(AIRFLOW_CHART_VERSION) schema in $(AIRFLOW_CHART_SCHEMA_DIR); tests read AIRFLOW_CHART_SCHEMA_DIR=$(AIRFLOW_CHART_SCHEMA_DIR)"
 
 .PHONY: test-infra
-test-infra: ## Pulumi mock-runtime tests (tests/infra) and chart values tests (tests/helm)
-	@test -x $(INFRA_VENV)/bin/pytest || { echo "$(INFRA_VENV) missing: run 'make infra-venv' first"; exit 1; }
-	AIRFLOW_CHART_SCHEMA_DIR="$(AIRFLOW_CHART_SCHEMA_DIR)" $(INFRA_VENV)/bin/pytest -m infra tests/infra
-	AIRFLOW_CHART_SCHEMA_DIR="$(AIRFLOW_CHART_SCHEMA_DIR)" $(INFRA_VENV)/bin/pytest tests/helm
+test-infra: venv-infra ## Pulumi mock-runtime tests (tests/infra) and chart values tests (tests/helm)
+	AIRFLOW_CHART_SCHEMA_DIR="$(AIRFLOW_CHART_SCHEMA_DIR)" $(VENV_INFRA)/bin/pytest -m infra tests/infra
+	AIRFLOW_CHART_SCHEMA_DIR="$(AIRFLOW_CHART_SCHEMA_DIR)" $(VENV_INFRA)/bin/pytest tests/helm
 
 .PHONY: pulumi-cli
 pulumi-cli:
@@ -37,12 +31,11 @@ pulumi-cli:
 	@found="$$(pulumi version | tr -d v)"; \
 	if [ "$$(printf '%s\n%s\n' "$(PULUMI_MIN_VERSION)" "$$found" | sort -V | head -n1)" != "$(PULUMI_MIN_VERSION)" ]; then \
 	  echo "The pulumi CLI is too old: need $(PULUMI_MIN_VERSION) or newer, found $$found. Upgrade from https://www.pulumi.com/docs/iac/download-install/"; exit 1; fi
-	@test -x $(INFRA_VENV)/bin/python || { echo "$(INFRA_VENV) missing: run 'make infra-venv' first"; exit 1; }
 
 .PHONY: preview
-preview: pulumi-cli ## Show what `make deploy` would change: make preview STACK=dev
+preview: pulumi-cli venv-infra ## Show what `make deploy` would change: make preview STACK=dev
 	pulumi preview --stack $(STACK) --diff
 
 .PHONY: deploy
-deploy: pulumi-cli ## Create or update the stack's AWS resources: make deploy STACK=dev
+deploy: pulumi-cli venv-infra ## Create or update the stack's AWS resources: make deploy STACK=dev
 	pulumi up --stack $(STACK)
