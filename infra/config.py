@@ -223,8 +223,7 @@ class StackConfig(_Model):
         size = raw.get("size", "dev")
         if not isinstance(size, str) or size not in PRESETS:
             raise StackConfigError(
-                f"{CONFIG_NAMESPACE}:size: {size!r} is not a size. "
-                f"Fix: set it to one of {', '.join(PRESETS)}."
+                f"{CONFIG_NAMESPACE}:size: {size!r} is not a size. Fix: set it to one of {', '.join(PRESETS)}."
             )
         merged = {**with_preset(size, raw), "size": size}
         merged.setdefault("namePrefix", f"airflow-{stack}")
@@ -328,14 +327,11 @@ def _eks_problems(eks: EksConfig) -> list[str]:
         try:
             network = ipaddress.IPv4Network(cidr)
         except ValueError:
-            problems.append(
-                f"eks.publicAccessCidrs: {cidr!r} is not an IPv4 CIDR; fix: write it as a.b.c.d/n"
-            )
+            problems.append(f"eks.publicAccessCidrs: {cidr!r} is not an IPv4 CIDR; fix: write it as a.b.c.d/n")
             continue
         if network.prefixlen == 0:
             problems.append(
-                "eks.publicAccessCidrs: 0.0.0.0/0 opens the API server to the Internet; fix: list "
-                "specific networks"
+                "eks.publicAccessCidrs: 0.0.0.0/0 opens the API server to the Internet; fix: list specific networks"
             )
     names = [group.name for group in eks.node_groups]
     if len(set(names)) != len(names):
@@ -380,9 +376,7 @@ def _ingress_problems(ingress: IngressConfig) -> list[str]:
 def _explain(err: ValidationError) -> str:
     lines = []
     for problem in err.errors():
-        where = ".".join(
-            to_camel(str(part)) if isinstance(part, str) else str(part) for part in problem["loc"]
-        )
+        where = ".".join(to_camel(str(part)) if isinstance(part, str) else str(part) for part in problem["loc"])
         key = f"{CONFIG_NAMESPACE}:{where}" if where else CONFIG_NAMESPACE
         if problem["type"] == "extra_forbidden":
             lines.append(
@@ -394,7 +388,5 @@ def _explain(err: ValidationError) -> str:
         elif problem["type"] == "value_error":
             lines.extend(f"  {CONFIG_NAMESPACE}:{line}" for line in str(problem["ctx"]["error"]).splitlines())
         else:
-            lines.append(
-                f"  {key}: {problem['msg']} (got {problem.get('input')!r}); fix: give {key} a valid value"
-            )
+            lines.append(f"  {key}: {problem['msg']} (got {problem.get('input')!r}); fix: give {key} a valid value")
     return "\n".join([f"invalid stack config ({len(lines)} problem(s)):", *lines])

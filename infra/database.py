@@ -52,14 +52,10 @@ class MetadataDatabase(pulumi.ComponentResource):
     password: pulumi.Output[str]
     secret_arn: pulumi.Output[str]
 
-    def __init__(
-        self, name: str, args: MetadataDatabaseArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, args: MetadataDatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow-aws:database:MetadataDatabase", name, None, opts)
         if args.max_allocated_storage_gb < args.allocated_storage_gb:
-            raise pulumi.RunError(
-                f"{name}: max_allocated_storage_gb is below allocated_storage_gb; raise the ceiling."
-            )
+            raise pulumi.RunError(f"{name}: max_allocated_storage_gb is below allocated_storage_gb; raise the ceiling.")
         child = pulumi.ResourceOptions(parent=self)
         # Letters and digits only: the password is embedded in connection URLs and pgbouncer's users.txt.
         password = random.RandomPassword(f"{name}-password", length=40, special=False, opts=child)
@@ -83,9 +79,7 @@ class MetadataDatabase(pulumi.ComponentResource):
             family=f"postgres{ENGINE_VERSION}",
             description="Airflow metadata DB: TLS required",
             parameters=[
-                aws.rds.ParameterGroupParameterArgs(
-                    name="rds.force_ssl", value="1", apply_method="pending-reboot"
-                )
+                aws.rds.ParameterGroupParameterArgs(name="rds.force_ssl", value="1", apply_method="pending-reboot")
             ],
             opts=child,
         )

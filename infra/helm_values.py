@@ -36,6 +36,7 @@ SECRET_NAMES = {
     "fernet-key": "airflow-fernet-key",
     "jwt-secret": "airflow-jwt-secret",
     "api-secret-key": "airflow-api-secret-key",
+    "admin-password": "airflow-admin-password",
     "pgbouncer-config": "airflow-pgbouncer-config",
     "pgbouncer-stats": "airflow-pgbouncer-stats",
 }
@@ -183,8 +184,7 @@ def infra_overlay(inputs: ChartInputs) -> dict[str, Any]:
         # Migrations run as a plain Job, not a post-install hook: with `wait`/atomic installs a hook would
         # wait for pods that wait for the migration (the chart's documented deadlock).
         "migrateDatabaseJob": {"useHelmHooks": False, "applyCustomEnv": False},
-        # The FAB user job does not apply: the image has no FAB provider (airflow_settings core.auth_manager).
-        "createUserJob": {"enabled": False, "useHelmHooks": False, "applyCustomEnv": False},
+        "createUserJob": _create_user_job(),
         "securityContexts": {"pod": RESTRICTED_POD, "containers": RESTRICTED_CONTAINER},
         "networkPolicies": {"enabled": True},
         "workers": {
@@ -213,6 +213,31 @@ def infra_overlay(inputs: ChartInputs) -> dict[str, Any]:
     if inputs.ingress_host:
         overlay["ingress"] = _ingress(inputs)
     return overlay
+
+
+ADMIN_USERNAME = "admin"
+
+
+def _create_user_job() -> dict[str, Any]:
+    """The first FAB admin, with the generated password read from its Secret at run time: the chart's default
+    job passes `createUserJob.defaultUser.password` from the values, which would put it in the release."""
+    command = (
+        f"exec airflow users create --role Admin --username {ADMIN_USERNAME} --email admin@airflow.invalid "
+        '--firstname Airflow --lastname Admin --password "$AIRFLOW_ADMIN_PASSWORD"'
+    )
+    return {
+        "enabled": True,
+        # A plain Job like the migration one (see migrateDatabaseJob), so atomic installs cannot deadlock.
+        "useHelmHooks": False,
+        "applyCustomEnv": False,
+        "args": ["bash", "-c", command],
+        "env": [
+            {
+                "name": "AIRFLOW_ADMIN_PASSWORD",
+                "valueFrom": {"secretKeyRef": {"name": SECRET_NAMES["admin-password"], "key": "password"}},
+            }
+        ],
+    }
 
 
 def _dags_overlay(dags: DagSource) -> dict[str, Any]:
@@ -246,9 +271,7 @@ def _dags_overlay(dags: DagSource) -> dict[str, Any]:
             ]
         }
     else:
-        source = {
-            "env": [{"name": connection_env, "value": json.dumps({"conn_type": "git", "host": dags.repo})}]
-        }
+        source = {"env": [{"name": connection_env, "value": json.dumps({"conn_type": "git", "host": dags.repo})}]}
     return {"dagProcessor": {"dagBundleConfigList": [bundle]}, **source}
 
 

@@ -36,9 +36,7 @@ class MwaaArtifacts(pulumi.ComponentResource):
     paths: dict[str, str]
     versions: dict[str, pulumi.Output[str]]
 
-    def __init__(
-        self, name: str, args: MwaaArtifactsArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, args: MwaaArtifactsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow-aws:mwaa:MwaaArtifacts", name, None, opts)
         files = {artifact: args.directory / Path(key).name for artifact, key in ARTIFACT_KEYS.items()}
         missing = [str(path) for path in files.values() if not path.is_file()]
@@ -114,9 +112,7 @@ class MwaaEnvironment(pulumi.ComponentResource):
     webserver_url: pulumi.Output[str]
     execution_role_arn: pulumi.Output[str]
 
-    def __init__(
-        self, name: str, args: MwaaEnvironmentArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, args: MwaaEnvironmentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow-aws:mwaa:MwaaEnvironment", name, None, opts)
         problems = mwaa_input_problems(
             bucket_prefix=args.source_bucket_prefix,
@@ -166,11 +162,7 @@ class MwaaEnvironment(pulumi.ComponentResource):
                     description="self-referencing rule MWAA requires",
                 )
             ],
-            egress=[
-                aws.ec2.SecurityGroupEgressArgs(
-                    protocol="-1", from_port=0, to_port=0, cidr_blocks=["0.0.0.0/0"]
-                )
-            ],
+            egress=[aws.ec2.SecurityGroupEgressArgs(protocol="-1", from_port=0, to_port=0, cidr_blocks=["0.0.0.0/0"])],
             opts=child,
         )
         environment = aws.mwaa.Environment(

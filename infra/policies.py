@@ -41,9 +41,7 @@ def tls_only_bucket_policy(bucket_arn: str) -> Policy:
     )
 
 
-def irsa_trust_policy(
-    oidc_provider_arn: str, oidc_provider_url: str, namespace: str, service_account: str
-) -> Policy:
+def irsa_trust_policy(oidc_provider_arn: str, oidc_provider_url: str, namespace: str, service_account: str) -> Policy:
     """Trust exactly one Kubernetes service account of one namespace through the cluster's OIDC provider."""
     issuer = oidc_provider_url.removeprefix("https://")
     return _document(
@@ -122,9 +120,7 @@ def airflow_component_policy(
             }
         )
     kms_actions = ["kms:Decrypt"] + (["kms:GenerateDataKey"] if access.logs == "write" else [])
-    statements.append(
-        {"Sid": "PlatformKey", "Effect": "Allow", "Action": kms_actions, "Resource": [kms_key_arn]}
-    )
+    statements.append({"Sid": "PlatformKey", "Effect": "Allow", "Action": kms_actions, "Resource": [kms_key_arn]})
     return _document(*statements)
 
 

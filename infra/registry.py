@@ -24,9 +24,7 @@ class ImageRegistry(pulumi.ComponentResource):
 
     repository_url: pulumi.Output[str]
 
-    def __init__(
-        self, name: str, args: ImageRegistryArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, args: ImageRegistryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow-aws:registry:ImageRegistry", name, None, opts)
         repository = aws.ecr.Repository(
             f"{name}-repo",

@@ -68,9 +68,7 @@ def run() -> dict[str, Any]:
     return outputs
 
 
-def _foundation(
-    config: StackConfig, zones: list[str], account_id: str
-) -> tuple[PlatformKey, Network, Storage]:
+def _foundation(config: StackConfig, zones: list[str], account_id: str) -> tuple[PlatformKey, Network, Storage]:
     prefix = config.name_prefix
     key = PlatformKey(
         f"{prefix}-kms",

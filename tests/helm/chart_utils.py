@@ -29,8 +29,7 @@ DEFAULT_INPUTS = ChartInputs(
     logs_bucket="airflow-dev-logs-abc123",
     region="eu-west-1",
     role_arns={
-        component: f"arn:aws:iam::111122223333:role/{account}"
-        for component, account in SERVICE_ACCOUNTS.items()
+        component: f"arn:aws:iam::111122223333:role/{account}" for component, account in SERVICE_ACCOUNTS.items()
     },
     dags=DagSource(
         source="git-sync",

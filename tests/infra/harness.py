@@ -51,9 +51,7 @@ class Built:
 
     def find_created(self, type_: str, name: str) -> Recorded:
         matches = [resource for resource in self.of_type(type_) if resource.name == name]
-        assert len(matches) == 1, (
-            f"expected one {type_} named {name!r}, found {[r.name for r in self.of_type(type_)]}"
-        )
+        assert len(matches) == 1, f"expected one {type_} named {name!r}, found {[r.name for r in self.of_type(type_)]}"
         return matches[0]
 
     def one(self, type_: str) -> Recorded:
@@ -92,9 +90,7 @@ class PlatformMocks(pulumi.runtime.Mocks):
             case "aws:elasticache/replicationGroup:ReplicationGroup":
                 state["primaryEndpointAddress"] = f"master.{name}.abc.euw1.cache.amazonaws.com"
             case "aws:secretsmanager/secret:Secret":
-                state["arn"] = (
-                    f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:secret:{args.inputs['name']}-Ab12Cd"
-                )
+                state["arn"] = f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:secret:{args.inputs['name']}-Ab12Cd"
             case "random:index/randomPassword:RandomPassword":
                 state["result"] = f"pw{name.replace('-', '')}"[: int(args.inputs["length"])]
             case "random:index/randomBytes:RandomBytes":
@@ -153,9 +149,7 @@ def _decode(value: Any, path: str, secret_paths: set[str]) -> Any:
             return _decode(value.get("value"), path, secret_paths)
         if value.get(SPECIAL_SIG) == RESOURCE_SIG:
             return value["urn"]
-        return {
-            key: _decode(item, f"{path}.{key}" if path else key, secret_paths) for key, item in value.items()
-        }
+        return {key: _decode(item, f"{path}.{key}" if path else key, secret_paths) for key, item in value.items()}
     if isinstance(value, list):
         return [_decode(item, f"{path}[{index}]", secret_paths) for index, item in enumerate(value)]
     return value
@@ -242,9 +236,7 @@ def run_under_mocks(stack: str, config: dict[str, Any], program: Any, built: Bui
     """Run `program()` (anything creating resources) under fresh recording mocks with `config` set."""
     built = Built() if built is None else built
     mocks = PlatformMocks(built)
-    pulumi.runtime.set_mocks(
-        mocks, project="airflow-aws", stack=stack, preview=False, monitor=RecordingMonitor(mocks)
-    )
+    pulumi.runtime.set_mocks(mocks, project="airflow-aws", stack=stack, preview=False, monitor=RecordingMonitor(mocks))
     pulumi.runtime.set_all_config(
         {key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()}
     )

@@ -28,11 +28,7 @@ class TestSubnetPlan:
     @pytest.mark.parametrize("cidr", ["10.0.0.0/16", "10.0.0.0/18", "172.16.0.0/20"])
     def test_should_cut_non_overlapping_subnets_inside_the_vpc(self, cidr: str):
         vpc = ipaddress.IPv4Network(cidr)
-        subnets = [
-            ipaddress.IPv4Network(c)
-            for p in plan_subnets(cidr, ZONES)
-            for c in (p.public_cidr, p.private_cidr)
-        ]
+        subnets = [ipaddress.IPv4Network(c) for p in plan_subnets(cidr, ZONES) for c in (p.public_cidr, p.private_cidr)]
         assert all(subnet.subnet_of(vpc) for subnet in subnets)
         assert not any(a.overlaps(b) for i, a in enumerate(subnets) for b in subnets[i + 1 :])
 
@@ -119,9 +115,7 @@ class TestSmallHelpers:
 
     def test_should_lay_config_over_the_preset_section_by_section(self):
         merged = with_preset("dev", {"database": {"multiAz": True}})
-        assert (
-            merged["database"]["multiAz"] is True and merged["database"]["instanceClass"] == "db.t4g.medium"
-        )
+        assert merged["database"]["multiAz"] is True and merged["database"]["instanceClass"] == "db.t4g.medium"
 
     def test_should_make_fernet_keys_url_safe(self):
         assert fernet_key_from_base64("ab+/cd==") == "ab-_cd=="

@@ -94,15 +94,13 @@ class TestMwaaEnvironment:
     def test_should_turn_on_all_five_log_types(self, mwaa_stack: Built):
         logging = environment(mwaa_stack)["loggingConfiguration"]
         expected = load_settings().for_target("mwaa")["logging"]["logging_level"]
-        assert {
-            log: (logging[_camel(log)]["enabled"], logging[_camel(log)]["logLevel"]) for log in LOG_TYPES
-        } == {log: (True, expected) for log in LOG_TYPES}
+        assert {log: (logging[_camel(log)]["enabled"], logging[_camel(log)]["logLevel"]) for log in LOG_TYPES} == {
+            log: (True, expected) for log in LOG_TYPES
+        }
 
     def test_should_read_from_the_shared_dags_bucket(self, mwaa_stack: Built):
         dags = next(b for b in mwaa_stack.of_type("aws:s3/bucket:Bucket") if b.name.endswith("-dags"))
-        assert (
-            environment(mwaa_stack)["sourceBucketArn"] == f"arn:aws:s3:::{dags.inputs['bucketPrefix']}abc123"
-        )
+        assert environment(mwaa_stack)["sourceBucketArn"] == f"arn:aws:s3:::{dags.inputs['bucketPrefix']}abc123"
         assert dags.inputs["bucketPrefix"].startswith("airflow-")
 
     def test_should_render_options_from_the_settings_source(self, mwaa_stack: Built):
@@ -120,9 +118,7 @@ class TestMwaaArtifacts:
         ("artifact", "prefix"),
         [("requirements", "requirements"), ("plugins", "plugins"), ("startup", "startupScript")],
     )
-    def test_should_feed_object_versions_to_the_environment(
-        self, mwaa_stack: Built, artifact: str, prefix: str
-    ):
+    def test_should_feed_object_versions_to_the_environment(self, mwaa_stack: Built, artifact: str, prefix: str):
         inputs = environment(mwaa_stack)
         assert inputs[f"{prefix}S3Path"] == ARTIFACT_KEYS[artifact]
         assert inputs[f"{prefix}S3ObjectVersion"] == f"version-of-{ARTIFACT_KEYS[artifact]}"
@@ -148,8 +144,7 @@ class TestMwaaExecutionRole:
         ]
         assert by_sid["CeleryQueues"]["Resource"] == ["arn:aws:sqs:eu-west-1:*:airflow-celery-*"]
         assert all(
-            r.endswith(("airflow/connections/*", "airflow/variables/*"))
-            for r in by_sid["SecretsBackend"]["Resource"]
+            r.endswith(("airflow/connections/*", "airflow/variables/*")) for r in by_sid["SecretsBackend"]["Resource"]
         )
         assert by_sid["PlatformKey"]["Resource"][0].startswith("arn:aws:kms:")
 
@@ -178,9 +173,7 @@ class TestMwaaSecurityGroup:
 
     def test_should_have_the_self_referencing_rule(self, mwaa_stack: Built):
         group = next(
-            g
-            for g in mwaa_stack.of_type("aws:ec2/securityGroup:SecurityGroup")
-            if g.name.endswith("-mwaa-sg")
+            g for g in mwaa_stack.of_type("aws:ec2/securityGroup:SecurityGroup") if g.name.endswith("-mwaa-sg")
         )
         assert group.inputs["ingress"] == [
             {
@@ -259,9 +252,7 @@ MWAA_BAD = [
 class TestMwaaInputRules:
     """MWAA input rules, checked before anything is created."""
 
-    @pytest.mark.parametrize(
-        ("overrides", "message"), [case[1:] for case in MWAA_BAD], ids=[c[0] for c in MWAA_BAD]
-    )
+    @pytest.mark.parametrize(("overrides", "message"), [case[1:] for case in MWAA_BAD], ids=[c[0] for c in MWAA_BAD])
     def test_should_refuse_bad_inputs(self, overrides: dict, message: str):
         from harness import Built as Record
 
