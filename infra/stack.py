@@ -22,7 +22,7 @@ from infra.config import CONFIG_NAMESPACE, StackConfig, StackConfigError
 from infra.database import DB_NAME, DB_USER, MetadataDatabase, MetadataDatabaseArgs
 from infra.encryption import PlatformKey, PlatformKeyArgs
 from infra.helm_values import RELEASE_NAME, SERVICE_ACCOUNTS, ChartInputs, DagSource, chart_values
-from infra.mwaa import MwaaArtifacts, MwaaArtifactsArgs, MwaaEnvironment, MwaaEnvironmentArgs
+from infra.mwaa import DAGS_PREFIX, MwaaArtifacts, MwaaArtifactsArgs, MwaaEnvironment, MwaaEnvironmentArgs
 from infra.mwaa_rules import mwaa_configuration_options, mwaa_log_level
 from infra.network import MWAA_INTERFACE_ENDPOINTS, Network, NetworkArgs
 from infra.network_plan import plan_subnets
@@ -282,6 +282,8 @@ def _build_mwaa(config: StackConfig, zones: list[str], account_id: str) -> dict[
         "executionRoleArn": environment.execution_role_arn,
         "logsBucket": storage.logs_bucket.bucket,
         "dagsBucket": storage.dags_bucket.bucket,
+        # Where `make deploy-dags` syncs dags/ (the environment's dag_s3_path).
+        "dagsS3Uri": storage.dags_bucket.bucket.apply(lambda bucket: f"s3://{bucket}/{DAGS_PREFIX}"),
         "connectionsPrefix": SECRET_PREFIXES[0],
         "variablesPrefix": SECRET_PREFIXES[1],
         "kmsKeyArn": key.arn,

@@ -111,6 +111,18 @@ class TestMwaaEnvironment:
         assert not set(options) & set(REFUSED_OPTIONS)
 
 
+class TestMwaaOutputs:
+    """Stack outputs of the mwaa target."""
+
+    def test_should_export_where_dags_go_and_the_web_server(self, mwaa_stack: Built):
+        outputs = mwaa_stack.outputs
+        dags = next(b for b in mwaa_stack.of_type("aws:s3/bucket:Bucket") if b.name.endswith("-dags"))
+        assert outputs["dagsS3Uri"] == f"s3://{dags.inputs['bucketPrefix']}abc123/dags"
+        assert environment(mwaa_stack)["dagS3Path"] == "dags"
+        assert outputs["apiUrl"] == "https://abc.c2.airflow.eu-west-1.on.aws"
+        assert mwaa_stack.secret_outputs == set()
+
+
 class TestMwaaArtifacts:
     """requirements.txt, plugins.zip and startup.sh as versioned objects."""
 
