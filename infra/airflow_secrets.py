@@ -74,6 +74,7 @@ class AirflowSecrets(pulumi.ComponentResource):
         self.connections_prefix, self.variables_prefix = SECRET_PREFIXES
         self.register_outputs(
             {
+                "values": self.values,
                 "arns": self.arns,
                 "connections_prefix": self.connections_prefix,
                 "variables_prefix": self.variables_prefix,

@@ -42,8 +42,7 @@ def broker_url(host: str, auth_token: str) -> str:
 class Broker(pulumi.ComponentResource):
     """aws.elasticache.ReplicationGroup with transit and at-rest (KMS) encryption and an AUTH token from
     random.RandomPassword, in an aws.elasticache.SubnetGroup behind an aws.ec2.SecurityGroup; the broker URL
-    is
-    stored in Secrets Manager."""
+    is stored in Secrets Manager."""
 
     url: pulumi.Output[str]
     secret_arn: pulumi.Output[str]
@@ -107,4 +106,4 @@ class Broker(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=secret),
         )
         self.secret_arn = secret.arn
-        self.register_outputs({"secret_arn": self.secret_arn})
+        self.register_outputs({"url": self.url, "secret_arn": self.secret_arn})

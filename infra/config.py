@@ -3,7 +3,7 @@
 `StackConfig.from_raw({...})` takes the stack's `airflow-aws:*` keys (camelCase, as written in
 `Pulumi.<stack>.yaml`), lays them over the size preset (presets.py) and validates everything. A wrong or
 missing value raises `StackConfigError` naming the key, the problem and the fix. This module does not import
-pulumi, so the rules are unit-tested directly (tests/infra/test_config.py).
+pulumi, so the rules are unit-tested directly (tests/infra/test_stack_config.py).
 """
 
 from __future__ import annotations
@@ -135,9 +135,10 @@ class DagsConfig(_Model):
     sub_path: StrictStr = "dags"
     """Folder inside the repository holding the DAG files. Defaults to dags."""
     credentials_secret: StrictStr | None = None
-    """Name of an existing Kubernetes Secret for a private repository: GITSYNC_USERNAME/GITSYNC_PASSWORD for
-    git-sync, or AIRFLOW_CONN_GIT_DAGS_REPO (the git connection, token included) for git-bundle. Defaults to
-    none (public repository)."""
+    """git-sync only: name of an existing Kubernetes Secret for a private repository, holding the four keys
+    chart 1.22 reads: GIT_SYNC_USERNAME, GIT_SYNC_PASSWORD, GITSYNC_USERNAME, GITSYNC_PASSWORD. Defaults to
+    none (public repository). For git-bundle, store the git connection (URL and token) in Secrets Manager as
+    airflow/connections/git_dags_repo instead."""
 
 
 class ImageConfig(_Model):
@@ -298,6 +299,13 @@ def _target_problems(config: StackConfig) -> list[str]:
             problems.append(
                 f"chart.version: {config.chart.version} is older than 1.22.0, the first chart with "
                 "Airflow 3.3 support used here; fix: set 1.22.0 or newer"
+            )
+        if config.dags is not None and config.dags.source == "git-bundle" and config.dags.credentials_secret:
+            problems.append(
+                "dags.credentialsSecret: applies to git-sync only; a git-bundle reads its connection through "
+                "the Secrets Manager backend; fix: remove credentialsSecret and store the connection as "
+                'airflow/connections/git_dags_repo, e.g. {"conn_type": "git", "host": "<repo url>", '
+                '"login": "<user>", "password": "<token>"}'
             )
         if config.dags is not None and not re.match(r"^(https://|git@|ssh://)", config.dags.repo):
             problems.append(

@@ -142,4 +142,6 @@ class MetadataDatabase(pulumi.ComponentResource):
         self.port = POSTGRES_PORT
         self.password = pulumi.Output.secret(password.result)
         self.secret_arn = secret.arn
-        self.register_outputs({"address": self.address, "secret_arn": self.secret_arn})
+        self.register_outputs(
+            {"address": self.address, "port": self.port, "password": self.password, "secret_arn": self.secret_arn}
+        )

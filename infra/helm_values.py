@@ -52,6 +52,12 @@ SERVICE_ACCOUNTS = {
 """Chart component (values key) -> the service account name we pin, so IRSA trust can name it up front."""
 
 GIT_BUNDLE_CONN_ID = "git_dags_repo"
+"""Connection the GitDagBundle clones with. The Secrets Manager backend is consulted before environment
+variables, so `airflow/connections/git_dags_repo` (a private repository's URL and token) overrides the
+token-less fallback the overlay defines for public repositories."""
+TASK_LOGS_CONN_ID = "aws_task_logs"
+"""Connection the S3 task handler uses. Defined with no keys, so boto3 falls back to the pod's IRSA web
+identity; a dedicated id (not aws_default) means a task connection named aws_default can never redirect logs."""
 
 # Pod Security Standard "restricted": non-root, no privilege escalation, no capabilities, default seccomp.
 RESTRICTED_POD = {
@@ -83,9 +89,14 @@ class DagSource:
     source: str
     """git-sync or git-bundle."""
     repo: str
+    """Git clone URL."""
     branch: str
+    """git-sync ref, or the bundle's tracking_ref."""
     sub_path: str
+    """Folder of the DAG files inside the repository."""
     credentials_secret: str | None = None
+    """git-sync only: Kubernetes Secret with the chart's git-sync credential keys. None for a public repository
+    (and always for git-bundle, whose private connection lives in Secrets Manager)."""
 
 
 @dataclass(frozen=True)
@@ -147,10 +158,14 @@ def infra_wiring_config(inputs: ChartInputs) -> dict[str, dict[str, str]]:
         "logging": {
             "remote_logging": "True",
             "remote_base_log_folder": f"s3://{inputs.logs_bucket}/logs",
-            # No credentials in the connection: boto3 picks up the pod's IRSA web identity.
-            "remote_log_conn_id": "aws_default",
+            "remote_log_conn_id": TASK_LOGS_CONN_ID,
         }
     }
+
+
+def task_logs_connection(region: str) -> str:
+    """The S3 task handler's connection: type and region only, so boto3 signs with the pod's IRSA role."""
+    return json.dumps({"conn_type": "aws", "extra": {"region_name": region}})
 
 
 def infra_overlay(inputs: ChartInputs) -> dict[str, Any]:
@@ -170,14 +185,20 @@ def infra_overlay(inputs: ChartInputs) -> dict[str, Any]:
         "fernetKeySecretName": SECRET_NAMES["fernet-key"],
         "jwtSecretName": SECRET_NAMES["jwt-secret"],
         "apiSecretKeySecretName": SECRET_NAMES["api-secret-key"],
-        "env": [{"name": "AWS_DEFAULT_REGION", "value": inputs.region}],
+        "env": [
+            {"name": "AWS_DEFAULT_REGION", "value": inputs.region},
+            {"name": f"AIRFLOW_CONN_{TASK_LOGS_CONN_ID.upper()}", "value": task_logs_connection(inputs.region)},
+        ],
         # The data stores live in AWS; the chart's bundled ones stay off.
         "postgresql": {"enabled": False},
         "redis": {"enabled": False},
         "pgbouncer": {
             "enabled": True,
             "configSecretName": SECRET_NAMES["pgbouncer-config"],
-            "metricsExporterSidecar": {"statsSecretName": SECRET_NAMES["pgbouncer-stats"]},
+            "metricsExporterSidecar": {
+                "statsSecretName": SECRET_NAMES["pgbouncer-stats"],
+                "securityContexts": {"container": RESTRICTED_CONTAINER},
+            },
             "securityContexts": {"pod": RESTRICTED_NOBODY_POD, "container": RESTRICTED_CONTAINER},
         },
         "statsd": {"securityContexts": {"pod": RESTRICTED_NOBODY_POD, "container": RESTRICTED_CONTAINER}},
@@ -253,26 +274,22 @@ def _dags_overlay(dags: DagSource) -> dict[str, Any]:
         if dags.credentials_secret:
             git_sync["credentialsSecret"] = dags.credentials_secret
         return {"dags": {"gitSync": git_sync}}
+    if dags.credentials_secret:
+        raise ValuesError(
+            "dags.credentials_secret applies to git-sync only; a git-bundle's private connection lives in "
+            f"Secrets Manager as airflow/connections/{GIT_BUNDLE_CONN_ID}. Fix: drop credentials_secret."
+        )
     bundle = {
         "name": "git_dags",
         "classpath": "airflow.providers.git.bundles.git.GitDagBundle",
         "kwargs": {"git_conn_id": GIT_BUNDLE_CONN_ID, "tracking_ref": dags.branch, "subdir": dags.sub_path},
     }
-    connection_env = f"AIRFLOW_CONN_{GIT_BUNDLE_CONN_ID.upper()}"
-    if dags.credentials_secret:
-        # A private repository: the secret holds the whole connection (URL with its token) under this key.
-        source = {
-            "secret": [
-                {
-                    "envName": connection_env,
-                    "secretName": dags.credentials_secret,
-                    "secretKey": connection_env,
-                }
-            ]
-        }
-    else:
-        source = {"env": [{"name": connection_env, "value": json.dumps({"conn_type": "git", "host": dags.repo})}]}
-    return {"dagProcessor": {"dagBundleConfigList": [bundle]}, **source}
+    # Token-less, for public repositories; see GIT_BUNDLE_CONN_ID for private ones.
+    fallback = json.dumps({"conn_type": "git", "host": dags.repo})
+    return {
+        "dagProcessor": {"dagBundleConfigList": [bundle]},
+        "env": [{"name": f"AIRFLOW_CONN_{GIT_BUNDLE_CONN_ID.upper()}", "value": fallback}],
+    }
 
 
 def _ingress(inputs: ChartInputs) -> dict[str, Any]:

@@ -56,7 +56,7 @@ class MwaaArtifacts(pulumi.ComponentResource):
             )
             self.paths[artifact] = key
             self.versions[artifact] = uploaded.version_id
-        self.register_outputs({"versions": self.versions})
+        self.register_outputs({"paths": self.paths, "versions": self.versions})
 
 
 @dataclass(frozen=True)
@@ -196,7 +196,9 @@ class MwaaEnvironment(pulumi.ComponentResource):
         self.arn = environment.arn
         self.webserver_url = environment.webserver_url.apply(lambda host: f"https://{host}")
         self.execution_role_arn = role.arn
-        self.register_outputs({"arn": self.arn, "webserver_url": self.webserver_url})
+        self.register_outputs(
+            {"arn": self.arn, "webserver_url": self.webserver_url, "execution_role_arn": self.execution_role_arn}
+        )
 
 
 def _log_args(log_type: str) -> type:

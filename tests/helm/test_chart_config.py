@@ -1,5 +1,7 @@
 """The chart's `config:` and the secrets wiring shared by every Airflow component."""
 
+import json
+
 import jmespath
 import pytest
 from chart_utils import render
@@ -21,6 +23,17 @@ class TestAirflowConfig:
         logging = jmespath.search("config.logging", render(logs_bucket="my-logs"))
         assert logging["remote_logging"] == "True"
         assert logging["remote_base_log_folder"] == "s3://my-logs/logs"
+
+    def test_should_define_the_log_connection_without_keys(self):
+        values = render(region="eu-central-1")
+        conn_id = values["config"]["logging"]["remote_log_conn_id"]
+        assert conn_id != "aws_default", "a task connection named aws_default must not redirect task logs"
+        env = {item["name"]: item["value"] for item in values["env"]}
+        # Only type and region: with no keys, boto3 signs with the pod's IRSA web identity.
+        assert json.loads(env[f"AIRFLOW_CONN_{conn_id.upper()}"]) == {
+            "conn_type": "aws",
+            "extra": {"region_name": "eu-central-1"},
+        }
 
     def test_should_use_the_secrets_manager_backend(self):
         secrets = jmespath.search("config.secrets", render())
