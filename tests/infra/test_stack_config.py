@@ -99,6 +99,17 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str]] = [
         r"dags\.repo: 'github\.com/x/y' is not a git URL",
     ),
     (
+        "bundle-with-kubernetes-credentials",
+        {
+            "airflow-aws:dags": {
+                "source": "git-bundle",
+                "repo": "https://github.com/x/y.git",
+                "credentialsSecret": "git-creds",
+            }
+        },
+        r"dags\.credentialsSecret: applies to git-sync only.*fix: .*airflow/connections/git_dags_repo",
+    ),
+    (
         "ingress-without-host",
         {"airflow-aws:ingress": {"enabled": True}},
         r"ingress\.host: missing while ingress\.enabled is true",

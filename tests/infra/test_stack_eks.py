@@ -139,6 +139,20 @@ class TestNetwork:
         assert len(prod_stack.of_type("aws:ec2/natGateway:NatGateway")) == 3
 
 
+class TestStorage:
+    """Task logs expire; DAG objects do not."""
+
+    @pytest.mark.parametrize(("stack", "days"), [("dev_stack", 30), ("prod_stack", 90)])
+    def test_should_expire_task_logs_after_the_preset_retention(self, request, stack: str, days: int):
+        built: Built = request.getfixturevalue(stack)
+        lifecycle = built.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+        logs_bucket = next(b for b in built.of_type("aws:s3/bucket:Bucket") if b.name.endswith("-logs"))
+        assert lifecycle.inputs["bucket"] == logs_bucket.inputs["bucketPrefix"] + "abc123"
+        (rule,) = lifecycle.inputs["rules"]
+        assert (rule["status"], rule["expiration"]["days"]) == ("Enabled", days)
+        assert rule["noncurrentVersionExpiration"]["noncurrentDays"] >= 1
+
+
 class TestMetadataDatabase:
     """RDS PostgreSQL 16."""
 
@@ -171,6 +185,7 @@ class TestBroker:
         group = eks_stack.one("aws:elasticache/replicationGroup:ReplicationGroup")
         assert group.inputs["transitEncryptionEnabled"] is True and group.inputs["atRestEncryptionEnabled"] is True
         assert group.inputs["authToken"] and "authToken" in group.secret_paths
+        assert group.inputs["kmsKeyId"].endswith(f"key/{eks_stack.one('aws:kms/key:Key').name}")
 
     def test_should_fail_over_in_prod(self, dev_stack: Built, prod_stack: Built):
         dev = dev_stack.one("aws:elasticache/replicationGroup:ReplicationGroup").inputs
@@ -229,7 +244,14 @@ class TestServiceRoles:
             )
             (trust,) = statements(role, "assumeRolePolicy")
             issuer = OIDC_URL.removeprefix("https://")
-            assert trust["Condition"]["StringEquals"][f"{issuer}:sub"] == f"system:serviceaccount:airflow:{account}"
+            assert trust["Action"] == ["sts:AssumeRoleWithWebIdentity"]
+            assert trust["Principal"] == {"Federated": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{issuer}"}
+            assert trust["Condition"] == {
+                "StringEquals": {
+                    f"{issuer}:sub": f"system:serviceaccount:airflow:{account}",
+                    f"{issuer}:aud": "sts.amazonaws.com",
+                }
+            }, f"{role.urn} trusts more than {account}"
 
     def test_should_let_the_worker_write_the_logs_bucket_and_nothing_else(self, eks_stack: Built):
         roles = eks_stack.one("airflow-aws:service_roles:ServiceRoles").name
@@ -245,6 +267,13 @@ class TestServiceRoles:
         roles = eks_stack.one("airflow-aws:service_roles:ServiceRoles").name
         policy = eks_stack.find_created("aws:iam/rolePolicy:RolePolicy", f"{roles}-airflow-scheduler-policy")
         assert not [a for s in statements(policy) for a in s["Action"] if a.startswith("s3:")]
+
+    @pytest.mark.parametrize("account", SERVICE_ACCOUNTS.values())
+    def test_should_let_every_component_read_the_secrets_backend(self, eks_stack: Built, account: str):
+        # Airflow 3 tasks get connections through the API server, so its role needs this as much as workers'.
+        roles = eks_stack.one("airflow-aws:service_roles:ServiceRoles").name
+        policy = eks_stack.find_created("aws:iam/rolePolicy:RolePolicy", f"{roles}-{account}-policy")
+        assert "secretsmanager:GetSecretValue" in {a for s in statements(policy) for a in s["Action"]}
 
     def test_should_read_only_the_backend_prefixes(self, eks_stack: Built):
         for policy in eks_stack.of_type("aws:iam/rolePolicy:RolePolicy"):
