@@ -76,7 +76,7 @@ class NodeGroupConfig(_Model):
         if not self.min_size <= self.desired_size <= self.max_size:
             raise ValueError(
                 f"node group {self.name!r} needs minSize <= desiredSize <= maxSize, got "
-                f"{self.min_size} / {self.desired_size} / {self.max_size}; fix the three sizes"
+                f"{self.min_size} / {self.desired_size} / {self.max_size}; fix: reorder the three sizes"
             )
         return self
 
@@ -241,14 +241,10 @@ def config_reference(model: type[BaseModel] = StackConfig, prefix: str = "") -> 
     rows = []
     for name, field in model.model_fields.items():
         key = prefix + to_camel(name)
-        sections = [
-            arg
-            for arg in (field.annotation, *get_args(field.annotation))
-            if isinstance(arg, type) and issubclass(arg, _Model)
-        ]
-        if sections:
+        section = _section_model(field.annotation)
+        if section is not None:
             each = "[]" if get_origin(field.annotation) is list else ""
-            rows += config_reference(sections[0], f"{key}{each}.")
+            rows += config_reference(section, f"{key}{each}.")
         else:
             rows.append((key, " ".join((field.description or "").split())))
     return rows
@@ -386,15 +382,48 @@ def _explain(err: ValidationError) -> str:
     for problem in err.errors():
         where = ".".join(to_camel(str(part)) if isinstance(part, str) else str(part) for part in problem["loc"])
         key = f"{CONFIG_NAMESPACE}:{where}" if where else CONFIG_NAMESPACE
-        if problem["type"] == "extra_forbidden":
+        if problem["loc"] == ("region",):
+            # The region is the AWS provider's own key, not one of ours.
+            lines.append("  aws:region: missing; fix: `pulumi config set aws:region <region>`, e.g. eu-west-1")
+        elif problem["type"] == "extra_forbidden":
             lines.append(
                 f"  {key}: unknown key; fix: check the spelling against the configuration reference "
                 "in README.md (## Deploying to AWS)"
             )
         elif problem["type"] == "missing":
-            lines.append(f"  {key}: missing; fix: `pulumi config set {key} <value>`")
+            lines.append(
+                f"  {key}: missing; fix: `pulumi config set --path {key} <value>` ({_field_doc(problem['loc'])})"
+            )
         elif problem["type"] == "value_error":
-            lines.extend(f"  {CONFIG_NAMESPACE}:{line}" for line in str(problem["ctx"]["error"]).splitlines())
+            message = str(problem["ctx"]["error"])
+            if where:
+                lines.append(f"  {key}: {message}")
+            else:
+                lines.extend(f"  {CONFIG_NAMESPACE}:{line}" for line in message.splitlines())
         else:
-            lines.append(f"  {key}: {problem['msg']} (got {problem.get('input')!r}); fix: give {key} a valid value")
+            lines.append(
+                f"  {key}: {problem['msg']} (got {problem.get('input')!r}); fix: set it as documented: {_field_doc(problem['loc'])}"
+            )
     return "\n".join([f"invalid stack config ({len(lines)} problem(s)):", *lines])
+
+
+def _field_doc(loc: tuple[int | str, ...]) -> str:
+    """The documentation of the field at `loc`, which says what the key takes: the fix for a bad value."""
+    model: type[BaseModel] | None = StackConfig
+    doc = ""
+    for part in loc:
+        if model is None or not isinstance(part, str):
+            continue  # list indexes
+        by_key = {to_camel(name): field for name, field in model.model_fields.items()} | model.model_fields
+        if part not in by_key:
+            continue
+        doc = by_key[part].description or doc
+        model = _section_model(by_key[part].annotation)
+    return " ".join(doc.split()) or "see the configuration reference in README.md"
+
+
+def _section_model(annotation: Any) -> type[_Model] | None:
+    """The config section a field holds (directly, in a list, or optional), or None for a plain value."""
+    candidates = [annotation, *get_args(annotation)]
+    candidates += [inner for outer in candidates[1:] for inner in get_args(outer)]
+    return next((arg for arg in candidates if isinstance(arg, type) and issubclass(arg, _Model)), None)

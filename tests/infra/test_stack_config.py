@@ -37,7 +37,11 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str]] = [
         {"airflow-aws:network": {"vpcCidr": "10.0.0.0/24"}},
         r"network\.vpcCidr: /24 is outside /16\.\./20",
     ),
-    ("one-az", {"airflow-aws:network": {"azCount": 1}}, r"network\.azCount: .*greater than or equal to 2"),
+    (
+        "one-az",
+        {"airflow-aws:network": {"azCount": 1}},
+        r"network\.azCount: .*greater than or equal to 2 \(got 1\); fix: .*Availability zones to spread over, 2 to 6",
+    ),
     ("missing-dags", {"airflow-aws:dags": None}, r"dags: missing, required when target is eks"),
     ("latest-tag", {"airflow-aws:image": {"tag": "latest"}}, r"image\.tag: 'latest' is mutable"),
     (
@@ -71,7 +75,7 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str]] = [
                 ],
             }
         },
-        r"minSize <= desiredSize <= maxSize",
+        r"eks\.nodeGroups\.0: node group 'general' needs minSize <= desiredSize <= maxSize, got 3 / 2 / 2",
     ),
     (
         "prod-single-az-db",
@@ -91,7 +95,7 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str]] = [
     (
         "bad-broker-node",
         {"airflow-aws:broker": {"nodeType": "t3.micro"}},
-        r"broker\.nodeType: .*should match pattern",
+        r"broker\.nodeType: .*should match pattern .*fix: .*e\.g\. cache\.t4g\.small",
     ),
     (
         "not-a-git-url",
@@ -115,7 +119,11 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str]] = [
         r"ingress\.host: missing while ingress\.enabled is true",
     ),
     ("wrong-type", {"airflow-aws:storage": {"versioning": "yes"}}, r"storage\.versioning: .*valid boolean"),
-    ("no-region", {"aws:region": None}, r"airflow-aws:region: missing; fix: `pulumi config set"),
+    (
+        "no-region",
+        {"aws:region": None},
+        r"(?s)^(?!.*airflow-aws:region).*aws:region: missing; fix: `pulumi config set aws:region",
+    ),
 ]
 
 
