@@ -401,9 +401,8 @@ def _explain(err: ValidationError) -> str:
             else:
                 lines.extend(f"  {CONFIG_NAMESPACE}:{line}" for line in message.splitlines())
         else:
-            lines.append(
-                f"  {key}: {problem['msg']} (got {problem.get('input')!r}); fix: set it as documented: {_field_doc(problem['loc'])}"
-            )
+            got = f"(got {problem.get('input')!r})"
+            lines.append(f"  {key}: {problem['msg']} {got}; fix: set it as documented: {_field_doc(problem['loc'])}")
     return "\n".join([f"invalid stack config ({len(lines)} problem(s)):", *lines])
 
 
