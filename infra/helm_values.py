@@ -76,6 +76,11 @@ RESTRICTED_CONTAINER = {
 # pgbouncer and statsd images run as `nobody`.
 RESTRICTED_NOBODY_POD = {**RESTRICTED_POD, "runAsUser": 65534, "runAsGroup": 65534, "fsGroup": 65534}
 
+JOB_TTL_SECONDS = 60
+"""Finished migration / first-admin Jobs are deleted after this long. Without Helm hooks they are ordinary release
+objects with an immutable pod template: an upgrade that changes it (a new image tag) fails while the old Job
+still exists, so keep it briefly (for `kubectl logs`), then let the next upgrade create it afresh."""
+
 PDB_COMPONENTS = ("scheduler", "apiServer", "triggerer", "dagProcessor", "workers", "pgbouncer")
 """Components that get a PodDisruptionBudget (maxUnavailable 1), so node drains never stop all replicas."""
 
@@ -204,7 +209,11 @@ def infra_overlay(inputs: ChartInputs) -> dict[str, Any]:
         "statsd": {"securityContexts": {"pod": RESTRICTED_NOBODY_POD, "container": RESTRICTED_CONTAINER}},
         # Migrations run as a plain Job, not a post-install hook: with `wait`/atomic installs a hook would
         # wait for pods that wait for the migration (the chart's documented deadlock).
-        "migrateDatabaseJob": {"useHelmHooks": False, "applyCustomEnv": False},
+        "migrateDatabaseJob": {
+            "useHelmHooks": False,
+            "applyCustomEnv": False,
+            "ttlSecondsAfterFinished": JOB_TTL_SECONDS,
+        },
         "createUserJob": _create_user_job(),
         "securityContexts": {"pod": RESTRICTED_POD, "containers": RESTRICTED_CONTAINER},
         "networkPolicies": {"enabled": True},
@@ -251,6 +260,7 @@ def _create_user_job() -> dict[str, Any]:
         # A plain Job like the migration one (see migrateDatabaseJob), so atomic installs cannot deadlock.
         "useHelmHooks": False,
         "applyCustomEnv": False,
+        "ttlSecondsAfterFinished": JOB_TTL_SECONDS,
         "args": ["bash", "-c", command],
         "env": [
             {

@@ -8,7 +8,7 @@ from chart_utils import render
 
 from airflow_settings import load_settings
 from airflow_settings.render import as_helm_config
-from infra.helm_values import SECRET_NAMES
+from infra.helm_values import JOB_TTL_SECONDS, SECRET_NAMES
 
 
 class TestAirflowConfig:
@@ -73,6 +73,12 @@ class TestDatabaseMigrationJob:
         values = render()
         assert jmespath.search("migrateDatabaseJob.useHelmHooks", values) is False
         assert jmespath.search("createUserJob.[enabled, useHelmHooks]", values) == [True, False]
+
+    @pytest.mark.parametrize("job", ["migrateDatabaseJob", "createUserJob"])
+    def test_should_remove_finished_jobs_before_the_next_upgrade(self, job: str):
+        # A Job's pod template is immutable: an upgrade that changes it must find the old Job gone.
+        assert jmespath.search(f"{job}.ttlSecondsAfterFinished", render()) == JOB_TTL_SECONDS
+        assert JOB_TTL_SECONDS <= 120, "a longer TTL widens the window in which an upgrade hits the old Job"
 
 
 class TestCreateUserJob:
