@@ -1,4 +1,4 @@
-"""DAG delivery: git-sync sidecar or Airflow 3's GitDagBundle, and the DAG processor's IRSA."""
+"""DAG delivery: git-sync sidecar or Airflow 3's GitDagBundle."""
 
 import json
 
@@ -64,13 +64,3 @@ class TestGitDagBundle:
         private = DagSource("git-bundle", BUNDLE.repo, "main", "dags", "git-dags-connection")
         with pytest.raises(ValuesError, match="git-sync only.*airflow/connections/git_dags_repo"):
             render(dags=private)
-
-
-class TestDagProcessorServiceAccount:
-    """The DAG processor's service account."""
-
-    def test_should_carry_its_irsa_role(self):
-        assert (
-            jmespath.search('dagProcessor.serviceAccount.annotations."eks.amazonaws.com/role-arn"', render())
-            == DEFAULT_INPUTS.role_arns["dagProcessor"]
-        )

@@ -1,21 +1,7 @@
-"""Celery workers: IRSA, KEDA autoscaling, logs and disruption budget."""
+"""Celery workers: KEDA autoscaling, logs and disruption budget."""
 
 import jmespath
-from chart_utils import DEFAULT_INPUTS, render
-
-
-class TestWorkerServiceAccount:
-    """The workers' service account."""
-
-    def test_should_carry_the_worker_irsa_role(self):
-        values = render()
-        assert (
-            jmespath.search('workers.serviceAccount.annotations."eks.amazonaws.com/role-arn"', values)
-            == DEFAULT_INPUTS.role_arns["workers"]
-        )
-
-    def test_should_pin_the_name_the_role_trusts(self):
-        assert jmespath.search("workers.serviceAccount.[create, name]", render()) == [True, "airflow-worker"]
+from chart_utils import render
 
 
 class TestWorkerKeda:
