@@ -94,8 +94,8 @@ class AirflowChart(pulumi.ComponentResource):
             "api-secret-key": {"api-secret-key": args.airflow_secrets["api-secret-key"]},
             "admin-password": {"password": args.airflow_secrets["admin-password"]},
             "pgbouncer-config": {
-                "pgbouncer.ini": pulumi.Output.from_input(args.db_host).apply(
-                    lambda host: pgbouncer_ini(host, args.db_port, args.db_name, args.db_user)
+                "pgbouncer.ini": pulumi.Output.all(args.db_host, args.values).apply(
+                    lambda parts: pgbouncer_ini(parts[0], args.db_port, args.db_name, args.db_user, parts[1])
                 ),
                 "users.txt": password.apply(lambda secret: pgbouncer_users(args.db_user, secret)),
             },

@@ -320,12 +320,18 @@ def _ingress(inputs: ChartInputs) -> dict[str, Any]:
     }
 
 
-def pgbouncer_ini(db_host: str, db_port: int, db_name: str, user: str) -> str:
-    """pgbouncer.ini for the config secret: clients connect in-cluster, pgbouncer reaches RDS over TLS."""
+def pgbouncer_ini(db_host: str, db_port: int, db_name: str, user: str, values: Mapping[str, Any]) -> str:
+    """pgbouncer.ini for the config secret: clients connect in-cluster, pgbouncer reaches RDS over TLS.
+
+    With `configSecretName` set the chart writes no pgbouncer.ini of its own, so the pool limits reviewers set in
+    helm_values/ (`pgbouncer.metadataPoolSize`, `pgbouncer.maxClientConn`) are applied here, from the final
+    `values`; unset, they keep the chart's defaults (10 and 100)."""
+    pgbouncer = values.get("pgbouncer", {})
+    pool_size, max_client_conn = pgbouncer.get("metadataPoolSize", 10), pgbouncer.get("maxClientConn", 100)
     return "\n".join(
         [
             "[databases]",
-            f"{PGBOUNCER_DATABASE} = host={db_host} port={db_port} dbname={db_name} pool_size=10",
+            f"{PGBOUNCER_DATABASE} = host={db_host} port={db_port} dbname={db_name} pool_size={pool_size}",
             "",
             "[pgbouncer]",
             "pool_mode = transaction",
@@ -335,7 +341,7 @@ def pgbouncer_ini(db_host: str, db_port: int, db_name: str, user: str) -> str:
             "auth_file = /etc/pgbouncer/users.txt",
             f"stats_users = {user}",
             "ignore_startup_parameters = extra_float_digits",
-            "max_client_conn = 100",
+            f"max_client_conn = {max_client_conn}",
             # RDS forces SSL (rds.force_ssl=1); verify-full would need the RDS CA bundle in pgbouncer's image.
             "server_tls_sslmode = require",
             "",

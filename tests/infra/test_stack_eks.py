@@ -323,7 +323,8 @@ class TestAirflowRelease:
     def test_should_point_the_metadata_secret_at_the_rds_endpoint(self, eks_stack: Built):
         address = f"{eks_stack.one('aws:rds/instance:Instance').name}.c0ffee.eu-west-1.rds.amazonaws.com"
         ini = k8s_secret(eks_stack, "pgbouncer-config").inputs["stringData"]["pgbouncer.ini"]
-        assert f"host={address} port=5432 dbname=airflow" in ini
+        assert f"host={address} port=5432 dbname=airflow pool_size=20" in ini
+        assert "max_client_conn = 200" in ini, "helm_values/base.yaml's pgbouncer.maxClientConn must apply"
         connection = k8s_secret(eks_stack, "metadata").inputs["stringData"]["connection"]
         password = eks_stack.one("aws:rds/instance:Instance").inputs["password"]
         assert connection.startswith(f"postgresql://airflow:{password}@airflow-pgbouncer.airflow:6543/")
