@@ -163,6 +163,6 @@ class TestArgsDocumentation:
         mutable = [
             cls.__qualname__
             for cls in args_classes
-            if not dataclasses.fields(cls) or not cls.__dataclass_params__.frozen
+            if not (dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen)
         ]
         assert not mutable, f"Args must be frozen dataclasses: {mutable}"
