@@ -9,6 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from infra.helm_values import (
+    KEDA_NAMESPACE,
     RELEASE_NAME,
     SECRET_NAMES,
     metadata_connection,
@@ -119,7 +120,7 @@ class AirflowChart(pulumi.ComponentResource):
             chart="keda",
             version=KEDA_CHART_VERSION,
             repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=KEDA_CHART_REPO),
-            namespace="keda",
+            namespace=KEDA_NAMESPACE,
             create_namespace=True,
             atomic=True,
             opts=on_cluster,

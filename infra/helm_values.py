@@ -51,6 +51,9 @@ SERVICE_ACCOUNTS = {
 }
 """Chart component (values key) -> the service account name we pin, so IRSA trust can name it up front."""
 
+KEDA_NAMESPACE = "keda"
+"""Namespace of the KEDA operator the stack installs beside the release."""
+
 GIT_BUNDLE_CONN_ID = "git_dags_repo"
 """Connection the GitDagBundle clones with. The Secrets Manager backend is consulted before environment
 variables, so `airflow/connections/git_dags_repo` (a private repository's URL and token) overrides the
@@ -219,7 +222,15 @@ def infra_overlay(inputs: ChartInputs) -> dict[str, Any]:
         "networkPolicies": {"enabled": True},
         "workers": {
             "persistence": {"enabled": False},
-            "celery": {"keda": {"enabled": True, "usePgbouncer": True}},
+            "celery": {
+                "keda": {
+                    "enabled": True,
+                    "usePgbouncer": True,
+                    # The chart's pgbouncer NetworkPolicy admits the KEDA operator from this namespace only;
+                    # left empty it looks in the release's namespace and KEDA cannot query the queue depth.
+                    "namespaceLabels": {"kubernetes.io/metadata.name": KEDA_NAMESPACE},
+                }
+            },
         },
     }
     for component, account in SERVICE_ACCOUNTS.items():

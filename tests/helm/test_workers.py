@@ -3,12 +3,22 @@
 import jmespath
 from chart_utils import render
 
+from infra.helm_values import KEDA_NAMESPACE
+
 
 class TestWorkerKeda:
     """KEDA ScaledObject for Celery workers."""
 
     def test_should_enable_keda_through_pgbouncer(self):
         assert jmespath.search("workers.celery.keda.[enabled, usePgbouncer]", render()) == [True, True]
+
+    def test_should_let_the_keda_operator_through_the_pgbouncer_network_policy(self):
+        # With network policies on, the chart admits app=keda-operator pods from namespaces matching these labels.
+        values = render()
+        assert jmespath.search("networkPolicies.enabled", values) is True
+        assert jmespath.search("workers.celery.keda.namespaceLabels", values) == {
+            "kubernetes.io/metadata.name": KEDA_NAMESPACE
+        }
 
     def test_should_scale_wider_in_prod(self):
         assert jmespath.search("workers.celery.keda.maxReplicaCount", render()) == 5

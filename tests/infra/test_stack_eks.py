@@ -297,6 +297,13 @@ class TestAirflowRelease:
         # once a finished job's TTL removed it mid-wait.
         assert not inputs.get("waitForJobs")
 
+    def test_should_install_keda_where_the_network_policy_expects_it(self, eks_stack: Built):
+        keda = eks_stack.find_created(
+            "kubernetes:helm.sh/v3:Release", f"{eks_stack.one('airflow-aws:airflow_chart:AirflowChart').name}-keda"
+        )
+        labels = release(eks_stack)["values"]["workers"]["celery"]["keda"]["namespaceLabels"]
+        assert labels == {"kubernetes.io/metadata.name": keda.inputs["namespace"]}
+
     def test_should_pass_values_that_pass_the_chart_schema(self, eks_stack: Built):
         errors = schema_errors(release(eks_stack)["values"])
         assert not errors, "release values break the chart schema:\n" + "\n".join(errors)
