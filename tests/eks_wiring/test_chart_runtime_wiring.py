@@ -143,6 +143,10 @@ class TestCreateUserJob:
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{tmp_path}/airflow.db",
             "AIRFLOW__CORE__AUTH_MANAGER": values["config"]["core"]["auth_manager"],
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            # The job's pod has the release's secrets backend but no IRSA role: it must never need AWS.
+            **as_env({"secrets": values["config"]["secrets"]}),
+            "AWS_CONFIG_FILE": "/dev/null",
+            "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
         }
         migrate = subprocess.run(
             ["airflow", "db", "migrate"], env=environment, capture_output=True, text=True, timeout=300
