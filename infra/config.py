@@ -129,7 +129,8 @@ class DagsConfig(_Model):
     source: Literal["git-sync", "git-bundle"]
     """How DAGs reach EKS: the chart's git-sync sidecar, or Airflow 3's GitDagBundle (no sidecar)."""
     repo: StrictStr
-    """Git clone URL, https://… or git@…:…"""
+    """Git clone URL: https://… (git-sync and git-bundle) or git@…:… / ssh://… (git-bundle only, with the key
+    in the Secrets Manager connection's extra)."""
     branch: StrictStr = "main"
     """Branch (git-sync ref / bundle tracking_ref). Defaults to main."""
     sub_path: StrictStr = "dags"
@@ -302,6 +303,16 @@ def _target_problems(config: StackConfig) -> list[str]:
                 "the Secrets Manager backend; fix: remove credentialsSecret and store the connection as "
                 'airflow/connections/git_dags_repo, e.g. {"conn_type": "git", "host": "<repo url>", '
                 '"login": "<user>", "password": "<token>"}'
+            )
+        if (
+            config.dags is not None
+            and config.dags.source == "git-sync"
+            and re.match(r"^(git@|ssh://)", config.dags.repo)
+        ):
+            problems.append(
+                f"dags.repo: {config.dags.repo!r} is an SSH URL, but this stack wires git-sync with "
+                "username/token credentials only (no SSH key); fix: use the https:// clone URL, with "
+                "dags.credentialsSecret for a private repository"
             )
         if config.dags is not None and not re.match(r"^(https://|git@|ssh://)", config.dags.repo):
             problems.append(

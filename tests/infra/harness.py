@@ -45,6 +45,7 @@ class Built:
     outputs: dict[str, Any] = field(default_factory=dict)
     secret_outputs: set[str] = field(default_factory=set)
     invokes: list[str] = field(default_factory=list)
+    invoke_args: list[dict[str, Any]] = field(default_factory=list)
     registered_outputs: dict[str, frozenset[str]] = field(default_factory=dict)
     """Component URN -> the output names it passed to register_outputs."""
 
@@ -128,6 +129,7 @@ class PlatformMocks(pulumi.runtime.Mocks):
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
         self.built.invokes.append(args.token)
+        self.built.invoke_args.append(dict(args.args))
         if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
             return {"id": "eu-west-1", "names": ZONES, "zoneIds": ["euw1-az1", "euw1-az2", "euw1-az3"]}
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":

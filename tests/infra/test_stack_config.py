@@ -103,6 +103,11 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str]] = [
         r"dags\.repo: 'github\.com/x/y' is not a git URL",
     ),
     (
+        "git-sync-over-ssh",
+        {"airflow-aws:dags": {"source": "git-sync", "repo": "git@github.com:x/y.git"}},
+        r"dags\.repo: 'git@github\.com:x/y\.git' is an SSH URL.*fix: use the https:// clone URL",
+    ),
+    (
         "bundle-with-kubernetes-credentials",
         {
             "airflow-aws:dags": {

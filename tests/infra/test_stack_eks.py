@@ -110,6 +110,15 @@ class TestResourceGraph:
         built = build_stack("dev", stack_config("dev"), through_entry_point=True)
         assert built.type_counts() == DEV_COUNTS
 
+    def test_should_spread_over_regular_zones_only(self, eks_stack: Built):
+        (zones,) = [
+            args
+            for token, args in zip(eks_stack.invokes, eks_stack.invoke_args, strict=True)
+            if token == "aws:index/getAvailabilityZones:getAvailabilityZones"
+        ]
+        assert zones["state"] == "available"
+        assert zones["filters"] == [{"name": "opt-in-status", "values": ["opt-in-not-required"]}]
+
     def test_should_call_only_zones_and_identity(self, eks_stack: Built):
         assert sorted(set(eks_stack.invokes)) == [
             "aws:index/getAvailabilityZones:getAvailabilityZones",
