@@ -220,6 +220,10 @@ def infra_overlay(inputs: ChartInputs) -> dict[str, Any]:
         "createUserJob": _create_user_job(),
         "securityContexts": {"pod": RESTRICTED_POD, "containers": RESTRICTED_CONTAINER},
         "networkPolicies": {"enabled": True},
+        # No PersistentVolumeClaims: task logs live in S3, and the cluster runs no EBS CSI driver (EKS has
+        # provisioned EBS volumes only through it since 1.23), so a claim would stay Pending and the release
+        # would time out. The chart claims 100Gi for the triggerer and for Celery workers unless told not to.
+        "triggerer": {"persistence": {"enabled": False}},
         "workers": {
             "persistence": {"enabled": False},
             "celery": {

@@ -4,7 +4,7 @@ import json
 
 import jmespath
 import pytest
-from chart_utils import render
+from chart_utils import merged_values, render
 
 from airflow_settings import load_settings
 from airflow_settings.render import as_helm_config
@@ -64,6 +64,21 @@ class TestSecretWiring:
 
     def test_should_not_deploy_the_bundled_datastores(self):
         assert jmespath.search("[postgresql.enabled, redis.enabled]", render()) == [False, False]
+
+
+class TestPersistentVolumes:
+    """No component claims a volume: logs are in S3 and the cluster provisions no EBS volumes."""
+
+    @pytest.mark.parametrize("size", ["dev", "prod"])
+    def test_should_claim_no_volume(self, size: str):
+        values = merged_values(size=size)
+        claims = [
+            f"{path}.persistence"
+            for path in ("workers", "workers.celery", "triggerer", "dags", "logs", "redis")
+            if jmespath.search(f"{path}.persistence.enabled", values)
+            and not (path == "redis" and values["redis"]["enabled"] is False)
+        ]
+        assert not claims, f"{claims} would create PersistentVolumeClaims that stay Pending"
 
 
 class TestDatabaseMigrationJob:
