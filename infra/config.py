@@ -191,8 +191,9 @@ class StackConfig(_Model):
     """Where Airflow runs: the official chart on EKS, or Amazon MWAA."""
     size: Size
     """Preset of defaults: dev (small, cheap) or prod (multi-AZ, protected)."""
-    region: Annotated[StrictStr, Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")]
-    """AWS region, from `aws:region`."""
+    region: Annotated[StrictStr, Field(pattern=r"^(af|ap|ca|eu|il|me|mx|sa|us)-[a-z]+-\d$")]
+    """AWS region, from `aws:region`, in the commercial `aws` partition: the IAM policies name arn:aws:…
+    resources, so GovCloud and China regions are refused."""
     name_prefix: Annotated[StrictStr, Field(pattern=r"^[a-z][a-z0-9-]{2,23}$")]
     """Prefix of AWS names (buckets, roles, cluster, DB): 3 to 24 lower-case letters, digits and dashes, as
     IAM role and ElastiCache names built from it have length limits. Defaults to airflow-<stack>. MWAA
@@ -395,7 +396,10 @@ def _explain(err: ValidationError) -> str:
         key = f"{CONFIG_NAMESPACE}:{where}" if where else CONFIG_NAMESPACE
         if problem["loc"] == ("region",):
             # The region is the AWS provider's own key, not one of ours.
-            lines.append("  aws:region: missing; fix: `pulumi config set aws:region <region>`, e.g. eu-west-1")
+            found = (
+                "missing" if problem["type"] == "missing" else f"{problem.get('input')!r} is not a commercial region"
+            )
+            lines.append(f"  aws:region: {found}; fix: `pulumi config set aws:region <region>`, e.g. eu-west-1")
         elif problem["type"] == "extra_forbidden":
             lines.append(
                 f"  {key}: unknown key; fix: check the spelling against the configuration reference "

@@ -124,6 +124,7 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str]] = [
         r"ingress\.host: missing while ingress\.enabled is true",
     ),
     ("wrong-type", {"airflow-aws:storage": {"versioning": "yes"}}, r"storage\.versioning: .*valid boolean"),
+    ("govcloud-region", {"aws:region": "us-gov-west-1"}, r"aws:region: 'us-gov-west-1' is not a commercial region"),
     (
         "no-region",
         {"aws:region": None},
