@@ -125,6 +125,8 @@ class MwaaEnvironment(pulumi.ComponentResource):
         if len(args.subnet_ids) != len(args.subnet_zones):
             problems.append("subnet_ids and subnet_zones differ in length; pass one zone per subnet")
         if problems:
+            # STYLE 5's ResourceError(msg, self) is the Node SDK's; Python's SDK has none. RunError is reported
+            # without a stack trace, so every component names itself at the start of the message instead.
             raise pulumi.RunError(f"{name}: MWAA inputs are invalid:\n  " + "\n  ".join(problems))
         child = pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(
