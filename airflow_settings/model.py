@@ -49,6 +49,8 @@ class Scheduler(Section):
     task_queued_timeout_check_interval: PositiveFloat | None = None
     max_tis_per_query: PositiveInt | None = None
     scheduler_idle_sleep_time: PositiveFloat | None = None
+    orphaned_tasks_check_interval: PositiveFloat | None = None
+    scheduler_health_check_threshold: PositiveInt | None = None
 
 
 class Logging(Section):

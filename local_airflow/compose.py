@@ -50,8 +50,8 @@ LOCAL_WIRING: dict[str, str] = {
     "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "${_AIRFLOW_WWW_USER_USERNAME:-airflow}:admin",
     "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": PASSWORDS_FILE,
     "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "True",
-    "AIRFLOW__API_AUTH__JWT_SECRET": "${AIRFLOW__API_AUTH__JWT_SECRET:?is unset: run `make up`, which writes it to .env}",
-    "AIRFLOW__CORE__FERNET_KEY": "${AIRFLOW__CORE__FERNET_KEY:?is unset: run `make up`, which writes it to .env}",
+    "AIRFLOW__API_AUTH__JWT_SECRET": "${AIRFLOW__API_AUTH__JWT_SECRET:?run `make up`, which generates it into .env}",
+    "AIRFLOW__CORE__FERNET_KEY": "${AIRFLOW__CORE__FERNET_KEY:?run `make up`, which generates it into .env}",
 }
 
 

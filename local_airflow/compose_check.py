@@ -76,13 +76,14 @@ def compose_files(compose_file: Path = COMPOSE_FILE, override: Path | None = Non
     return [compose_file, override] if override.exists() else [compose_file]
 
 
-def check_with_compose(files: list[Path], env: dict[str, str] | None = None) -> None:
+def check_with_compose(files: list[Path], env_file: Path | None = None) -> None:
     """`docker-compose config -q` on the merged files; raise ComposeInvalid with its message."""
     command = [str(compose_binary()), "--project-directory", str(files[0].parent)]
+    if env_file is not None:
+        command += ["--env-file", str(env_file)]
     for file in files:
         command += ["-f", str(file)]
-    result = subprocess.run([*command, "config", "-q"], capture_output=True, text=True,
-                            env={**os.environ, **(env or {})})
+    result = subprocess.run([*command, "config", "-q"], capture_output=True, text=True)
     if result.returncode != 0:
         raise ComposeInvalid(f"docker compose rejects {' + '.join(f.name for f in files)}:\n"
                              f"{result.stderr.strip()}")
@@ -110,18 +111,19 @@ def check_with_schema(files: list[Path], schema: Path) -> None:
         raise ComposeInvalid("compose-spec schema rejects:\n" + "\n".join(problems))
 
 
-def validate(files: list[Path], env: dict[str, str] | None = None) -> None:
+def validate(files: list[Path], env_file: Path | None = None) -> None:
     check_with_schema(files, schema_path())
-    check_with_compose(files, env)
+    check_with_compose(files, env_file)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Validate docker-compose.yaml (+ override) offline.")
     parser.add_argument("--override", type=Path, help="override file (default: docker-compose.override.yaml)")
+    parser.add_argument("--env-file", type=Path, help="the .env compose reads (default: .env beside the file)")
     args = parser.parse_args(argv)
     files = compose_files(override=args.override)
     try:
-        validate(files)
+        validate(files, args.env_file)
     except (ComposeInvalid, LookupError) as err:
         print(f"compose validation failed, nothing was started.\n{err}", file=sys.stderr)
         return 1

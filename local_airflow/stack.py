@@ -142,12 +142,13 @@ class Component:
 
 @dataclass
 class NativeStack:
-    """One stack under `root`. `overrides` (AIRFLOW__… variables) go on top; bench/stack.py uses them."""
+    """One stack under `root`. `overrides` (AIRFLOW__… variables) go on top, None removing one: bench/stack.py
+    uses them to run Airflow's stock values beside ours."""
 
     root: Path
     dags_folder: Path
     plugins_folder: Path | None = None
-    overrides: Mapping[str, str] = field(default_factory=dict)
+    overrides: Mapping[str, str | None] = field(default_factory=dict)
     git_bundle: bool = True
     components: dict[str, Component] = field(default_factory=dict)
 
@@ -178,7 +179,7 @@ class NativeStack:
         if not secrets_file.exists():
             # Generated per stack, like `make up` does into .env: never a fixed value in a file in git.
             secrets_file.write_text(json.dumps({
-                "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32),
+                "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(64),
                 "AIRFLOW__CORE__FERNET_KEY": Fernet.generate_key().decode(),
             }))
             secrets_file.chmod(0o600)
@@ -228,7 +229,8 @@ class NativeStack:
                 f"AIRFLOW_CONN_{GIT_CONN_ID.upper()}": json.dumps({"conn_type": "git",
                                                                    "host": f"file://{self.git_repo}"}),
             }
-        return {**os.environ, **env, **self.overrides}
+        merged = {**os.environ, **env, **self.overrides}
+        return {key: value for key, value in merged.items() if value is not None}
 
     # ---- PostgreSQL and Redis ------------------------------------------------------------------------------
 
@@ -240,23 +242,26 @@ class NativeStack:
                                     "install Debian's postgresql package (apt-get install postgresql)")
         return candidates[-1]
 
-    def _as_postgres(self, *command: str, **kwargs: Any) -> subprocess.CompletedProcess:
-        return subprocess.run(["runuser", "-u", "postgres", "--", *command], check=True,
-                              capture_output=True, text=True, **kwargs)
+    def _as_postgres(self, *command: str) -> None:
+        result = subprocess.run(["runuser", "-u", "postgres", "--", *command], capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
 
     @property
     def _pg_data(self) -> Path:
-        return self.root / "postgres" / "data"
+        # Its own temp dir, owned by postgres: the stack root may sit under dirs postgres can't enter (0700).
+        if not hasattr(self, "_pg_root"):
+            self._pg_root = Path(tempfile.mkdtemp(prefix="stack-postgres-"))
+            postgres_user = pwd.getpwnam("postgres")
+            os.chown(self._pg_root, postgres_user.pw_uid, postgres_user.pw_gid)
+        return self._pg_root / "data"
 
     def start_postgres(self) -> None:
         pg_root = self._pg_data.parent
         if not self._pg_data.exists():
-            pg_root.mkdir(parents=True, exist_ok=True)
-            postgres_user = pwd.getpwnam("postgres")
-            os.chown(pg_root, postgres_user.pw_uid, postgres_user.pw_gid)
             # The same role, password and database as the compose postgres service.
             (pg_root / "pwfile").write_text("airflow\n")
-            os.chown(pg_root / "pwfile", postgres_user.pw_uid, postgres_user.pw_gid)
+            shutil.chown(pg_root / "pwfile", "postgres", "postgres")
             self._as_postgres(self._postgres_bin("initdb"), "-D", str(self._pg_data), "-U", "airflow",
                               "--pwfile", str(pg_root / "pwfile"), "--auth=scram-sha-256", "-E", "UTF8")
         self._as_postgres(
@@ -281,9 +286,7 @@ class NativeStack:
 
     def stop_postgres(self) -> None:
         if self._pg_data.exists():
-            with contextlib.suppress(subprocess.CalledProcessError):
-                self._as_postgres(self._postgres_bin("pg_ctl"), "-D", str(self._pg_data), "-m", "fast", "-w",
-                                  "stop")
+            self._as_postgres(self._postgres_bin("pg_ctl"), "-D", str(self._pg_data), "-m", "fast", "-w", "stop")
 
     def restart_postgres(self) -> None:
         self.stop_postgres()
@@ -461,7 +464,10 @@ class NativeStack:
         for name in reversed(list(self.components)):
             self.kill_component(name, signal.SIGTERM)
         self.stop_redis()
-        self.stop_postgres()
+        with contextlib.suppress(RuntimeError):  # not running: nothing to stop
+            self.stop_postgres()
+        if hasattr(self, "_pg_root"):
+            shutil.rmtree(self._pg_root, ignore_errors=True)
         if self._moto:
             self._moto.stop()
 
@@ -520,6 +526,19 @@ class AirflowClient:
         content = self.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}",
                            full_content="true")["content"]
         return "\n".join(entry["event"] if isinstance(entry, dict) else str(entry) for entry in content)
+
+    def wait_task_state(self, dag_id: str, run_id: str, task_id: str, states: tuple[str, ...],
+                        timeout: float = 120) -> str:
+        def reached() -> str | None:
+            state = self.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}")["state"]
+            return state if state in states else None
+        return wait_for(reached, timeout, f"{dag_id}.{task_id} to be {' or '.join(states)}", interval=0.1)
+
+    def dag_versions(self, dag_id: str) -> list[dict[str, Any]]:
+        return self.get(f"/dags/{dag_id}/dagVersions", order_by="version_number")["dag_versions"]
+
+    def import_errors(self) -> list[dict[str, Any]]:
+        return self.get("/importErrors", limit=100)["import_errors"]
 
     def xcom(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value") -> Any:
         return self.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/{key}")["value"]
