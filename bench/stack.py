@@ -12,6 +12,7 @@ Prints figures and ratios; it asserts nothing.
 from __future__ import annotations
 
 import argparse
+import signal
 import statistics
 import sys
 import tempfile
@@ -24,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from airflow_settings import load_settings  # noqa: E402
 from local_airflow.stack import AirflowClient, NativeStack, running_stack, wait_for  # noqa: E402
-from local_airflow.stack_faults import kill_scheduler_while_queued, kill_worker_mid_task  # noqa: E402
+from local_airflow.stack_faults import Outcome, kill_scheduler_while_queued, kill_worker_mid_task  # noqa: E402
 
 DAGS = Path(__file__).resolve().parent.parent / "tests" / "stack" / "dags"
 # Settings that choose what the platform is, not how fast it goes: identical in both profiles.
@@ -39,7 +40,7 @@ from airflow.sdk import dag, task
 
 
 @dag(schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz="UTC"), catchup=False, tags=["test"],
-     default_args={{"owner": "platform", "retries": 1}})
+     default_args={{"owner": "platform", "retries": 1}}, doc_md="Version {version}")
 def git_probe():
     @task
     def version() -> int:
@@ -75,8 +76,12 @@ def timed_run(client: AirflowClient, dag_id: str, timeout: float = 600) -> tuple
 
 
 def push_to_parsed(stack: NativeStack, client: AirflowClient) -> float:
+    """Seconds from `git push` of a changed DAG to its new version in the API.
+
+    Airflow 3 makes a new DAG version only once the current one has run, so v1 runs first.
+    """
     stack.git_push({"dags/git_probe.py": GIT_PROBE.format(version=1)}, "git_probe v1")
-    wait_for(lambda: client.dag_exists("git_probe"), 300, "git_probe v1 to be parsed")
+    timed_run(client, "git_probe")
     before = len(client.dag_versions("git_probe"))
     stack.git_push({"dags/git_probe.py": GIT_PROBE.format(version=2)}, "git_probe v2")
     started = time.monotonic()
@@ -85,8 +90,25 @@ def push_to_parsed(stack: NativeStack, client: AirflowClient) -> float:
     return time.monotonic() - started
 
 
+class Results(dict):
+    """Figures of one profile, each printed as it is measured (a long run shows progress)."""
+
+    def __init__(self, profile: str):
+        super().__init__()
+        self.profile = profile
+
+    def __setitem__(self, metric: str, value: str | float) -> None:
+        super().__setitem__(metric, value)
+        shown = f"{value:.2f}" if isinstance(value, float) else value
+        print(f"  {self.profile}: {metric} = {shown}", flush=True)
+
+
+def recovery(outcome: Outcome) -> str | float:
+    return outcome.seconds if outcome.state == "success" else f">{outcome.seconds:.0f} ({outcome.state})"
+
+
 def measure(profile: str, overrides: dict[str, str | None]) -> dict[str, str | float]:
-    results: dict[str, str | float] = {}
+    results = Results(profile)
     with tempfile.TemporaryDirectory(prefix=f"bench-{profile}-") as root, \
             running_stack(Path(root), DAGS, overrides=overrides) as stack:
         client = stack.client()
@@ -98,14 +120,13 @@ def measure(profile: str, overrides: dict[str, str | None]) -> dict[str, str | f
         run_id, state, fanout_seconds = timed_run(client, "load_fanout", timeout=900)
         instances = client.task_instances("load_fanout", run_id)
         results["200-task fan-out wall (s)"] = fanout_seconds
-        results["200-task fan-out failed tries"] = float(
-            sum(1 for ti in instances if ti["state"] != "success") + sum(ti["try_number"] - 1 for ti in instances))
-        worker = kill_worker_mid_task(stack, client, timeout=RECOVERY_CAP)
-        results["worker kill -9 -> run success (s)"] = worker.seconds if worker.state == "success" else \
-            f">{worker.seconds:.0f} ({worker.state})"
-        scheduler = kill_scheduler_while_queued(stack, client, timeout=RECOVERY_CAP)
-        results["scheduler kill -9 -> run success (s)"] = scheduler.seconds if scheduler.state == "success" else \
-            f">{scheduler.seconds:.0f} ({scheduler.state})"
+        not_success = sum(1 for ti in instances if ti["state"] != "success")
+        retried = sum(ti["try_number"] - 1 for ti in instances)
+        results["200-task fan-out failed tries"] = float(not_success + retried)
+        results["worker kill -9 -> run success (s)"] = recovery(
+            kill_worker_mid_task(stack, client, RECOVERY_CAP))
+        results["scheduler kill -9 -> run success (s)"] = recovery(
+            kill_scheduler_while_queued(stack, client, RECOVERY_CAP))
         results["git push -> new version parsed (s)"] = push_to_parsed(stack, client)
     return results
 
@@ -131,7 +152,8 @@ def table(measured: dict[str, dict[str, str | float]]) -> str:
         row.append(TARGETS.get(metric, ""))
         rows.append(row)
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(header))]
-    lines = [" | ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
+    lines = [" | ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True))
+             for row in rows]
     lines.insert(1, "-+-".join("-" * width for width in widths))
     return "\n".join(lines)
 
@@ -140,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=("stock", "ours"), help="measure one profile")
     args = parser.parse_args(argv)
+    # SIGTERM (a timeout, a CI cancel) unwinds through running_stack, which stops every process it started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     stock, notes = stock_overrides()
     print("Performance settings, stock vs ours:", *notes, sep="\n", flush=True)
     measured = {}

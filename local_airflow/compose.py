@@ -50,8 +50,8 @@ LOCAL_WIRING: dict[str, str] = {
     "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "${_AIRFLOW_WWW_USER_USERNAME:-airflow}:admin",
     "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": PASSWORDS_FILE,
     "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "True",
-    "AIRFLOW__API_AUTH__JWT_SECRET": "${AIRFLOW__API_AUTH__JWT_SECRET:?run `make up`, which generates it into .env}",
-    "AIRFLOW__CORE__FERNET_KEY": "${AIRFLOW__CORE__FERNET_KEY:?run `make up`, which generates it into .env}",
+    **{name: f"${{{name}:?run `make up`, which generates it into .env}}"
+       for name in ("AIRFLOW__API_AUTH__JWT_SECRET", "AIRFLOW__CORE__FERNET_KEY")},
 }
 
 
@@ -183,10 +183,11 @@ services:
     <<: *airflow-common
     command: celery worker
     healthcheck:
-      # yamllint disable rule:line-length
       test:
         - "CMD-SHELL"
-        - 'celery --app airflow.providers.celery.executors.celery_executor.app inspect ping -d "celery@$${{HOSTNAME}}"'
+        - >-
+          celery --app airflow.providers.celery.executors.celery_executor.app
+          inspect ping -d "celery@$${{HOSTNAME}}"
       interval: 30s
       timeout: 10s
       retries: 5
@@ -285,8 +286,9 @@ services:
         echo
         /entrypoint airflow config list >/dev/null
         echo
-        echo "SimpleAuthManager login for $${{_AIRFLOW_WWW_USER_USERNAME}} (the passwords file the api-server reads):"
-        printf '{{"%s": "%s"}}' "$${{_AIRFLOW_WWW_USER_USERNAME}}" "$${{_AIRFLOW_WWW_USER_PASSWORD}}" > {passwords_file}
+        echo "Writing the SimpleAuthManager passwords file the api-server reads."
+        printf '{{"%s": "%s"}}' "$${{_AIRFLOW_WWW_USER_USERNAME}}" "$${{_AIRFLOW_WWW_USER_PASSWORD}}" \
+          > {passwords_file}
         echo
         echo "Change ownership of files in {home} to $${{AIRFLOW_UID}}:0"
         echo

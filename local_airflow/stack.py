@@ -6,7 +6,7 @@ bench/stack.py runs it twice (stock and tuned). The Airflow environment is the c
 port and /opt/airflow mapped to a temp dir, so the native stack and `make up` cannot drift apart.
 
 What compose gives for free is done by hand here:
-- PostgreSQL refuses to run as root, so initdb/pg_ctl run as the `postgres` user (runuser), data under the dir;
+- PostgreSQL refuses to run as root: initdb/pg_ctl run as the `postgres` user (runuser), data in a temp dir;
 - `restart: always`: a watcher thread restarts a component that dies unless the stack stopped it on purpose;
 - stop: every component runs in a session of its own, and stopping kills the whole session, because a
   running task sits in its own process group under the Celery worker.
@@ -220,8 +220,8 @@ class NativeStack:
             env |= {
                 "AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_STORAGE_PATH": str(self.root / "bundles"),
                 "AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST": json.dumps([
-                    {"name": "dags-folder", "classpath": "airflow.dag_processing.bundles.local.LocalDagBundle",
-                     "kwargs": {}},
+                    {"name": "dags-folder", "kwargs": {},
+                     "classpath": "airflow.dag_processing.bundles.local.LocalDagBundle"},
                     {"name": GIT_BUNDLE, "classpath": "airflow.providers.git.bundles.git.GitDagBundle",
                      "kwargs": {"git_conn_id": GIT_CONN_ID, "tracking_ref": "main", "subdir": "dags",
                                 "refresh_interval": 5}},
@@ -245,7 +245,8 @@ class NativeStack:
     def _as_postgres(self, *command: str) -> None:
         result = subprocess.run(["runuser", "-u", "postgres", "--", *command], capture_output=True, text=True)
         if result.returncode != 0:
-            raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
+            raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}):\n"
+                               f"{result.stdout}{result.stderr}")
 
     @property
     def _pg_data(self) -> Path:
@@ -266,7 +267,8 @@ class NativeStack:
                               "--pwfile", str(pg_root / "pwfile"), "--auth=scram-sha-256", "-E", "UTF8")
         self._as_postgres(
             self._postgres_bin("pg_ctl"), "-D", str(self._pg_data), "-l", str(pg_root / "postgres.log"), "-w",
-            "-o", f"-p {self.ports['postgres']} -c listen_addresses=127.0.0.1 -k {pg_root} -c max_connections=300",
+            "-o", f"-p {self.ports['postgres']} -k {pg_root} -c listen_addresses=127.0.0.1 "
+                  "-c max_connections=300",
             "start")
         self._ensure_database()
 
@@ -286,7 +288,8 @@ class NativeStack:
 
     def stop_postgres(self) -> None:
         if self._pg_data.exists():
-            self._as_postgres(self._postgres_bin("pg_ctl"), "-D", str(self._pg_data), "-m", "fast", "-w", "stop")
+            self._as_postgres(self._postgres_bin("pg_ctl"), "-D", str(self._pg_data), "-m", "fast", "-w",
+                              "stop")
 
     def restart_postgres(self) -> None:
         self.stop_postgres()
@@ -301,13 +304,15 @@ class NativeStack:
         # Redis' default save points, so a restart keeps queued Celery messages, as the redis image does.
         self._redis = subprocess.Popen(
             [server, "--port", str(self.ports["redis"]), "--bind", "127.0.0.1", "--dir", str(redis_dir),
-             "--save", "3600 1 300 100 60 10000", "--daemonize", "no", "--logfile", str(redis_dir / "redis.log")],
+             "--save", "3600 1 300 100 60 10000", "--daemonize", "no",
+             "--logfile", str(redis_dir / "redis.log")],
             start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for(lambda: self._redis_command("PING") == "+PONG", 20, "Redis to answer PING")
 
     def _redis_command(self, *words: str) -> str:
         with socket.create_connection(("127.0.0.1", self.ports["redis"]), timeout=2) as conn:
-            conn.sendall(("*%d\r\n" % len(words) + "".join(f"${len(w)}\r\n{w}\r\n" for w in words)).encode())
+            request = f"*{len(words)}\r\n" + "".join(f"${len(word)}\r\n{word}\r\n" for word in words)
+            conn.sendall(request.encode())
             return conn.recv(1024).decode().strip()
 
     def stop_redis(self) -> None:
@@ -389,7 +394,8 @@ class NativeStack:
             with log.open("a") as sink:
                 process = subprocess.Popen([AIRFLOW_CLI, *COMPONENTS[name]], env=self.env, stdout=sink,
                                            stderr=subprocess.STDOUT, start_new_session=True, cwd=self.root)
-            self.components[name] = Component(name, process, log, starts=(previous.starts + 1) if previous else 1)
+            starts = previous.starts + 1 if previous else 1
+            self.components[name] = Component(name, process, log, starts=starts)
             return self.components[name]
 
     def kill_component(self, name: str, sig: int = signal.SIGKILL) -> None:
@@ -426,7 +432,10 @@ class NativeStack:
 
     def worker_ready(self) -> bool:
         worker = self.components["worker"]
-        return worker.log.exists() and worker.log.read_text(errors="replace").count(" ready.") >= worker.starts
+        # Celery prints `celery@host ready.` once per start; the log is appended across restarts.
+        if not worker.log.exists():
+            return False
+        return worker.log.read_text(errors="replace").count(" ready.") >= worker.starts
 
     def api_healthy(self) -> dict[str, Any] | None:
         health = requests.get(f"{self.api_url}/api/v2/monitor/health", timeout=5).json()
@@ -434,7 +443,7 @@ class NativeStack:
         return health if all(health.get(part, {}).get("status") == "healthy" for part in wanted) else None
 
     def wait_healthy(self, timeout: float = 180) -> None:
-        wait_for(self.api_healthy, timeout, "api-server health: metadatabase, scheduler, triggerer, dag_processor")
+        wait_for(self.api_healthy, timeout, "health of metadatabase, scheduler, triggerer, dag_processor")
         wait_for(self.worker_ready, timeout, "the Celery worker's `ready.` line")
 
     def start(self) -> NativeStack:
@@ -563,7 +572,8 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(args.root, ignore_errors=True)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    with running_stack(args.root.resolve(), args.dags.resolve(), plugins_folder=args.plugins.resolve()) as stack:
+    root, dags, plugins = args.root.resolve(), args.dags.resolve(), args.plugins.resolve()
+    with running_stack(root, dags, plugins_folder=plugins) as stack:
         print(f"Airflow is up: {stack.api_url}  login {ADMIN_USER} / {ADMIN_PASSWORD}\n"
               f"DAGs from {args.dags} and from git: push to {stack.git_repo} (branch main, folder dags/)\n"
               f"Component logs in {args.root / 'logs'}. Ctrl-C stops everything.", flush=True)

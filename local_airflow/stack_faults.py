@@ -32,6 +32,10 @@ def successes_per_task(client: AirflowClient, dag_id: str, run_id: str) -> Count
     return counts
 
 
+def _any_task_in(client: AirflowClient, dag_id: str, run_id: str, state: str) -> bool:
+    return any(ti["state"] == state for ti in client.task_instances(dag_id, run_id))
+
+
 def _recover(client: AirflowClient, dag_id: str, run_id: str, fault: Callable[[], None],
              timeout: float) -> Outcome:
     started = time.monotonic()
@@ -53,14 +57,15 @@ def kill_worker_mid_task(stack: NativeStack, client: AirflowClient, timeout: flo
 def kill_scheduler_while_queued(stack: NativeStack, client: AirflowClient, timeout: float = 900) -> Outcome:
     """kill -9 the scheduler the moment tasks sit in `queued`, then start it again."""
     run_id = client.trigger("load_parallel_naps", conf={"seconds": 2})
-    wait_for(lambda: any(ti["state"] == "queued" for ti in client.task_instances("load_parallel_naps", run_id)),
-             120, "a queued task in load_parallel_naps", interval=0.05)
-    return _recover(client, "load_parallel_naps", run_id, lambda: stack.restart_component("scheduler"), timeout)
+    wait_for(lambda: _any_task_in(client, "load_parallel_naps", run_id, "queued"), 120,
+             "a queued task in load_parallel_naps", interval=0.05)
+    return _recover(client, "load_parallel_naps", run_id, lambda: stack.restart_component("scheduler"),
+                    timeout)
 
 
 def restart_mid_run(client: AirflowClient, restart: Callable[[], None], timeout: float = 600) -> Outcome:
     """Restart something (PostgreSQL, Redis, the api-server) while tasks are running."""
     run_id = client.trigger("load_parallel_naps", conf={"seconds": 4})
-    wait_for(lambda: any(ti["state"] == "running" for ti in client.task_instances("load_parallel_naps", run_id)),
-             120, "a running task in load_parallel_naps", interval=0.1)
+    wait_for(lambda: _any_task_in(client, "load_parallel_naps", run_id, "running"), 120,
+             "a running task in load_parallel_naps", interval=0.1)
     return _recover(client, "load_parallel_naps", run_id, restart, timeout)

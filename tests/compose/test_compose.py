@@ -65,7 +65,8 @@ class TestGeneratedFile:
             assert rendered.items() <= environment.items(), f"{service} lacks rendered settings"
 
     def test_should_use_our_image_at_the_pinned_airflow_version(self, document: dict):
-        assert document["x-airflow-common"]["image"] == f"${{AIRFLOW_IMAGE_NAME:-airflow-on-aws:{AIRFLOW_VERSION}}}"
+        expected = f"${{AIRFLOW_IMAGE_NAME:-airflow-on-aws:{AIRFLOW_VERSION}}}"
+        assert document["x-airflow-common"]["image"] == expected
 
     def test_should_not_contain_secret_values(self, document: dict):
         environment = document["x-airflow-common"]["environment"]
@@ -131,7 +132,8 @@ class TestOfflineValidation:
     def test_should_refuse_to_run_without_the_generated_secrets(self, tmp_path: Path):
         shutil.copy(compose.COMPOSE_FILE, tmp_path / "docker-compose.yaml")
         (tmp_path / ".env").write_text("AIRFLOW_UID=50000\n")
-        with pytest.raises(ComposeInvalid, match="required variable AIRFLOW__\\w+ is missing a value: run `make up`"):
+        missing = "required variable AIRFLOW__\\w+ is missing a value: run `make up`"
+        with pytest.raises(ComposeInvalid, match=missing):
             check_with_compose(compose_files(tmp_path / "docker-compose.yaml"))
 
 

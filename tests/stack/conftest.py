@@ -6,6 +6,7 @@ The stack is stopped, every process session killed, even when a test fails.
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,8 @@ DATA_REGION = "eu-west-1"
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory):
+    # A CI timeout sends SIGTERM: turn it into KeyboardInterrupt so the finally below still stops the stack.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     native = NativeStack(root=tmp_path_factory.mktemp("stack"), dags_folder=DAGS).start()
     try:
         native.put_secret_connection("warehouse", WAREHOUSE_CONNECTION)

@@ -34,18 +34,19 @@ class TestRunThroughRestApi:
 
     def test_should_serve_the_task_log(self, client: AirflowClient, e2e_run: str):
         log = client.task_log(DAG_ID, e2e_run, "consume", 1)
-        assert f"STACK-E2E host={WAREHOUSE_CONNECTION['host']} login=reader region={DATA_REGION} rows=42" in log
+        host = WAREHOUSE_CONNECTION["host"]
+        assert f"STACK-E2E host={host} login=reader region={DATA_REGION} rows=42" in log
         assert WAREHOUSE_CONNECTION["password"] not in log
 
 
 class TestSecretsManagerBackend:
-    """Connections and variables come from Secrets Manager (prefixes airflow/connections, airflow/variables)."""
+    """Connections and variables come from Secrets Manager (airflow/connections, airflow/variables)."""
 
-    def test_should_not_find_the_connection_in_the_metadata_database(self, client: AirflowClient, e2e_run: str):
+    def test_should_not_find_the_connection_in_the_metadata_db(self, client: AirflowClient, e2e_run: str):
         response = client.session.get(f"{client.base_url}/api/v2/connections/warehouse", timeout=10)
         assert response.status_code == 404, "the connection must live only in Secrets Manager"
 
-    def test_should_not_find_the_variable_in_the_metadata_database(self, client: AirflowClient, e2e_run: str):
+    def test_should_not_find_the_variable_in_the_metadata_db(self, client: AirflowClient, e2e_run: str):
         response = client.session.get(f"{client.base_url}/api/v2/variables/data_region", timeout=10)
         assert response.status_code == 404, "the variable must live only in Secrets Manager"
 

@@ -23,7 +23,8 @@ RECOVERY_TIMEOUT = 240
 
 def assert_recovered(client: AirflowClient, outcome: Outcome) -> None:
     assert outcome.state == "success", f"{outcome.dag_id} run {outcome.run_id} ended {outcome.state}"
-    twice = {task: n for task, n in successes_per_task(client, outcome.dag_id, outcome.run_id).items() if n != 1}
+    successes = successes_per_task(client, outcome.dag_id, outcome.run_id)
+    twice = {task: n for task, n in successes.items() if n != 1}
     assert not twice, f"tasks that did not complete exactly once: {twice}"
 
 

@@ -14,7 +14,7 @@ from airflow.sdk import dag, task
 
 
 @dag(schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz="UTC"), catchup=False, tags=["test"],
-     default_args={{"owner": "platform", "retries": 1}})
+     default_args={{"owner": "platform", "retries": 1}}, doc_md="Release {release}")
 def git_hello():
     @task
     def release() -> int:
@@ -50,8 +50,9 @@ class TestGitDagBundle:
         assert run_release(client) == 2
 
         stack.git_push({"dags/git_broken.py": BROKEN_DAG}, "Push a broken DAG")
-        errors = wait_for(lambda: [e for e in client.import_errors() if e["filename"].endswith("git_broken.py")],
-                          120, "an import error for git_broken.py")
+        def broken_file_errors() -> list[dict]:
+            return [e for e in client.import_errors() if e["filename"].endswith("git_broken.py")]
+        errors = wait_for(broken_file_errors, 120, "an import error for git_broken.py")
         assert errors[0]["bundle_name"] == GIT_BUNDLE
         assert "SyntaxError" in errors[0]["stack_trace"]
         assert run_release(client) == 2, "the good DAG of the same bundle must keep running"

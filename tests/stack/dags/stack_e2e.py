@@ -22,8 +22,9 @@ def stack_e2e():
         """Read a connection and a variable that exist only in Secrets Manager."""
         connection = BaseHook.get_connection("warehouse")
         region = Variable.get("data_region")
-        print(f"STACK-E2E host={connection.host} login={connection.login} region={region} rows={payload['rows']}")
-        return f"{connection.host}/{region}/{payload['rows']}"
+        rows = payload["rows"]
+        print(f"STACK-E2E host={connection.host} login={connection.login} region={region} rows={rows}")
+        return f"{connection.host}/{region}/{rows}"
 
     consume(produce())
 
