@@ -53,6 +53,11 @@ class Scheduler(Section):
     scheduler_health_check_threshold: PositiveInt | None = None
 
 
+class Workers(Section):
+    execution_api_timeout: PositiveFloat | None = None
+    execution_api_retries: NonNegativeInt | None = None
+
+
 class Logging(Section):
     logging_level: LogLevel | None = None
 
@@ -79,6 +84,7 @@ class AirflowConfig(BaseModel):
     core: Core = Core()
     dag_processor: DagProcessor = DagProcessor()
     scheduler: Scheduler = Scheduler()
+    workers: Workers = Workers()
     logging: Logging = Logging()
     secrets: Secrets = Secrets()
     api: Api = Api()

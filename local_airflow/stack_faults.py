@@ -58,14 +58,14 @@ def kill_scheduler_while_queued(stack: NativeStack, client: AirflowClient, timeo
     """kill -9 the scheduler the moment tasks sit in `queued`, then start it again."""
     run_id = client.trigger("load_parallel_naps", conf={"seconds": 2})
     wait_for(lambda: _any_task_in(client, "load_parallel_naps", run_id, "queued"), 120,
-             "a queued task in load_parallel_naps", interval=0.05)
+             "a queued task in load_parallel_naps", interval=0.1)
     return _recover(client, "load_parallel_naps", run_id, lambda: stack.restart_component("scheduler"),
                     timeout)
 
 
 def restart_mid_run(client: AirflowClient, restart: Callable[[], None], timeout: float = 600) -> Outcome:
     """Restart something (PostgreSQL, Redis, the api-server) while tasks are running."""
-    run_id = client.trigger("load_parallel_naps", conf={"seconds": 4})
-    wait_for(lambda: _any_task_in(client, "load_parallel_naps", run_id, "running"), 120,
-             "a running task in load_parallel_naps", interval=0.1)
-    return _recover(client, "load_parallel_naps", run_id, restart, timeout)
+    run_id = client.trigger("load_naps", conf={"seconds": 4})
+    wait_for(lambda: _any_task_in(client, "load_naps", run_id, "running"), 120, "a running task in load_naps",
+             interval=0.25)
+    return _recover(client, "load_naps", run_id, restart, timeout)
