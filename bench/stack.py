@@ -25,7 +25,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from airflow_settings import load_settings  # noqa: E402
 from local_airflow.stack import AirflowClient, NativeStack, running_stack, wait_for  # noqa: E402
-from local_airflow.stack_faults import Outcome, kill_scheduler_while_queued, kill_worker_mid_task  # noqa: E402
+from local_airflow.stack_faults import (  # noqa: E402
+    Outcome,
+    kill_scheduler_while_queued,
+    kill_worker_mid_task,
+    released_dag,
+)
 
 DAGS = Path(__file__).resolve().parent.parent / "tests" / "stack" / "dags"
 # Settings that choose what the platform is, not how fast it goes: identical in both profiles.
@@ -34,25 +39,6 @@ FUNCTIONAL = {("core", "executor"), ("core", "dags_are_paused_at_creation"), ("c
               ("logging", "logging_level"), ("secrets", "backend"), ("secrets", "backend_kwargs"),
               ("dag_processor", "dag_file_processor_timeout")}
 RECOVERY_CAP = 700.0
-GIT_PROBE = '''
-import pendulum
-from airflow.sdk import dag, task
-
-
-@dag(schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz="UTC"), catchup=False, tags=["test"],
-     default_args={{"owner": "platform", "retries": 1}}, doc_md="Version {version}")
-def git_probe():
-    @task
-    def version() -> int:
-        return {version}
-
-    version()
-
-
-git_probe()
-'''
-
-
 def stock_overrides() -> tuple[dict[str, str | None], list[str]]:
     """Environment putting each performance setting back to Airflow's default, and a line per change."""
     overrides: dict[str, str | None] = {}
@@ -80,10 +66,10 @@ def push_to_parsed(stack: NativeStack, client: AirflowClient) -> float:
 
     Airflow 3 makes a new DAG version only once the current one has run, so v1 runs first.
     """
-    stack.git_push({"dags/git_probe.py": GIT_PROBE.format(version=1)}, "git_probe v1")
+    stack.git_push({"dags/git_probe.py": released_dag("git_probe", 1)}, "git_probe v1")
     timed_run(client, "git_probe")
     before = len(client.dag_versions("git_probe"))
-    stack.git_push({"dags/git_probe.py": GIT_PROBE.format(version=2)}, "git_probe v2")
+    stack.git_push({"dags/git_probe.py": released_dag("git_probe", 2)}, "git_probe v2")
     started = time.monotonic()
     wait_for(lambda: len(client.dag_versions("git_probe")) > before, 300, "git_probe v2 to be parsed",
              interval=0.1)

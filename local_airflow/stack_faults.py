@@ -1,4 +1,4 @@
-"""Fault scenarios on a running NativeStack, shared by tests/stack/test_faults.py and bench/stack.py.
+"""Scenarios on a running NativeStack, shared by tests/stack/ and bench/stack.py.
 
 Each one triggers a DAG from tests/stack/dags/stack_load.py through the REST API, breaks a component at the
 moment that hurts, repairs it the way compose's `restart: always` (or an operator) would, and returns the run
@@ -13,6 +13,29 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from local_airflow.stack import AirflowClient, NativeStack, wait_for
+
+RELEASED_DAG = '''
+import pendulum
+from airflow.sdk import dag, task
+
+
+@dag(schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz="UTC"), catchup=False, tags=["test"],
+     default_args={{"owner": "platform", "retries": 1}}, doc_md="Release {release}")
+def {dag_id}():
+    @task
+    def release() -> int:
+        return {release}
+
+    release()
+
+
+{dag_id}()
+'''
+
+
+def released_dag(dag_id: str, release: int) -> str:
+    """A one-task DAG whose XCom is `release`; each release is a new DAG version (its doc_md differs)."""
+    return RELEASED_DAG.format(dag_id=dag_id, release=release)
 
 
 @dataclass(frozen=True)

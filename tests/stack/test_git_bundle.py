@@ -5,27 +5,11 @@ from __future__ import annotations
 import pytest
 
 from local_airflow.stack import GIT_BUNDLE, AirflowClient, NativeStack, wait_for
+from local_airflow.stack_faults import released_dag
 
 pytestmark = pytest.mark.stack
 
-DAG_TEMPLATE = '''
-import pendulum
-from airflow.sdk import dag, task
-
-
-@dag(schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz="UTC"), catchup=False, tags=["test"],
-     default_args={{"owner": "platform", "retries": 1}}, doc_md="Release {release}")
-def git_hello():
-    @task
-    def release() -> int:
-        return {release}
-
-    release()
-
-
-git_hello()
-'''
-BROKEN_DAG = "from airflow.sdk import dag\n\nthis is not python\n"
+BROKEN_DAG = "from airflow.sdk import dag\n\n\ndef unfinished(:\n"
 
 
 def run_release(client: AirflowClient) -> int:
@@ -38,13 +22,13 @@ class TestGitDagBundle:
     """Pushes become DAG versions; a broken push is an import error that stops nothing else."""
 
     def test_should_run_versions_and_survive_a_broken_push(self, stack: NativeStack, client: AirflowClient):
-        first_commit = stack.git_push({"dags/git_hello.py": DAG_TEMPLATE.format(release=1)}, "Add git_hello")
+        first_commit = stack.git_push({"dags/git_hello.py": released_dag("git_hello", 1)}, "Add git_hello")
         wait_for(lambda: client.dag_exists("git_hello"), 120, "git_hello from the git bundle")
         assert run_release(client) == 1
         versions = client.dag_versions("git_hello")
         assert [(v["bundle_name"], v["bundle_version"]) for v in versions] == [(GIT_BUNDLE, first_commit)]
 
-        second_commit = stack.git_push({"dags/git_hello.py": DAG_TEMPLATE.format(release=2)}, "Release 2")
+        second_commit = stack.git_push({"dags/git_hello.py": released_dag("git_hello", 2)}, "Release 2")
         wait_for(lambda: len(client.dag_versions("git_hello")) == 2, 120, "git_hello's second version")
         assert client.dag_versions("git_hello")[-1]["bundle_version"] == second_commit
         assert run_release(client) == 2

@@ -31,13 +31,7 @@ def nap() -> str:
 
 
 @dag(schedule=None, start_date=START, catchup=False, tags=["test"], default_args=DEFAULTS, doc_md=__doc__)
-def @dag(schedule=None, start_date=START, catchup=False, tags=["test"], default_args=DEFAULTS, doc_md=__doc__)
-def load_naps():
-    for i in range(6):
-        nap.override(task_id=f"nap_{i}")()
-
-
-load_one():
+def load_one():
     noop()
 
 
@@ -52,20 +46,19 @@ def load_nap():
 
 
 @dag(schedule=None, start_date=START, catchup=False, tags=["test"], default_args=DEFAULTS, doc_md=__doc__)
-def load_parallel_naps()
-load_naps():
-    for i in range(24):
-        nap.override(task_id=f"nap_{i:02d}")()
-
-
-@dag(schedule=None, start_date=START, catchup=False, tags=["test"], default_args=DEFAULTS, doc_md=__doc__)
 def load_naps():
     for i in range(6):
         nap.override(task_id=f"nap_{i}")()
 
 
+@dag(schedule=None, start_date=START, catchup=False, tags=["test"], default_args=DEFAULTS, doc_md=__doc__)
+def load_parallel_naps():
+    for i in range(24):
+        nap.override(task_id=f"nap_{i:02d}")()
+
+
 load_one()
 load_chain()
 load_nap()
-load_parallel_naps()
 load_naps()
+load_parallel_naps()
