@@ -12,7 +12,6 @@ Prints figures and ratios; it asserts nothing.
 from __future__ import annotations
 
 import argparse
-import signal
 import statistics
 import sys
 import tempfile
@@ -24,7 +23,13 @@ from airflow.configuration import conf
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from airflow_settings import load_settings  # noqa: E402
-from local_airflow.stack import AirflowClient, NativeStack, running_stack, wait_for  # noqa: E402
+from local_airflow.stack import (  # noqa: E402
+    AirflowClient,
+    NativeStack,
+    running_stack,
+    stop_on_sigterm,
+    wait_for,
+)
 from local_airflow.stack_faults import (  # noqa: E402
     Outcome,
     kill_scheduler_while_queued,
@@ -148,8 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=("stock", "ours"), help="measure one profile")
     args = parser.parse_args(argv)
-    # SIGTERM (a timeout, a CI cancel) unwinds through running_stack, which stops every process it started.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    stop_on_sigterm()  # a timeout unwinds through running_stack, which stops every process it started
     stock, notes = stock_overrides()
     print("Performance settings, stock vs ours:", *notes, sep="\n", flush=True)
     measured = {}

@@ -23,7 +23,6 @@ import glob
 import json
 import logging
 import os
-import pwd
 import re
 import secrets
 import shutil
@@ -36,6 +35,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -83,14 +83,23 @@ def wait_for(condition: Callable[[], Any], timeout: float, what: str, interval: 
 
 
 def session_pids(sid: int) -> list[int]:
-    """Every live process in session `sid` (field 6 of /proc/PID/stat)."""
+    """Every live process in session `sid` (field 6 of /proc/PID/stat); zombies are already dead."""
     pids = []
     for stat in glob.glob("/proc/[0-9]*/stat"):
         with contextlib.suppress(OSError, IndexError, ValueError):
             fields = Path(stat).read_text().rsplit(")", 1)[1].split()
-            if int(fields[3]) == sid:
+            if int(fields[3]) == sid and fields[0] != "Z":
                 pids.append(int(stat.split("/")[2]))
     return pids
+
+
+def stop_on_sigterm() -> None:
+    """Turn the first SIGTERM (a timeout, a CI cancel) into KeyboardInterrupt and ignore later ones, so the
+    `finally` that stops the stack runs once, to the end."""
+    def interrupt(*_: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise KeyboardInterrupt("SIGTERM")
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def kill_session(sid: int, sig: int = signal.SIGKILL) -> None:
@@ -243,7 +252,9 @@ class NativeStack:
         return candidates[-1]
 
     def _as_postgres(self, *command: str) -> None:
-        result = subprocess.run(["runuser", "-u", "postgres", "--", *command], capture_output=True, text=True)
+        """Run a PostgreSQL tool as `postgres` when we are root (it refuses root), else as ourselves."""
+        as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        result = subprocess.run([*as_postgres, *command], capture_output=True, text=True, cwd="/")
         if result.returncode != 0:
             raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}):\n"
                                f"{result.stdout}{result.stderr}")
@@ -253,8 +264,8 @@ class NativeStack:
         # Its own temp dir, owned by postgres: the stack root may sit under dirs postgres can't enter (0700).
         if not hasattr(self, "_pg_root"):
             self._pg_root = Path(tempfile.mkdtemp(prefix="stack-postgres-"))
-            postgres_user = pwd.getpwnam("postgres")
-            os.chown(self._pg_root, postgres_user.pw_uid, postgres_user.pw_gid)
+            if os.geteuid() == 0:
+                shutil.chown(self._pg_root, "postgres", "postgres")
         return self._pg_root / "data"
 
     def start_postgres(self) -> None:
@@ -262,7 +273,8 @@ class NativeStack:
         if not self._pg_data.exists():
             # The same role, password and database as the compose postgres service.
             (pg_root / "pwfile").write_text("airflow\n")
-            shutil.chown(pg_root / "pwfile", "postgres", "postgres")
+            if os.geteuid() == 0:
+                shutil.chown(pg_root / "pwfile", "postgres", "postgres")
             self._as_postgres(self._postgres_bin("initdb"), "-D", str(self._pg_data), "-U", "airflow",
                               "--pwfile", str(pg_root / "pwfile"), "--auth=scram-sha-256", "-E", "UTF8")
         self._as_postgres(
@@ -467,16 +479,29 @@ class NativeStack:
         return self
 
     def stop(self) -> None:
+        """Stop everything, each step even when an earlier one failed; re-raise the first failure."""
         self._stopping = True
         if self._watcher:
             self._watcher.join(5)
-        for name in reversed(list(self.components)):
-            self.kill_component(name, signal.SIGTERM)
-        self.stop_redis()
+        steps: list[Callable[[], None]] = [
+            *(partial(self.kill_component, name, signal.SIGTERM) for name in reversed(self.components)),
+            self.stop_redis, self._stop_postgres_if_running, self._stop_moto]
+        failures = []
+        for step in steps:
+            try:
+                step()
+            except Exception as err:  # keep stopping the rest; report below
+                failures.append(err)
+        if failures:
+            raise failures[0]
+
+    def _stop_postgres_if_running(self) -> None:
         with contextlib.suppress(RuntimeError):  # not running: nothing to stop
             self.stop_postgres()
         if hasattr(self, "_pg_root"):
             shutil.rmtree(self._pg_root, ignore_errors=True)
+
+    def _stop_moto(self) -> None:
         if self._moto:
             self._moto.stop()
 
@@ -571,15 +596,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plugins", type=Path, default=compose.REPO_ROOT / "plugins")
     args = parser.parse_args(argv)
     shutil.rmtree(args.root, ignore_errors=True)
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    stop_on_sigterm()
     root, dags, plugins = args.root.resolve(), args.dags.resolve(), args.plugins.resolve()
     with running_stack(root, dags, plugins_folder=plugins) as stack:
         print(f"Airflow is up: {stack.api_url}  login {ADMIN_USER} / {ADMIN_PASSWORD}\n"
               f"DAGs from {args.dags} and from git: push to {stack.git_repo} (branch main, folder dags/)\n"
               f"Component logs in {args.root / 'logs'}. Ctrl-C stops everything.", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
-            stopped.wait()
+            threading.Event().wait()
     return 0
 
 

@@ -6,12 +6,11 @@ The stack is stopped, every process session killed, even when a test fails.
 
 from __future__ import annotations
 
-import signal
 from pathlib import Path
 
 import pytest
 
-from local_airflow.stack import AirflowClient, NativeStack
+from local_airflow.stack import AirflowClient, NativeStack, stop_on_sigterm
 
 DAGS = Path(__file__).parent / "dags"
 # Stored only in Secrets Manager (moto): the e2e DAG reads both through the amazon provider's backend.
@@ -22,8 +21,7 @@ DATA_REGION = "eu-west-1"
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory):
-    # A CI timeout sends SIGTERM: turn it into KeyboardInterrupt so the finally below still stops the stack.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    stop_on_sigterm()  # a CI timeout's SIGTERM still reaches the finally below
     native = NativeStack(root=tmp_path_factory.mktemp("stack"), dags_folder=DAGS).start()
     try:
         native.put_secret_connection("warehouse", WAREHOUSE_CONNECTION)
