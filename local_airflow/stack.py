@@ -598,6 +598,8 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(args.root, ignore_errors=True)
     stop_on_sigterm()
     root, dags, plugins = args.root.resolve(), args.dags.resolve(), args.plugins.resolve()
+    for folder in (dags, plugins):  # as `make up` creates the mounted folders
+        folder.mkdir(parents=True, exist_ok=True)
     with running_stack(root, dags, plugins_folder=plugins) as stack:
         print(f"Airflow is up: {stack.api_url}  login {ADMIN_USER} / {ADMIN_PASSWORD}\n"
               f"DAGs from {args.dags} and from git: push to {stack.git_repo} (branch main, folder dags/)\n"
