@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 
 from mwaa.artifacts import REPO_ROOT, ArtifactError, build
-from mwaa.deploy import DEFAULT_PREFIX, DeployError, stack_target, sync_dags
+from mwaa.deploy import DEFAULT_PREFIX, DeployError, stack_bucket, sync_dags
 
 
 def _artifacts(args: argparse.Namespace) -> None:
-    built = build(args.out, plugins_dir=args.plugins, constraints_file=args.constraints)
+    built = build(args.out, plugins_dir=args.plugins, constraints_file=args.constraints, uv=args.uv)
     for path in (built.requirements, built.plugins, built.startup):
         print(f"built {path} ({path.stat().st_size} bytes)")
 
@@ -20,14 +20,13 @@ def _deploy_dags(args: argparse.Namespace) -> None:
     import boto3  # only this command talks to AWS
 
     if args.bucket:
-        bucket, prefix = args.bucket, args.prefix or DEFAULT_PREFIX
+        bucket = args.bucket
     elif args.stack:
-        bucket, stack_prefix = stack_target(args.stack, args.pulumi_dir)
-        prefix = args.prefix or stack_prefix
+        bucket = stack_bucket(args.stack, args.pulumi_dir)
     else:
         raise DeployError("no target: pass STACK=<mwaa stack> (read through `pulumi stack output`) "
                           "or BUCKET=<the MWAA source bucket>")
-    sync_dags(boto3.client("s3"), args.source, bucket, prefix, dry_run=args.dry_run)
+    sync_dags(boto3.client("s3"), args.source, bucket, args.prefix, dry_run=args.dry_run)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,13 +38,13 @@ def main(argv: list[str] | None = None) -> int:
     artifacts.add_argument("--plugins", type=Path, default=REPO_ROOT / "plugins", help="plugin tree to zip")
     artifacts.add_argument("--constraints", type=Path,
                            help="local copy of the upstream constraints file: fail on any pin it contradicts")
+    artifacts.add_argument("--uv", default="uv", help="the uv executable that exports the lock")
     artifacts.set_defaults(run=_artifacts)
 
     deploy = commands.add_parser("deploy-dags", help="sync the DAG folder to the MWAA bucket's DAG prefix")
-    deploy.add_argument("--stack", help="Pulumi stack whose outputs name the bucket and prefix")
+    deploy.add_argument("--stack", help="Pulumi stack whose dagsBucket output names the bucket")
     deploy.add_argument("--bucket", help="the MWAA source bucket, instead of reading the stack")
-    deploy.add_argument("--prefix",
-                        help=f"DAG folder in the bucket (default: the stack's, else {DEFAULT_PREFIX})")
+    deploy.add_argument("--prefix", default=DEFAULT_PREFIX, help="DAG folder in the bucket (dag_s3_path)")
     deploy.add_argument("--source", type=Path, default=REPO_ROOT / "dags", help="local DAG folder")
     deploy.add_argument("--pulumi-dir", type=Path, default=REPO_ROOT, help="folder of the Pulumi project")
     deploy.add_argument("--dry-run", action="store_true", help="print what would change, change nothing")

@@ -26,9 +26,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from mwaa.sources import source_files
 
-# The stack outputs the MWAA Pulumi program exports: the source bucket's name and the DAG folder inside it.
-BUCKET_OUTPUT = "dags_bucket"
-PREFIX_OUTPUT = "dag_s3_path"
+# The MWAA stack output naming its source bucket, and the DAG folder the environment reads (its dag_s3_path,
+# infra.mwaa.DAGS_PREFIX, which can't be imported here: that module imports pulumi).
+BUCKET_OUTPUT = "dagsBucket"
 DEFAULT_PREFIX = "dags"
 SHA256_METADATA = "sha256"
 _DELETE_BATCH = 1000  # DeleteObjects' per-call limit
@@ -65,8 +65,8 @@ def normalise_prefix(prefix: str) -> str:
     cleaned = prefix.strip().strip("/")
     if not cleaned or ".." in PurePosixPath(cleaned).parts:
         raise DeployError(f"prefix {prefix!r} must name the DAG folder inside the bucket (MWAA's "
-                          f"dag_s3_path, e.g. {DEFAULT_PREFIX!r}): syncing the bucket root would delete "
-                          "requirements.txt and plugins.zip. Fix: pass PREFIX=dags (the stack's dag_s3_path)")
+                          f"dag_s3_path, {DEFAULT_PREFIX!r} in our stacks): syncing the bucket root would "
+                          "delete the requirements, plugins and startup objects. Fix: pass PREFIX=dags")
     return cleaned
 
 
@@ -141,8 +141,8 @@ def sync_dags(s3: Any, source: Path, bucket: str, prefix: str = DEFAULT_PREFIX, 
     return plan
 
 
-def stack_target(stack: str, project_dir: Path, pulumi: str = "pulumi") -> tuple[str, str]:
-    """(bucket, prefix) from `pulumi stack output` of the MWAA stack of the Pulumi project in project_dir."""
+def stack_bucket(stack: str, project_dir: Path, pulumi: str = "pulumi") -> str:
+    """The source bucket, from `pulumi stack output` of that MWAA stack of the project in project_dir."""
     if shutil.which(pulumi) is None:
         raise DeployError(f"the pulumi CLI is not on PATH, so stack {stack!r} can't be read. Fix: install "
                           "it (https://www.pulumi.com/docs/install/) or pass BUCKET=<the MWAA source bucket>")
@@ -155,7 +155,7 @@ def stack_target(stack: str, project_dir: Path, pulumi: str = "pulumi") -> tuple
     if BUCKET_OUTPUT not in outputs:
         raise DeployError(f"stack {stack!r} has no {BUCKET_OUTPUT!r} output: is it an MWAA stack "
                           "(target: mwaa) that was deployed? Fix: run `pulumi up` for it, or pass BUCKET=")
-    return outputs[BUCKET_OUTPUT], outputs.get(PREFIX_OUTPUT, DEFAULT_PREFIX)
+    return outputs[BUCKET_OUTPUT]
 
 
 def _explain(err: ClientError | BotoCoreError, bucket: str) -> DeployError:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mwaa.artifacts import REPO_ROOT
-from mwaa.deploy import DeployError, sync_dags
+from mwaa.deploy import DeployError, stack_bucket, sync_dags
 
 
 def write_tree(root: Path, files: dict[str, str]) -> Path:
@@ -154,6 +154,12 @@ class TestRefusals:
     def test_should_name_a_missing_source_folder(self, s3, bucket, tmp_path):
         with pytest.raises(DeployError, match=r"DAG folder .*nowhere does not exist\. Fix: pass SOURCE="):
             sync_dags(s3, tmp_path / "nowhere", bucket, "dags", report=lambda _: None)
+
+
+    def test_should_point_to_bucket_when_the_pulumi_cli_is_missing(self, tmp_path):
+        expected = r"the pulumi CLI is not on PATH, so stack 'mwaa' can't be read\. Fix: .* or pass BUCKET="
+        with pytest.raises(DeployError, match=expected):
+            stack_bucket("mwaa", tmp_path, pulumi="pulumi-absent")
 
 
 class TestCommandLine:
