@@ -1,7 +1,7 @@
 """Config drift: the compose stack, the EKS Helm values and the MWAA options run the same Airflow settings.
 
 Each target's effective settings are read from what that target really receives:
-- compose: the `AIRFLOW__SECTION__KEY` environment of each Airflow service in the committed docker-compose.yaml;
+- compose: the `AIRFLOW__SECTION__KEY` environment of each Airflow service in docker-compose.yaml;
 - EKS: the chart's `config:` in the values infra.helm_values.chart_values() hands to helm.v3.Release;
 - MWAA: infra.mwaa_rules.mwaa_configuration_options(), plus what MWAA runs for the options it refuses.
 
@@ -31,11 +31,15 @@ COMPARED_TARGETS = ("compose", "eks", "mwaa")
 Key = tuple[str, str]
 Effective = dict[Key, str]
 
-# What MWAA runs for options it refuses in airflow_configuration_options (infra.mwaa_rules.REFUSED_OPTIONS):
-# its executor is always Celery on SQS, and the log level reaches every log type through the environment's
-# logging_configuration instead of an option.
-MWAA_FIXED = {("core", "executor"): lambda settings: "CeleryExecutor",
-              ("logging", "logging_level"): mwaa_rules.mwaa_log_level}
+# What MWAA runs for the options it refuses in airflow_configuration_options (infra.mwaa_rules.REFUSED_OPTIONS),
+# as its image configures it (aws/amazon-mwaa-docker-images, python/mwaa/config/airflow.py): the executor is
+# always Celery on SQS, IAM sign-in goes through the FAB auth manager, and the log level reaches every log type
+# through the environment's logging_configuration instead of an option.
+MWAA_FIXED = {
+    ("core", "executor"): lambda settings: "CeleryExecutor",
+    ("core", "auth_manager"): lambda settings: "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager",
+    ("logging", "logging_level"): mwaa_rules.mwaa_log_level,
+}
 
 
 def managed_keys(settings: Settings) -> set[Key]:
@@ -167,8 +171,9 @@ def edit_settings_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     text = (REPO_ROOT / "airflow_settings" / "settings.yaml").read_text()
     assert "    parallelism: 32\n" in text
     edited.write_text(text.replace("    parallelism: 32\n", "    parallelism: 64\n"))
-    monkeypatch.setattr(helm_values, "load_settings", lambda: load_settings(edited))
-    monkeypatch.setattr(f"{__name__}.load_settings", lambda: load_settings(edited))
+    settings = load_settings(edited)
+    monkeypatch.setattr(helm_values, "load_settings", lambda: settings)
+    monkeypatch.setattr(f"{__name__}.load_settings", lambda: settings)
 
 
 class TestDriftIsCaught:
