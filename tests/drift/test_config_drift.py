@@ -31,13 +31,14 @@ COMPARED_TARGETS = ("compose", "eks", "mwaa")
 Key = tuple[str, str]
 Effective = dict[Key, str]
 
-# What MWAA runs for the options it refuses in airflow_configuration_options (infra.mwaa_rules.REFUSED_OPTIONS),
-# as its image configures it (aws/amazon-mwaa-docker-images, python/mwaa/config/airflow.py): the executor is
-# always Celery on SQS, IAM sign-in goes through the FAB auth manager, and the log level reaches every log type
-# through the environment's logging_configuration instead of an option.
+# What MWAA runs for the options it refuses in airflow_configuration_options (infra.mwaa_rules.
+# REFUSED_OPTIONS), as its image configures it (aws/amazon-mwaa-docker-images, python/mwaa/config/airflow.py):
+# the executor is always Celery on SQS, IAM sign-in goes through the FAB auth manager, and the log level
+# reaches every log type through the environment's logging_configuration instead of an option.
+MWAA_AUTH_MANAGER = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
 MWAA_FIXED = {
     ("core", "executor"): lambda settings: "CeleryExecutor",
-    ("core", "auth_manager"): lambda settings: "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager",
+    ("core", "auth_manager"): lambda settings: MWAA_AUTH_MANAGER,
     ("logging", "logging_level"): mwaa_rules.mwaa_log_level,
 }
 
@@ -49,7 +50,7 @@ def managed_keys(settings: Settings) -> set[Key]:
 
 
 def compose_effective() -> dict[str, Effective]:
-    """Airflow settings per compose service; services without AIRFLOW__ variables (postgres, redis) left out."""
+    """Airflow settings per compose service; services without AIRFLOW__ variables (postgres...) left out."""
     services = yaml.safe_load(COMPOSE_FILE.read_text())["services"]
     found = {}
     for name, service in services.items():
@@ -132,8 +133,8 @@ class TestConfigDrift:
 
         assert not problems, (
             "Airflow settings drifted between compose, Helm and MWAA:\n  " + "\n  ".join(problems)
-            + "\nFix: change the value in airflow_settings/settings.yaml (under `targets:`, with a comment, if "
-            "it must differ), then regenerate docker-compose.yaml (python -m local_airflow.compose).")
+            + "\nFix: change the value in airflow_settings/settings.yaml (under `targets:`, with a comment, "
+            "if it must differ), then regenerate docker-compose.yaml (python -m local_airflow.compose).")
 
     def test_every_declared_target_specific_key_really_differs(self):
         """An override equal to the shared value would widen the allowed differences for nothing."""
