@@ -11,7 +11,7 @@ from mwaa.deploy import DEFAULT_PREFIX, DeployError, stack_bucket, sync_dags
 
 
 def _artifacts(args: argparse.Namespace) -> None:
-    built = build(args.out, plugins_dir=args.plugins, constraints_file=args.constraints, uv=args.uv)
+    built = build(args.out, plugins_dir=args.plugins, constraints_file=args.constraints)
     for path in (built.requirements, built.plugins, built.startup):
         print(f"built {path} ({path.stat().st_size} bytes)")
 
@@ -38,7 +38,6 @@ def main(argv: list[str] | None = None) -> int:
     artifacts.add_argument("--plugins", type=Path, default=REPO_ROOT / "plugins", help="plugin tree to zip")
     artifacts.add_argument("--constraints", type=Path,
                            help="local copy of the upstream constraints file: fail on any pin it contradicts")
-    artifacts.add_argument("--uv", default="uv", help="the uv executable that exports the lock")
     artifacts.set_defaults(run=_artifacts)
 
     deploy = commands.add_parser("deploy-dags", help="sync the DAG folder to the MWAA bucket's DAG prefix")

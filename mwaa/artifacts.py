@@ -11,6 +11,7 @@ The S3 object version IDs of these files feed the MWAA environment, so any chang
 
 from __future__ import annotations
 
+import os
 import re
 import stat
 import subprocess
@@ -109,14 +110,20 @@ def airflow_group(pyproject: Path = PYPROJECT) -> list[str]:
             for requirement in groups["airflow"]]
 
 
-def locked_airflow_pins(repo_root: Path = REPO_ROOT, uv: str = "uv") -> dict[str, Pin]:
+def uv_executable() -> str:
+    """$UV (the Makefile exports the uv it bootstrapped, which may not be on PATH), else `uv` from PATH."""
+    return os.environ.get("UV") or "uv"
+
+
+def locked_airflow_pins(repo_root: Path = REPO_ROOT) -> dict[str, Pin]:
     """Every pin of the `airflow` group as the lock resolves it (uv export, lock left untouched)."""
+    uv = uv_executable()
     command = [uv, "export", "--frozen", "--only-group", "airflow", "--no-hashes", "--no-emit-project"]
     try:
         exported = subprocess.run(command, cwd=repo_root, check=True, capture_output=True, text=True).stdout
     except FileNotFoundError:
-        raise ArtifactError(f"{uv} not found. Fix: install uv (https://docs.astral.sh/uv/) or run "
-                            "`make mwaa-artifacts`, which bootstraps the project's uv") from None
+        raise ArtifactError(f"{uv} not found. Fix: run `make mwaa-artifacts`, which bootstraps the project's "
+                            "uv, or point UV at a uv executable (https://docs.astral.sh/uv/)") from None
     except subprocess.CalledProcessError as err:
         raise ArtifactError(f"`{' '.join(command)}` failed: {err.stderr.strip()}. Fix: run `uv lock` after "
                             "editing pyproject.toml, then build again") from None
@@ -187,13 +194,13 @@ class Artifacts:
 
 
 def build(out_dir: Path, *, repo_root: Path = REPO_ROOT, plugins_dir: Path | None = None,
-          constraints_file: Path | None = None, uv: str = "uv") -> Artifacts:
+          constraints_file: Path | None = None) -> Artifacts:
     """Write requirements.txt, plugins.zip and startup.sh into out_dir and return their paths.
 
     constraints_file, when given, is a local copy of the upstream constraints file: any pin it contradicts
     fails the build here rather than at MWAA's `pip install`.
     """
-    requirements = mwaa_requirements(locked_airflow_pins(repo_root, uv),
+    requirements = mwaa_requirements(locked_airflow_pins(repo_root),
                                      airflow_group(repo_root / "pyproject.toml"))
     if constraints_file is not None:
         if conflicts := constraint_conflicts(requirements, constraints_file.read_text()):

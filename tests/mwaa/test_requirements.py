@@ -16,6 +16,7 @@ from mwaa.artifacts import (
     airflow_group,
     build,
     canonical,
+    locked_airflow_pins,
     mwaa_python,
     mwaa_requirements,
     parse_pins,
@@ -107,3 +108,9 @@ class TestInputs:
         expected = r"apache-airflow-providers-new in the airflow group but not in the lock export\. Fix: run"
         with pytest.raises(ArtifactError, match=expected):
             mwaa_requirements({}, ["apache-airflow", "apache-airflow-providers-new"])
+
+    def test_should_say_how_to_get_uv_when_it_is_missing(self, monkeypatch, tmp_path):
+        monkeypatch.setenv("UV", str(tmp_path / "no-uv-here"))
+
+        with pytest.raises(ArtifactError, match=r"no-uv-here not found\. Fix: run `make mwaa-artifacts`"):
+            locked_airflow_pins()
