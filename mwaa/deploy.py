@@ -71,8 +71,9 @@ def normalise_prefix(prefix: str) -> str:
 
 
 def _remote_objects(s3: Any, bucket: str, prefix: str) -> Iterator[dict[str, Any]]:
+    """Objects under the prefix, except folder markers (`dags/`, as the S3 console creates): not files."""
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=f"{prefix}/"):
-        yield from page.get("Contents", [])
+        yield from (obj for obj in page.get("Contents", []) if not obj["Key"].endswith("/"))
 
 
 def _is_unchanged(s3: Any, bucket: str, remote: dict[str, Any], local: LocalFile) -> bool:

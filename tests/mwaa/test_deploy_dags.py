@@ -78,15 +78,15 @@ class TestSyncDags:
         body = s3.get_object(Bucket=bucket, Key="dags/etl.py")["Body"].read()
         assert body == b"from airflow.sdk import dag, task\n"
 
-    def test_should_leave_objects_outside_the_prefix_alone(self, s3, bucket, tmp_path):
-        for key in ("requirements.txt", "plugins.zip", "dags-archive/old.py"):
-            s3.put_object(Bucket=bucket, Key=key, Body=b"not a DAG")
+    def test_should_leave_objects_outside_the_prefix_and_folder_markers_alone(self, s3, bucket, tmp_path):
+        outside = ["requirements/requirements.txt", "plugins/plugins.zip", "dags-archive/old.py", "dags/"]
+        for key in outside:
+            s3.put_object(Bucket=bucket, Key=key, Body=b"" if key.endswith("/") else b"not a DAG")
         s3.put_object(Bucket=bucket, Key="dags/stale.py", Body=b"removed locally")
 
         plan = sync_dags(s3, write_tree(tmp_path / "dags", DAGS), bucket, "dags/", report=lambda _: None)
 
         assert plan.delete == ["dags/stale.py"]
-        outside = ["requirements.txt", "plugins.zip", "dags-archive/old.py"]
         assert keys(s3, bucket) == sorted([*outside, *SHIPPED])
 
     def test_dry_run_should_report_the_plan_and_change_nothing(self, s3, bucket, tmp_path):
