@@ -44,6 +44,7 @@ MWAA_OWNED = {
     "apache-airflow": "MWAA installs it and refuses any other version",
     "celery": "MWAA pins it for its own Celery-on-SQS executor",
     "apache-airflow-providers-celery": "MWAA's executor; the image installs it with apache-airflow[celery]",
+    "apache-airflow-providers-fab": "MWAA's IAM sign-in runs on the FAB auth manager its image installs",
     "psycopg2-binary": "MWAA builds psycopg2 for its metadata DB; this wheel would overwrite it",
     # pyspark-client, which the Spark provider needs, does ship.
     "pyspark": "the local spark-submit distribution: no Java on MWAA, and too large for its install time",
