@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from airflow_settings import TARGETS, Settings, load_settings
+from airflow_settings import SETTINGS_FILE, TARGETS, Settings, load_settings
 from airflow_settings.render import to_airflow_string
 from airflow_settings.versions import AIRFLOW_VERSION
 from infra import helm_values, mwaa_rules
@@ -166,13 +166,19 @@ def edit_mwaa_rules(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setitem(mwaa_rules.REFUSED_OPTIONS, "core.parallelism", "dropped by a hand edit")
 
 
+def edited_settings(tmp_path: Path, edit: Callable[[dict], None]) -> Settings:
+    """settings.yaml as loaded, changed by edit, written to tmp_path and read back through the loader."""
+    raw = yaml.safe_load(SETTINGS_FILE.read_text())
+    edit(raw)
+    edited = tmp_path / "settings.yaml"
+    edited.write_text(yaml.safe_dump(raw))
+    return load_settings(edited)
+
+
 def edit_settings_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """settings.yaml changed, docker-compose.yaml not regenerated."""
-    edited = tmp_path / "settings.yaml"
-    text = (REPO_ROOT / "airflow_settings" / "settings.yaml").read_text()
-    assert "    parallelism: 32\n" in text
-    edited.write_text(text.replace("    parallelism: 32\n", "    parallelism: 64\n"))
-    settings = load_settings(edited)
+    assert yaml.safe_load(SETTINGS_FILE.read_text())["airflow"]["core"]["parallelism"] == 32
+    settings = edited_settings(tmp_path, lambda raw: raw["airflow"]["core"].update(parallelism=64))
     monkeypatch.setattr(helm_values, "load_settings", lambda: settings)
     monkeypatch.setattr(f"{__name__}.load_settings", lambda: settings)
 
@@ -198,12 +204,8 @@ class TestDriftIsCaught:
         assert {problem.split(":")[0] for problem in problems} == {"core.parallelism"}, problems
 
     def test_should_fail_when_a_target_specific_override_is_removed_but_compose_keeps_it(self, tmp_path):
-        edited = tmp_path / "settings.yaml"
-        text = (REPO_ROOT / "airflow_settings" / "settings.yaml").read_text()
-        compose_override = "  compose:\n    core:\n      dags_are_paused_at_creation: false\n"
-        assert compose_override in text
-        edited.write_text(text.replace(compose_override, "  compose: {}\n"))
-        settings = load_settings(edited)
+        settings = edited_settings(
+            tmp_path, lambda raw: raw["targets"]["compose"]["core"].pop("dags_are_paused_at_creation"))
 
         problems = drift(settings, documents(settings))
 
