@@ -27,8 +27,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 from mwaa.sources import source_files
 
 # The MWAA stack output naming its source bucket, and the DAG folder the environment reads (its dag_s3_path,
-# infra.mwaa.DAGS_PREFIX, which can't be imported here: that module imports pulumi).
+# infra.mwaa.DAGS_PREFIX, which can't be imported here: that module imports pulumi). EKS stacks export a
+# dagsBucket too, but only MWAA stacks export mwaaEnvironmentArn.
 BUCKET_OUTPUT = "dagsBucket"
+MWAA_OUTPUT = "mwaaEnvironmentArn"
 DEFAULT_PREFIX = "dags"
 SHA256_METADATA = "sha256"
 _DELETE_BATCH = 1000  # DeleteObjects' per-call limit
@@ -152,10 +154,15 @@ def stack_bucket(stack: str, project_dir: Path, pulumi: str = "pulumi") -> str:
     if done.returncode != 0:
         raise DeployError(f"`{' '.join(command)}` failed: {done.stderr.strip()}. "
                           "Fix: check STACK, or pass BUCKET=")
-    outputs = json.loads(done.stdout or "{}")
-    if BUCKET_OUTPUT not in outputs:
-        raise DeployError(f"stack {stack!r} has no {BUCKET_OUTPUT!r} output: is it an MWAA stack "
-                          "(target: mwaa) that was deployed? Fix: run `pulumi up` for it, or pass BUCKET=")
+    return bucket_from_outputs(stack, json.loads(done.stdout or "{}"))
+
+
+def bucket_from_outputs(stack: str, outputs: dict[str, Any]) -> str:
+    """The DAG bucket of an MWAA stack's outputs; any other stack is refused."""
+    if MWAA_OUTPUT not in outputs:
+        raise DeployError(f"stack {stack!r} is not a deployed MWAA stack (no {MWAA_OUTPUT} output); EKS "
+                          "stacks read DAGs from git, not S3. Fix: STACK=<your target: mwaa stack>, e.g. "
+                          "STACK=mwaa, after `make deploy STACK=mwaa`, or pass BUCKET=")
     return outputs[BUCKET_OUTPUT]
 
 

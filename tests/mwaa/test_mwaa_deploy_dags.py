@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mwaa.artifacts import REPO_ROOT
-from mwaa.deploy import DeployError, stack_bucket, sync_dags
+from mwaa.deploy import DeployError, bucket_from_outputs, stack_bucket, sync_dags
 
 
 def write_tree(root: Path, files: dict[str, str]) -> Path:
@@ -160,6 +160,15 @@ class TestRefusals:
         expected = r"the pulumi CLI is not on PATH, so stack 'mwaa' can't be read\. Fix: .* or pass BUCKET="
         with pytest.raises(DeployError, match=expected):
             stack_bucket("mwaa", tmp_path, pulumi="pulumi-absent")
+
+
+    def test_should_take_the_bucket_of_an_mwaa_stack_only(self):
+        mwaa = {"dagsBucket": "airflow-mwaa-dags", "mwaaEnvironmentArn": "arn:aws:airflow:eu-west-1:1:environment/x"}
+        eks = {"dagsBucket": "airflow-dev-dags", "kubeconfig": "…"}
+
+        assert bucket_from_outputs("mwaa", mwaa) == "airflow-mwaa-dags"
+        with pytest.raises(DeployError, match=r"stack 'dev' is not a deployed MWAA stack \(no mwaaEnvironmentArn"):
+            bucket_from_outputs("dev", eks)
 
 
 class TestCommandLine:
