@@ -1,10 +1,10 @@
 ##@ MWAA
 
 # Target of `make deploy-dags`: BUCKET, the MWAA source bucket, or else the MWAA stack STACK (mk/infra.mk), whose
-# dagsBucket output names it.
+# dagsS3Uri output names the bucket and the DAG folder.
 BUCKET ?=
-# DAG folder inside the bucket: the environment's dag_s3_path.
-PREFIX ?= dags
+# DAG folder inside the bucket (the environment's dag_s3_path); empty means the stack's, or dags with BUCKET.
+PREFIX ?=
 # DRY_RUN=1 prints what deploy-dags would upload and delete, and changes nothing.
 DRY_RUN ?=
 # A local copy of the constraints file named in requirements.txt: mwaa-artifacts then fails on any pin it contradicts.
@@ -21,4 +21,4 @@ mwaa-artifacts: venv ## Build requirements.txt, plugins.zip and startup.sh for M
 
 .PHONY: deploy-dags
 deploy-dags: venv ## Sync dags/ to the MWAA DAG bucket: STACK=mwaa (or BUCKET=...); DRY_RUN=1 only prints.
-	$(VENV)/bin/python -m mwaa deploy-dags $(if $(BUCKET),--bucket $(BUCKET),--stack $(STACK)) --prefix $(PREFIX) $(if $(filter 1,$(DRY_RUN)),--dry-run)
+	$(VENV)/bin/python -m mwaa deploy-dags $(if $(BUCKET),--bucket $(BUCKET),--stack $(STACK)) $(if $(PREFIX),--prefix $(PREFIX)) $(if $(filter 1,$(DRY_RUN)),--dry-run)

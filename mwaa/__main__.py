@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from mwaa.artifacts import REPO_ROOT, ArtifactError, build
-from mwaa.deploy import DEFAULT_PREFIX, DeployError, stack_bucket, sync_dags
+from mwaa.deploy import DEFAULT_PREFIX, DeployError, stack_target, sync_dags
 
 
 def _artifacts(args: argparse.Namespace) -> None:
@@ -20,13 +20,13 @@ def _deploy_dags(args: argparse.Namespace) -> None:
     import boto3  # only this command talks to AWS
 
     if args.bucket:
-        bucket = args.bucket
+        bucket, prefix = args.bucket, DEFAULT_PREFIX
     elif args.stack:
-        bucket = stack_bucket(args.stack, args.pulumi_dir)
+        bucket, prefix = stack_target(args.stack, args.pulumi_dir)
     else:
         raise DeployError("no target: pass STACK=<mwaa stack> (read through `pulumi stack output`) "
                           "or BUCKET=<the MWAA source bucket>")
-    sync_dags(boto3.client("s3"), args.source, bucket, args.prefix, dry_run=args.dry_run)
+    sync_dags(boto3.client("s3"), args.source, bucket, args.prefix or prefix, dry_run=args.dry_run)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,9 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     artifacts.set_defaults(run=_artifacts)
 
     deploy = commands.add_parser("deploy-dags", help="sync the DAG folder to the MWAA bucket's DAG prefix")
-    deploy.add_argument("--stack", help="Pulumi stack whose dagsBucket output names the bucket")
+    deploy.add_argument("--stack", help="MWAA stack whose dagsS3Uri output names the bucket and prefix")
     deploy.add_argument("--bucket", help="the MWAA source bucket, instead of reading the stack")
-    deploy.add_argument("--prefix", default=DEFAULT_PREFIX, help="DAG folder in the bucket (dag_s3_path)")
+    deploy.add_argument("--prefix", help=f"DAG folder in the bucket (default: the stack's, or {DEFAULT_PREFIX})")
     deploy.add_argument("--source", type=Path, default=REPO_ROOT / "dags", help="local DAG folder")
     deploy.add_argument("--pulumi-dir", type=Path, default=REPO_ROOT, help="folder of the Pulumi project")
     deploy.add_argument("--dry-run", action="store_true", help="print what would change, change nothing")

@@ -17,20 +17,19 @@ import hashlib
 import json
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import urlparse
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from mwaa.sources import source_files
 
-# The MWAA stack output naming its source bucket, and the DAG folder the environment reads (its dag_s3_path,
-# infra.mwaa.DAGS_PREFIX, which can't be imported here: that module imports pulumi). EKS stacks export a
-# dagsBucket too, but only MWAA stacks export mwaaEnvironmentArn.
-BUCKET_OUTPUT = "dagsBucket"
-MWAA_OUTPUT = "mwaaEnvironmentArn"
+# The MWAA stack output `s3://<source bucket>/<dag_s3_path>`; only MWAA stacks export it.
+DAGS_URI_OUTPUT = "dagsS3Uri"
+# The DAG folder our MWAA stacks use (infra.mwaa.DAGS_PREFIX, which imports pulumi), for BUCKET= without STACK.
 DEFAULT_PREFIX = "dags"
 SHA256_METADATA = "sha256"
 _DELETE_BATCH = 1000  # DeleteObjects' per-call limit
@@ -144,8 +143,8 @@ def sync_dags(s3: Any, source: Path, bucket: str, prefix: str = DEFAULT_PREFIX, 
     return plan
 
 
-def stack_bucket(stack: str, project_dir: Path, pulumi: str = "pulumi") -> str:
-    """The source bucket, from `pulumi stack output` of that MWAA stack of the project in project_dir."""
+def stack_target(stack: str, project_dir: Path, pulumi: str = "pulumi") -> tuple[str, str]:
+    """(bucket, prefix) from `pulumi stack output` of that MWAA stack of the project in project_dir."""
     if shutil.which(pulumi) is None:
         raise DeployError(f"the pulumi CLI is not on PATH, so stack {stack!r} can't be read. Fix: install "
                           "it (https://www.pulumi.com/docs/install/) or pass BUCKET=<the MWAA source bucket>")
@@ -154,16 +153,21 @@ def stack_bucket(stack: str, project_dir: Path, pulumi: str = "pulumi") -> str:
     if done.returncode != 0:
         raise DeployError(f"`{' '.join(command)}` failed: {done.stderr.strip()}. "
                           "Fix: check STACK, or pass BUCKET=")
-    return bucket_from_outputs(stack, json.loads(done.stdout or "{}"))
+    return target_from_outputs(stack, json.loads(done.stdout or "{}"))
 
 
-def bucket_from_outputs(stack: str, outputs: dict[str, Any]) -> str:
-    """The DAG bucket of an MWAA stack's outputs; any other stack is refused."""
-    if MWAA_OUTPUT not in outputs:
-        raise DeployError(f"stack {stack!r} is not a deployed MWAA stack (no {MWAA_OUTPUT} output); EKS "
+def target_from_outputs(stack: str, outputs: Mapping[str, Any]) -> tuple[str, str]:
+    """(bucket, prefix) from an MWAA stack's dagsS3Uri output; any other stack is refused."""
+    uri = outputs.get(DAGS_URI_OUTPUT)
+    if uri is None:
+        raise DeployError(f"stack {stack!r} is not a deployed MWAA stack (no {DAGS_URI_OUTPUT} output); EKS "
                           "stacks read DAGs from git, not S3. Fix: STACK=<your target: mwaa stack>, e.g. "
                           "STACK=mwaa, after `make deploy STACK=mwaa`, or pass BUCKET=")
-    return outputs[BUCKET_OUTPUT]
+    parsed = urlparse(str(uri))
+    if parsed.scheme != "s3" or not parsed.netloc:
+        raise DeployError(f"stack {stack!r}: {DAGS_URI_OUTPUT} is {uri!r}, not s3://<bucket>/<prefix>. "
+                          "Fix: redeploy the stack, or pass BUCKET= and PREFIX=")
+    return parsed.netloc, normalise_prefix(parsed.path)
 
 
 def _explain(err: ClientError | BotoCoreError, bucket: str) -> DeployError:
@@ -171,7 +175,7 @@ def _explain(err: ClientError | BotoCoreError, bucket: str) -> DeployError:
         code = err.response.get("Error", {}).get("Code", "")
         if code == "NoSuchBucket":
             return DeployError(f"bucket {bucket!r} does not exist. Fix: check BUCKET (or the stack's "
-                               f"{BUCKET_OUTPUT} output)")
+                               f"{DAGS_URI_OUTPUT} output)")
         if code in {"AccessDenied", "403", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken"}:
             return DeployError(f"AWS refused access to bucket {bucket!r} ({code}). Fix: use credentials "
                                "allowed s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject on it")

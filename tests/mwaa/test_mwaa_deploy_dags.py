@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mwaa.artifacts import REPO_ROOT
-from mwaa.deploy import DeployError, bucket_from_outputs, stack_bucket, sync_dags
+from mwaa.deploy import DeployError, stack_target, sync_dags, target_from_outputs
 
 
 def write_tree(root: Path, files: dict[str, str]) -> Path:
@@ -159,16 +159,18 @@ class TestRefusals:
     def test_should_point_to_bucket_when_the_pulumi_cli_is_missing(self, tmp_path):
         expected = r"the pulumi CLI is not on PATH, so stack 'mwaa' can't be read\. Fix: .* or pass BUCKET="
         with pytest.raises(DeployError, match=expected):
-            stack_bucket("mwaa", tmp_path, pulumi="pulumi-absent")
+            stack_target("mwaa", tmp_path, pulumi="pulumi-absent")
 
 
-    def test_should_take_the_bucket_of_an_mwaa_stack_only(self):
-        mwaa = {"dagsBucket": "airflow-mwaa-dags", "mwaaEnvironmentArn": "arn:aws:airflow:eu-west-1:1:environment/x"}
+    def test_should_take_bucket_and_prefix_from_an_mwaa_stack_only(self):
+        mwaa = {"dagsBucket": "airflow-mwaa-dags", "dagsS3Uri": "s3://airflow-mwaa-dags/dags"}
         eks = {"dagsBucket": "airflow-dev-dags", "kubeconfig": "…"}
 
-        assert bucket_from_outputs("mwaa", mwaa) == "airflow-mwaa-dags"
-        with pytest.raises(DeployError, match=r"stack 'dev' is not a deployed MWAA stack \(no mwaaEnvironmentArn"):
-            bucket_from_outputs("dev", eks)
+        assert target_from_outputs("mwaa", mwaa) == ("airflow-mwaa-dags", "dags")
+        with pytest.raises(DeployError, match=r"stack 'dev' is not a deployed MWAA stack \(no dagsS3Uri output"):
+            target_from_outputs("dev", eks)
+        with pytest.raises(DeployError, match=r"dagsS3Uri is 'airflow-mwaa-dags/dags', not s3://"):
+            target_from_outputs("mwaa", {"dagsS3Uri": "airflow-mwaa-dags/dags"})
 
 
 class TestCommandLine:
