@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 
 from mwaa.artifacts import REPO_ROOT
 from mwaa.deploy import DeployError, stack_target, sync_dags, target_from_outputs
+from mwaa.sources import source_files
 
 
 def write_tree(root: Path, files: dict[str, str]) -> Path:
@@ -202,3 +204,26 @@ class TestCommandLine:
         assert done.returncode == 1
         assert "error: no target: pass STACK=<mwaa stack>" in done.stderr
         assert "or BUCKET=<the MWAA source bucket>" in done.stderr
+
+    def test_make_deploy_dags_should_sync_the_repository_dags_to_the_stack_uri(self, aws_env, s3, bucket, tmp_path):
+        # The pulumi CLI can't run here (no engine binary is reachable); this stand-in answers the one call the
+        # target makes, and fails on any other.
+        stand_in = tmp_path / "bin" / "pulumi"
+        stand_in.parent.mkdir()
+        stand_in.write_text(
+            "#!/bin/sh\n"
+            f'[ "$*" = "stack output --json --stack mwaa --cwd {REPO_ROOT}" ] '
+            '|| { echo "unexpected: $*" >&2; exit 2; }\n'
+            f"echo '{{\"dagsBucket\": \"{bucket}\", \"dagsS3Uri\": \"s3://{bucket}/dags\"}}'\n")
+        stand_in.chmod(0o755)
+        env = {**aws_env, "PATH": f"{stand_in.parent}:{os.environ['PATH']}", "HOME": os.environ.get("HOME", "/")}
+        shipped = [f"s3://{bucket}/dags/{path}" for path in source_files(REPO_ROOT / "dags")]
+        assert shipped, "the repository has no DAG file to ship"
+
+        done = subprocess.run(["make", "--no-print-directory", "-o", ".venv/.synced", "deploy-dags", "STACK=mwaa"],
+                              cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=180)
+
+        assert done.returncode == 0, done.stderr
+        assert [line.removeprefix("upload ") for line in done.stdout.splitlines() if line.startswith("upload ")] \
+            == shipped
+        assert keys(s3, bucket) == [uri.removeprefix(f"s3://{bucket}/") for uri in shipped]
