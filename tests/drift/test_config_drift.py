@@ -112,12 +112,14 @@ def drift(settings: Settings, found: Mapping[str, Effective]) -> list[str]:
         name = ".".join(key)
         seen = {document: values.get(key) for document, values in found.items()}
         for document, value in seen.items():
-            target = document.split(":")[0]
+            wanted = expected[document.split(":")[0]].get(key)
+            if value == wanted:
+                continue  # equal, or unset on both sides: Airflow's default applies
             if value is None:
-                problems.append(f"{name}: missing from {document} (expected {expected[target].get(key)!r})")
-            elif value != expected[target].get(key):
-                problems.append(f"{name}: {document} has {value!r}, settings.yaml gives {target} "
-                                f"{expected[target].get(key)!r}")
+                problems.append(f"{name}: missing from {document} (expected {wanted!r})")
+            else:
+                problems.append(f"{name}: {document} has {value!r}, settings.yaml gives "
+                                f"{document.split(':')[0]} {wanted!r}")
         if key not in specific and len({value for value in seen.values() if value is not None}) > 1:
             problems.append(f"{name}: not target-specific, yet the targets disagree: {seen}")
     return problems
