@@ -51,6 +51,7 @@ def managed_keys(settings: Settings) -> set[Key]:
 
 def compose_effective() -> dict[str, Effective]:
     """Airflow settings per compose service; services without AIRFLOW__ variables (postgres...) left out."""
+    assert COMPOSE_FILE.is_file(), f"{COMPOSE_FILE} is missing. Fix: generate it with `python -m local_airflow.compose`"
     services = yaml.safe_load(COMPOSE_FILE.read_text())["services"]
     found = {}
     for name, service in services.items():
