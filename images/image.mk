@@ -3,8 +3,10 @@
 # docker when its engine answers, else podman: some machines (CI here) have the docker CLI but no engine.
 CONTAINER_ENGINE ?= $(shell if docker info >/dev/null 2>&1; then echo docker; \
 	elif command -v podman >/dev/null 2>&1; then echo podman; fi)
-# The one Airflow version, read from pyproject.toml's airflow group (needs Python >= 3.11 for tomllib).
-AIRFLOW_VERSION ?= $(shell python3 -c 'from airflow_settings.versions import AIRFLOW_VERSION; print(AIRFLOW_VERSION)')
+# The one Airflow version, read from pyproject.toml by airflow_settings/versions.py. The file runs on its own
+# (stdlib only, Python >= 3.11), so no environment needs to exist yet.
+AIRFLOW_VERSION ?= $(shell python3 -c \
+	'import runpy; print(runpy.run_path("airflow_settings/versions.py")["AIRFLOW_VERSION"])')
 # Tag of the image that make image builds and make image-test tests.
 IMAGE ?= airflow-on-aws:$(AIRFLOW_VERSION)
 # A CA bundle for a TLS-inspecting proxy, passed to the build as the secret `extra_ca` (never stored in the image).
@@ -28,7 +30,7 @@ image: ## Build the Airflow image $(IMAGE) from uv.lock with docker or podman
 	$(CONTAINER_ENGINE) build $(IMAGE_BUILD_FLAGS) -f images/airflow/Dockerfile -t $(IMAGE) \
 		--build-arg AIRFLOW_VERSION=$(AIRFLOW_VERSION) \
 		--build-arg VCS_REF=$$(git rev-parse HEAD 2>/dev/null) \
-		--build-arg BUILD_DATE=$$(date -u +%Y-%m-%dT%H:%M:%SZ) \
+		--build-arg BUILD_DATE=$$(git log -1 --format=%cI 2>/dev/null) \
 		--build-arg SOURCE_URL=$(SOURCE_URL) \
 		.
 
@@ -37,7 +39,7 @@ print-image: ## Print the image tag make image builds
 	@echo $(IMAGE)
 
 .PHONY: image-test
-image-test: image ## Build the image, then run the testinfra suite (tests/images) against it
+image-test: ## Build the image (the suite runs make image), then run the testinfra suite against it
 	CONTAINER_ENGINE=$(CONTAINER_ENGINE) IMAGE=$(IMAGE) uv run --frozen pytest -m image tests/images
 
 # checkov is not in the lock (its dependencies would constrain the airflow group); uvx runs it in a throwaway env.

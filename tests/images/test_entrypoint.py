@@ -28,13 +28,13 @@ class TestCommands:
     @pytest.mark.parametrize(
         ("command", "expected"),
         [
-            (["api-server", "--help"], "usage: airflow api-server"),
-            (["scheduler", "--help"], "usage: airflow scheduler"),
-            (["dag-processor", "--help"], "usage: airflow dag-processor"),
-            (["triggerer", "--help"], "usage: airflow triggerer"),
-            (["celery", "worker", "--help"], "usage: airflow celery worker"),
-            (["celery", "flower", "--help"], "usage: airflow celery flower"),
-            (["airflow", "celery", "worker", "--help"], "usage: airflow celery worker"),
+            (["api-server", "--help"], "Usage: airflow api-server"),
+            (["scheduler", "--help"], "Usage: airflow scheduler"),
+            (["dag-processor", "--help"], "Usage: airflow dag-processor"),
+            (["triggerer", "--help"], "Usage: airflow triggerer"),
+            (["celery", "worker", "--help"], "Usage: airflow celery worker"),
+            (["celery", "flower", "--help"], "Usage: airflow celery flower"),
+            (["airflow", "celery", "worker", "--help"], "Usage: airflow celery worker"),
         ],
         ids=lambda value: " ".join(value) if isinstance(value, list) else None,
     )
@@ -191,13 +191,10 @@ def api_server(image, init_run, airflow_state, shared_env):
     """An api-server on the initialised state, healthy, reached from inside its own container."""
     assert init_run.returncode == 0, init_run.stderr[-3000:]
     port = free_port()
+    # One uvicorn worker is enough here, and light on a shared 2-core machine.
     name = image.start(
-        "api-server",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        env=shared_env,
+        *["api-server", "--host", "127.0.0.1", "--port", str(port)],
+        env={**shared_env, "AIRFLOW__API__WORKERS": "1"},
         volumes={airflow_state: "/state"},
     )
     url = f"http://127.0.0.1:{port}"
