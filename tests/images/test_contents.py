@@ -110,10 +110,16 @@ class TestNativeLibraries:
         assert host.check_output(f'python -c "{script}"') == "6 4 3"
 
     def test_other_compiled_extensions_import(self, host):
-        modules = (
-            "cryptography.hazmat.bindings._rust, grpc, psycopg2, sqlalchemy.cyextension, uvloop, zstandard"
-        )
-        result = host.run(f"python -c 'import {modules}'")
+        modules = [
+            "cryptography.hazmat.bindings._rust",
+            "greenlet",
+            "grpc",
+            "psycopg2",
+            "sqlalchemy.sql._util_cy",
+            "uvloop",
+            "zstandard",
+        ]
+        result = host.run(f"python -c 'import {', '.join(modules)}'")
         assert result.rc == 0, result.stderr
 
 
