@@ -241,3 +241,32 @@ class TestApiServer:
         ).stdout.strip()
         assert elapsed < GRACE_PERIOD_S, f"stop took {elapsed:.1f} s, the whole grace period"
         assert exit_code != "137", "the api-server ignored SIGTERM and was killed"
+
+
+# A main process with a child, as a Celery worker has: on SIGTERM it reports whether the child got it too.
+MAIN_WITH_CHILD = (
+    "sleep 300 & child=$!; "
+    "trap 'for _ in $(seq 50); do "
+    'kill -0 "$child" 2>/dev/null || { echo child-gone; exit 0; }; sleep 0.1; done; '
+    "echo child-alive; exit 0' TERM; "
+    "echo ready; wait"
+)
+
+
+class TestSignals:
+    """dumb-init signals the process group, or with DUMB_INIT_SETSID=0 the main process only (Celery's warm
+    shutdown)."""
+
+    @pytest.mark.parametrize(
+        ("setsid", "child_after_sigterm"),
+        [("1", "child-gone"), ("0", "child-alive")],
+        ids=["default-whole-group", "setsid-0-main-process-only"],
+    )
+    def test_should_deliver_sigterm_per_dumb_init_setsid(self, image, setsid, child_after_sigterm):
+        name = image.start("bash", "-c", MAIN_WITH_CHILD, env={**NO_DB_WAIT, "DUMB_INIT_SETSID": setsid})
+        try:
+            wait_for(lambda: "ready" in image.logs(name), 60, "main process ready", lambda: image.logs(name))
+            subprocess.run([image.engine, "stop", "--time", "20", name], check=True, capture_output=True)
+            assert child_after_sigterm in image.logs(name)
+        finally:
+            image.remove(name)
