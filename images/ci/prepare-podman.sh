@@ -10,7 +10,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 DOCKERFILE="${HERE}/../airflow/Dockerfile"
 DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-REQUIRED_PACKAGES=(podman buildah runc debootstrap uidmap containernetworking-plugins iproute2 procps)
+REQUIRED_PACKAGES=(podman buildah runc debootstrap containernetworking-plugins)
 
 missing=()
 for package in "${REQUIRED_PACKAGES[@]}"; do

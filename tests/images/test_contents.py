@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import ensurepip
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -77,15 +77,11 @@ class TestPythonPackages:
         assert installed["apache-airflow"] == AIRFLOW_VERSION
 
     def test_pip_check_is_clean(self, host, image):
-        # The image carries no pip; run the real one from the wheel bundled with the test runner's Python.
-        wheel = next(
-            (
-                Path(sys.base_prefix)
-                / "lib"
-                / f"python{sys.version_info.major}.{sys.version_info.minor}"
-                / "ensurepip"
-                / "_bundled"
-            ).glob("pip-*.whl")
+        # The image carries no pip: run the real one from the wheel bundled with the test runner's Python.
+        bundled = Path(ensurepip.__file__).parent / "_bundled"
+        wheel = next(bundled.glob("pip-*.whl"), None)
+        assert wheel, (
+            f"no pip wheel in {bundled}: run the suite with a Python that bundles it (uv's, pyenv's)"
         )
         subprocess.run([image.engine, "cp", str(wheel), f"{host.backend.name}:/tmp/pip.whl"], check=True)
         result = host.run("python /tmp/pip.whl/pip check --disable-pip-version-check")
