@@ -93,6 +93,16 @@ class TestPythonPackages:
         assert result.rc == 0, result.stderr
 
 
+class TestSystemTools:
+    """The binaries providers shell out to are on PATH."""
+
+    def test_git_runs_for_git_dag_bundles(self, host):
+        assert host.run("git --version").rc == 0
+
+    def test_ssh_client_runs_for_git_over_ssh(self, host):
+        assert host.run("ssh -V").rc == 0
+
+
 class TestNativeLibraries:
     """Compiled extensions and the libraries wheels vendor still load after the image's trimming."""
 
