@@ -7,7 +7,8 @@
 #                                             apart, before any command but `airflow version`; 0 skips the wait;
 #   _AIRFLOW_DB_MIGRATE=true                  `airflow db migrate` first (the init service);
 #   _AIRFLOW_WWW_USER_CREATE=true             create the UI user _AIRFLOW_WWW_USER_USERNAME (default admin) with
-#                                             _AIRFLOW_WWW_USER_PASSWORD or the output of _AIRFLOW_WWW_USER_PASSWORD_CMD.
+#                                             _AIRFLOW_WWW_USER_PASSWORD or the output of _AIRFLOW_WWW_USER_PASSWORD_CMD
+#                                             (FAB: also _ROLE, _FIRSTNAME, _LASTNAME, _EMAIL, as officially).
 # dumb-init is PID 1 (see the Dockerfile); this script execs the command, so signals reach Airflow directly.
 set -euo pipefail
 
@@ -35,29 +36,40 @@ wait_for_airflow_db() {
         "Last error: $(airflow db check 2>&1 | tail -n 1)"
 }
 
-# Airflow 3's default auth manager is SimpleAuthManager, which this image keeps (FAB is not installed): its users
-# are the config list [core] simple_auth_manager_users (name:role) and their passwords live in a JSON file,
-# [core] simple_auth_manager_passwords_file. "Creating" a user therefore means writing its password into that
-# file, which the api-server must see too: point the setting at a volume shared with it. The user itself must
-# already be in the list, since the init service cannot change other components' config.
+# The official image runs `airflow users create`, a command of the FAB auth manager; this image does the same when
+# FAB is the configured auth manager (EKS). Under SimpleAuthManager (Airflow's default; `make dev`, compose) users
+# are the config list [core] simple_auth_manager_users (name:role) and their passwords a JSON file,
+# [core] simple_auth_manager_passwords_file: "creating" a user means writing its password into that file, which
+# the api-server must share (a volume). The user must already be in the list, since the init service cannot
+# change the other components' config.
 create_www_user() {
-    local password="${_AIRFLOW_WWW_USER_PASSWORD:-}"
-    if [[ -z "${password}" && -n "${_AIRFLOW_WWW_USER_PASSWORD_CMD:-}" ]]; then
+    local password="" username="${_AIRFLOW_WWW_USER_USERNAME:-admin}" auth_manager
+    # As in the official image, the _CMD variant wins over the plain one.
+    if [[ -n "${_AIRFLOW_WWW_USER_PASSWORD_CMD:-}" ]]; then
         password="$(eval "${_AIRFLOW_WWW_USER_PASSWORD_CMD}")"
+    elif [[ -n "${_AIRFLOW_WWW_USER_PASSWORD:-}" ]]; then
+        password="${_AIRFLOW_WWW_USER_PASSWORD}"
     fi
+    unset _AIRFLOW_WWW_USER_PASSWORD
     [[ -n "${password}" ]] || fail "_AIRFLOW_WWW_USER_CREATE=true needs _AIRFLOW_WWW_USER_PASSWORD" \
         "or _AIRFLOW_WWW_USER_PASSWORD_CMD."
-    WWW_USER_USERNAME="${_AIRFLOW_WWW_USER_USERNAME:-admin}" WWW_USER_PASSWORD="${password}" python - <<'PYTHON'
+    auth_manager="$(airflow config get-value core auth_manager)"
+    case "${auth_manager}" in
+        *.FabAuthManager)
+            # Idempotent: an existing user is reported and left as it is.
+            airflow users create --username "${username}" \
+                --firstname "${_AIRFLOW_WWW_USER_FIRSTNAME:-Airflow}" \
+                --lastname "${_AIRFLOW_WWW_USER_LASTNAME:-Admin}" \
+                --email "${_AIRFLOW_WWW_USER_EMAIL:-airflowadmin@example.com}" \
+                --role "${_AIRFLOW_WWW_USER_ROLE:-Admin}" \
+                --password "${password}"
+            ;;
+        *.SimpleAuthManager)
+            WWW_USER_USERNAME="${username}" WWW_USER_PASSWORD="${password}" python - <<'PYTHON'
 import fcntl, json, os, sys
 
 from airflow.api_fastapi.auth.managers.simple.simple_auth_manager import SimpleAuthManager
-from airflow.configuration import conf
 
-simple = f"{SimpleAuthManager.__module__}.{SimpleAuthManager.__name__}"
-auth_manager = conf.get("core", "auth_manager")
-if auth_manager != simple:
-    sys.exit(f"entrypoint: ERROR: _AIRFLOW_WWW_USER_CREATE supports {simple} only (this image's auth manager), "
-             f"but [core] auth_manager is {auth_manager}: create users with that auth manager's own CLI.")
 username = os.environ["WWW_USER_USERNAME"]
 if username not in {user.username for user in SimpleAuthManager.get_users()}:
     sys.exit(f"entrypoint: ERROR: user {username!r} is not in [core] simple_auth_manager_users; add it on every "
@@ -75,6 +87,12 @@ with open(path, "a+") as stream:
 os.chmod(path, 0o660)
 print(f"entrypoint: password of UI user {username!r} set in {path}")
 PYTHON
+            ;;
+        *)
+            fail "_AIRFLOW_WWW_USER_CREATE supports FabAuthManager and SimpleAuthManager, but [core] auth_manager" \
+                "is ${auth_manager}: create users with that auth manager's own CLI."
+            ;;
+    esac
 }
 
 command_name="${1:-}"

@@ -50,9 +50,7 @@ class Image:
             timeout=timeout,
         )
 
-    def start(
-        self, *command: str, env: dict[str, str] | None = None, volumes: dict[Path, str] | None = None
-    ) -> str:
+    def start(self, *command: str, env: dict[str, str] | None = None, volumes: dict[Path, str] | None = None) -> str:
         """A detached container through the entrypoint; returns its name."""
         name = f"airflow-image-test-{uuid.uuid4().hex[:10]}"
         subprocess.run(
@@ -76,9 +74,7 @@ class Image:
         subprocess.run([self.engine, "rm", "--force", name], capture_output=True)
 
     def exec(self, name: str, *command: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [self.engine, "exec", name, *command], capture_output=True, text=True, timeout=timeout
-        )
+        return subprocess.run([self.engine, "exec", name, *command], capture_output=True, text=True, timeout=timeout)
 
     def logs(self, name: str) -> str:
         result = subprocess.run([self.engine, "logs", name], capture_output=True, text=True)
@@ -100,9 +96,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_for(
-    condition: Callable[[], bool], deadline_s: float, what: str, diagnostics: Callable[[], str]
-) -> None:
+def wait_for(condition: Callable[[], bool], deadline_s: float, what: str, diagnostics: Callable[[], str]) -> None:
     """Poll `condition` about once a second until it holds; fail with `diagnostics()` at the deadline."""
     deadline = time.monotonic() + deadline_s
     while not condition():

@@ -22,6 +22,7 @@ PROVIDER_MODULES = [
     "airflow.providers.celery",
     "airflow.providers.cncf.kubernetes",
     "airflow.providers.databricks",
+    "airflow.providers.fab",
     "airflow.providers.git",
     "airflow.providers.postgres",
     "airflow.providers.redis",
@@ -33,9 +34,7 @@ INSTALLED_DISTRIBUTIONS = (
     "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"
 )
 # The image's Python decides the lock's markers (its 3.11 patch release differs from the test runner's).
-MARKER_ENVIRONMENT = (
-    "import json; from packaging.markers import default_environment as e; print(json.dumps(e()))"
-)
+MARKER_ENVIRONMENT = "import json; from packaging.markers import default_environment as e; print(json.dumps(e()))"
 
 
 def locked_airflow_group(environment: dict[str, str]) -> dict[str, str]:
@@ -80,9 +79,7 @@ class TestPythonPackages:
         # The image carries no pip: run the real one from the wheel bundled with the test runner's Python.
         bundled = Path(ensurepip.__file__).parent / "_bundled"
         wheel = next(bundled.glob("pip-*.whl"), None)
-        assert wheel, (
-            f"no pip wheel in {bundled}: run the suite with a Python that bundles it (uv's, pyenv's)"
-        )
+        assert wheel, f"no pip wheel in {bundled}: run the suite with a Python that bundles it (uv's, pyenv's)"
         subprocess.run([image.engine, "cp", str(wheel), f"{host.backend.name}:/tmp/pip.whl"], check=True)
         result = host.run("python /tmp/pip.whl/pip check --disable-pip-version-check")
         assert result.rc == 0, result.stdout + result.stderr
@@ -187,9 +184,7 @@ class TestUserAndLayout:
 class TestNothingLeftOver:
     """The final layer holds no compilers, no build tools and no package caches."""
 
-    @pytest.mark.parametrize(
-        "tool", ["gcc", "cc", "c++", "g++", "clang", "make", "ld", "as", "uv", "pip", "pip3"]
-    )
+    @pytest.mark.parametrize("tool", ["gcc", "cc", "c++", "g++", "clang", "make", "ld", "as", "uv", "pip", "pip3"])
     def test_has_no_build_tool(self, host, tool):
         assert not host.exists(tool)
 
