@@ -44,9 +44,7 @@ def timed_build(*make_args: str) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cold", action="store_true", help="also time a build without the layer cache")
     args = parser.parse_args()
 
@@ -64,9 +62,7 @@ def main() -> None:
             text=True,
         ).stdout
     )
-    print(
-        f"uncompressed size:       {size / 1e9:7.2f} GB ({size / SIZE_TARGET_BYTES:.0%} of the 1.6 GB target)"
-    )
+    print(f"uncompressed size:       {size / 1e9:7.2f} GB ({size / SIZE_TARGET_BYTES:.0%} of the 1.6 GB target)")
 
 
 if __name__ == "__main__":
