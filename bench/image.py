@@ -62,7 +62,8 @@ def main() -> None:
             text=True,
         ).stdout
     )
-    print(f"uncompressed size:       {size / 1e9:7.2f} GB ({size / SIZE_TARGET_BYTES:.0%} of the 1.6 GB target)")
+    share = size / SIZE_TARGET_BYTES
+    print(f"uncompressed size:       {size / 1e9:7.3f} GB ({size} bytes, {share:.1%} of the 1.6 GB target)")
 
 
 if __name__ == "__main__":
