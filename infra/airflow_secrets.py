@@ -16,6 +16,33 @@ import pulumi_random as random
 from infra.policies import SECRET_PREFIXES
 
 
+def store_secret(
+    name: str,
+    *,
+    secret_name: str,
+    description: str,
+    value: pulumi.Input[str],
+    kms_key_arn: pulumi.Input[str],
+    parent: pulumi.Resource,
+) -> aws.secretsmanager.Secret:
+    """A Secrets Manager secret `name` (with its version `name`-value beneath it) holding `value` as a Pulumi
+    secret, encrypted with the platform key: the one way the components store what they generate."""
+    secret = aws.secretsmanager.Secret(
+        name,
+        name=secret_name,
+        kms_key_id=kms_key_arn,
+        description=description,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    aws.secretsmanager.SecretVersion(
+        f"{name}-value",
+        secret_id=secret.id,
+        secret_string=pulumi.Output.secret(value),
+        opts=pulumi.ResourceOptions(parent=secret),
+    )
+    return secret
+
+
 def fernet_key_from_base64(standard_base64: str) -> str:
     """Fernet wants 32 bytes in URL-safe base64; random.RandomBytes gives standard base64."""
     return standard_base64.replace("+", "-").replace("/", "_")
@@ -57,23 +84,19 @@ class AirflowSecrets(pulumi.ComponentResource):
         self.values = {key: pulumi.Output.secret(value) for key, value in generated.items()}
         self.arns = {}
         for key, value in self.values.items():
-            secret = aws.secretsmanager.Secret(
+            secret = store_secret(
                 f"{name}-{key}",
-                name=f"{args.name_prefix}/{key}",
-                kms_key_id=args.kms_key_arn,
+                secret_name=f"{args.name_prefix}/{key}",
                 description=f"Airflow {key}",
-                opts=child,
-            )
-            aws.secretsmanager.SecretVersion(
-                f"{name}-{key}-value",
-                secret_id=secret.id,
-                secret_string=value,
-                opts=pulumi.ResourceOptions(parent=secret),
+                value=value,
+                kms_key_arn=args.kms_key_arn,
+                parent=self,
             )
             self.arns[key] = secret.arn
         self.connections_prefix, self.variables_prefix = SECRET_PREFIXES
         self.register_outputs(
             {
+                "values": self.values,
                 "arns": self.arns,
                 "connections_prefix": self.connections_prefix,
                 "variables_prefix": self.variables_prefix,
