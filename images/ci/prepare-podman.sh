@@ -9,7 +9,17 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 DOCKERFILE="${HERE}/../airflow/Dockerfile"
-DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+# debootstrap uses the machine's own apt mirror (the Debian archive entry, not -security): the one package
+# source this machine is known to reach.
+apt_mirror() {
+    sed -n 's|^URIs: *\([^ ]*/debian\)/\?$|\1|p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1
+    sed -n 's|^deb \(\[[^]]*\] \)\?\([^ ]*/debian\)/\? bookworm .*|\2|p' /etc/apt/sources.list 2>/dev/null | head -n 1
+}
+DEBIAN_MIRROR="${DEBIAN_MIRROR:-$(apt_mirror | head -n 1)}"
+if [[ -z "${DEBIAN_MIRROR}" ]]; then
+    echo "prepare-podman: no Debian archive found in the apt sources; set DEBIAN_MIRROR=<mirror URL>" >&2
+    exit 1
+fi
 REQUIRED_PACKAGES=(podman buildah runc debootstrap containernetworking-plugins)
 
 missing=()
