@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 from packaging.markers import Marker
 from packaging.utils import canonicalize_name
 
@@ -95,6 +96,15 @@ class TestSystemTools:
 
     def test_git_runs_for_git_dag_bundles(self, host):
         assert host.run("git --version").rc == 0
+
+    def test_has_every_program_the_compose_healthchecks_run(self, host):
+        compose = yaml.safe_load((REPO / "docker-compose.yaml").read_text())
+        # ["CMD", program, args...] or ["CMD-SHELL", "program args..."]: the program is what must exist.
+        programs = {service["healthcheck"]["test"][1].split()[0] for service in compose["services"].values()
+                    if service.get("image", "").startswith("${AIRFLOW_IMAGE_NAME") and "healthcheck" in service}
+        assert {"curl", "airflow", "celery"} <= programs, programs
+        missing = sorted(program for program in programs if not host.exists(program))
+        assert not missing, f"docker-compose.yaml healthchecks run {missing}, which the image lacks"
 
     def test_ssh_client_runs_for_git_over_ssh(self, host):
         assert host.run("ssh -V").rc == 0
