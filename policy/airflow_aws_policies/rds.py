@@ -46,10 +46,12 @@ def _multi_az_in_prod(args: ResourceValidationArgs) -> Iterator[str]:
 
 
 def _backup_retention(args: ResourceValidationArgs) -> Iterator[str]:
-    days = args.props.get("backupRetentionPeriod")
-    if days is None or float(days) < MINIMUM_BACKUP_RETENTION_DAYS:
-        yield (f"{label(args)} keeps backups {days or 'the default 1'} day(s): set backup_retention_period to at "
-               f"least {MINIMUM_BACKUP_RETENTION_DAYS}.")
+    # Outside production, a few days of backups is a deliberate cost choice; turning them off is not.
+    minimum = MINIMUM_BACKUP_RETENTION_DAYS if is_production(args) else 1
+    days = float(args.props.get("backupRetentionPeriod") or 0)
+    if days < minimum:
+        yield (f"{label(args)} keeps backups {days:g} day(s): set backup_retention_period to at least {minimum}"
+               f"{' in production' if minimum > 1 else ''}.")
 
 
 def _deletion_protection_in_prod(args: ResourceValidationArgs) -> Iterator[str]:
@@ -94,8 +96,8 @@ POLICIES = [
         "rds-multi-az-in-prod", "Production RDS instances run Multi-AZ.",
         [INSTANCE], _multi_az_in_prod, MANDATORY, "Set multi_az=True on production stacks."),
     AwsResourcePolicy(
-        "rds-backup-retention", f"RDS keeps automated backups for at least {MINIMUM_BACKUP_RETENTION_DAYS} days.",
-        [INSTANCE], _backup_retention, MANDATORY, "Set backup_retention_period >= 7."),
+        "rds-backup-retention", f"RDS keeps automated backups: at least {MINIMUM_BACKUP_RETENTION_DAYS} days in production, 1 elsewhere.",
+        [INSTANCE], _backup_retention, MANDATORY, "Set backup_retention_period >= 7 (production) or >= 1."),
     AwsResourcePolicy(
         "rds-deletion-protection-in-prod", "Production RDS instances have deletion protection.",
         [INSTANCE], _deletion_protection_in_prod, MANDATORY, "Set deletion_protection=True on production stacks."),
