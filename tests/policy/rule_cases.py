@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from policy_args import resource_args, stack_args, stack_resource
+from tests.policy.policy_args import resource_args, stack_args, stack_resource
 
 PROD = {"tags": {"environment": "prod"}}
 KEY = "arn:aws:kms:eu-west-1:111122223333:key/0000"

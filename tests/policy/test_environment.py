@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from policy_args import BY_NAME, reported, resource_args, stack_args, stack_resource
+from tests.policy.policy_args import BY_NAME, reported, resource_args, stack_args, stack_resource
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 pytestmark = pytest.mark.infra

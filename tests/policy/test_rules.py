@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from policy_args import BY_NAME, reported
-from rule_cases import CASES
+from tests.policy.policy_args import BY_NAME, reported
+from tests.policy.rule_cases import CASES
 
 from policy.airflow_aws_policies import POLICIES
 
