@@ -76,14 +76,21 @@ def _get(values: Mapping[str, Any], *path: str) -> Any:
 
 
 def _airflow_pod(values: Mapping[str, Any], node: str) -> Mapping[str, Any]:
-    return (_get(values, node, "securityContexts", "pod") or _get(values, node, "securityContext")
+    return (_celery_override(values, node, "pod")
+            or _get(values, node, "securityContexts", "pod") or _get(values, node, "securityContext")
             or _get(values, "securityContexts", "pod") or _get(values, "securityContext")
             or {"runAsUser": _get(values, "uid"), "fsGroup": _get(values, "gid")})
 
 
 def _airflow_container(values: Mapping[str, Any], *node: str) -> Mapping[str, Any]:
-    return (_get(values, *node, "securityContexts", "container") or _get(values, "securityContexts", "containers")
+    return ((_celery_override(values, node[0], "container") if len(node) == 1 else None)
+            or _get(values, *node, "securityContexts", "container") or _get(values, "securityContexts", "containers")
             or {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}})
+
+
+def _celery_override(values: Mapping[str, Any], node: str, level: str) -> Mapping[str, Any] | None:
+    """Newer charts let `workers.celery.securityContexts` override `workers.securityContexts` for Celery workers."""
+    return _get(values, "workers", "celery", "securityContexts", level) if node == "workers" else None
 
 
 def _external_container(values: Mapping[str, Any], *node: str) -> Mapping[str, Any]:
