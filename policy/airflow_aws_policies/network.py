@@ -15,6 +15,15 @@ VPC = "aws:ec2/vpc:Vpc"
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 SUBNET = "aws:ec2/subnet:Subnet"
 SUBNET_GROUPS = ("aws:rds/subnetGroup:SubnetGroup", "aws:elasticache/subnetGroup:SubnetGroup")
+ROUTE = "aws:ec2/route:Route"
+ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
+ROUTE_TABLE_ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+INTERNET_GATEWAY = "aws:ec2/internetGateway:InternetGateway"
+NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
+VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+# The tag the AWS Load Balancer Controller reads to place Internet-facing load balancers: only public subnets carry it.
+PUBLIC_SUBNET_TAG = "kubernetes.io/role/elb"
 
 INTERNET = frozenset({"0.0.0.0/0", "::/0"})
 
@@ -60,6 +69,54 @@ def _flow_logs(args: StackValidationArgs) -> Iterator[tuple[str, str | None]]:
             yield f"{label(vpc)} has no flow log: add an aws.ec2.FlowLog for it.", vpc.urn
 
 
+def is_public_subnet(subnet) -> bool:
+    tags = subnet.props.get("tags") or {}
+    return PUBLIC_SUBNET_TAG in tags or truthy(subnet.props.get("mapPublicIpOnLaunch"))
+
+
+def _private_subnets_route_through_nat(args: StackValidationArgs) -> Iterator[tuple[str, str | None]]:
+    associations = list(of_type(args.resources, ROUTE_TABLE_ASSOCIATION))
+    tables = list(of_type(args.resources, ROUTE_TABLE))
+    routes = list(of_type(args.resources, ROUTE))
+    for subnet in of_type(args.resources, SUBNET):
+        if is_public_subnet(subnet):
+            continue
+        for association in attached(subnet, associations, "subnetId", ("id",)):
+            for table in tables:
+                if not attached(table, [association], "routeTableId", ("id",)):
+                    continue
+                internet_routes = [r for r in attached(table, routes, "routeTableId", ("id",))
+                                   if r.props.get("destinationCidrBlock") in INTERNET and r.props.get("gatewayId")]
+                inline = [r for r in as_list(table.props.get("routes"))
+                          if r.get("cidrBlock") in INTERNET and r.get("gatewayId")]
+                if internet_routes or inline:
+                    yield (f"{label(subnet)} is private (no '{PUBLIC_SUBNET_TAG}' tag) but its {label(table)} sends "
+                           "0.0.0.0/0 to an Internet gateway: route it through a NAT gateway.", subnet.urn)
+
+
+def _endpoint_private_dns(args: ResourceValidationArgs) -> Iterator[str]:
+    if args.props.get("vpcEndpointType") == "Interface" and not truthy(args.props.get("privateDnsEnabled")):
+        yield (f"{label(args)} has no private DNS, so SDK calls keep resolving to the public endpoint: set "
+               "private_dns_enabled=True.")
+
+
+def _imdsv2(args: ResourceValidationArgs) -> Iterator[str]:
+    options = args.props.get("metadataOptions") or {}
+    if options.get("httpTokens") != "required":
+        yield (f"{label(args)} allows IMDSv1, which a pod can reach with a plain GET: set "
+               "metadata_options.http_tokens='required'.")
+    if float(options.get("httpPutResponseHopLimit") or 1) > 1:
+        yield (f"{label(args)} lets pods reach the node's instance metadata (hop limit > 1) and borrow the node "
+               "role: set http_put_response_hop_limit=1 (pods use IRSA).")
+
+
+def _encrypted_volumes(args: ResourceValidationArgs) -> Iterator[str]:
+    for mapping in as_list(args.props.get("blockDeviceMappings")):
+        ebs = mapping.get("ebs") or {}
+        if ebs and not truthy(ebs.get("encrypted")):
+            yield f"{label(args)} leaves volume {mapping.get('deviceName')} unencrypted: set ebs.encrypted=True."
+
+
 POLICIES = [
     AwsResourcePolicy(
         "ec2-no-internet-ingress", "No security group admits 0.0.0.0/0 or ::/0.",
@@ -74,4 +131,18 @@ POLICIES = [
     AwsStackPolicy(
         "vpc-flow-logs", "Every VPC records flow logs.",
         [VPC, FLOW_LOG], _flow_logs, ADVISORY, "Add an aws.ec2.FlowLog with the VPC's id."),
+    AwsStackPolicy(
+        "vpc-private-subnets-via-nat", "Private subnets reach the Internet only through a NAT gateway.",
+        [ROUTE, ROUTE_TABLE, ROUTE_TABLE_ASSOCIATION, INTERNET_GATEWAY, NAT_GATEWAY],
+        _private_subnets_route_through_nat, MANDATORY,
+        "Associate private subnets with a route table whose default route targets a NAT gateway."),
+    AwsResourcePolicy(
+        "vpc-endpoint-private-dns", "Interface VPC endpoints resolve the service's name privately.",
+        [VPC_ENDPOINT], _endpoint_private_dns, ADVISORY, "Set private_dns_enabled=True."),
+    AwsResourcePolicy(
+        "ec2-imdsv2-hop-limit-1", "Node launch templates require IMDSv2 with a hop limit of 1.",
+        [LAUNCH_TEMPLATE], _imdsv2, MANDATORY, "metadata_options: http_tokens='required', hop limit 1."),
+    AwsResourcePolicy(
+        "ec2-encrypted-volumes", "Node launch templates encrypt every EBS volume.",
+        [LAUNCH_TEMPLATE], _encrypted_volumes, MANDATORY, "Set ebs.encrypted=True (and kms_key_id)."),
 ]

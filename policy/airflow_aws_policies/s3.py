@@ -33,6 +33,9 @@ ENCRYPTION = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEnc
 PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2"
+PUBLIC_ACLS = frozenset({"public-read", "public-read-write", "authenticated-read"})
 
 # What other resources' `bucket` property holds: the bucket's id, which is its name.
 BUCKET_KEYS = ("bucket", "id")
@@ -124,6 +127,16 @@ def _policy_not_public(args: ResourceValidationArgs) -> Iterator[str]:
                    "(role ARNs) instead of '*'.")
 
 
+def _acls_disabled(args: ResourceValidationArgs) -> Iterator[str]:
+    if prop(args.props, "rule", "objectOwnership") != "BucketOwnerEnforced":
+        yield f"{label(args)} keeps ACLs in force: set rule.object_ownership='BucketOwnerEnforced'."
+
+
+def _object_not_public(args: ResourceValidationArgs) -> Iterator[str]:
+    if args.props.get("acl") in PUBLIC_ACLS:
+        yield f"{label(args)} is uploaded with the {args.props['acl']} ACL: drop acl (the bucket policy decides)."
+
+
 POLICIES = [
     AwsStackPolicy(
         "s3-versioning", "Every S3 bucket is versioned.",
@@ -151,4 +164,10 @@ POLICIES = [
     AwsResourcePolicy(
         "s3-policy-not-public", "No bucket policy grants access to everyone ('*') without a condition.",
         [BUCKET_POLICY], _policy_not_public, MANDATORY, "Name the principals in the bucket policy."),
+    AwsResourcePolicy(
+        "s3-acls-disabled", "Bucket ownership controls disable ACLs (BucketOwnerEnforced).",
+        [OWNERSHIP], _acls_disabled, MANDATORY, "Set rule.object_ownership='BucketOwnerEnforced'."),
+    AwsResourcePolicy(
+        "s3-object-not-public", "No object is uploaded with a public ACL.",
+        [OBJECT], _object_not_public, MANDATORY, "Drop the acl argument."),
 ]

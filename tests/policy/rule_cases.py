@@ -104,6 +104,23 @@ def _bucket_stack(**overrides: Any) -> Any:
     return _stack(*resources)
 
 
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+GOOD_LAUNCH_TEMPLATE = {
+    "metadataOptions": {"httpEndpoint": "enabled", "httpTokens": "required", "httpPutResponseHopLimit": 1},
+    "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"volumeSize": 50, "encrypted": "true",
+                                                                  "kmsKeyId": KEY}}]}
+
+
+def _routed_subnet(target: str) -> Any:
+    """A private subnet whose route table sends 0.0.0.0/0 to `target` (natGatewayId or an IGW's gatewayId)."""
+    return _stack(("aws:ec2/subnet:Subnet", "private-a", {"id": "subnet-a", "tags": {"Name": "private-a"}}),
+                  ("aws:ec2/routeTable:RouteTable", "private-rt", {"id": "rtb-1"}),
+                  ("aws:ec2/routeTableAssociation:RouteTableAssociation", "private-a-rta",
+                   {"subnetId": "subnet-a", "routeTableId": "rtb-1"}),
+                  ("aws:ec2/route:Route", "private-default",
+                   {"routeTableId": "rtb-1", "destinationCidrBlock": "0.0.0.0/0", target: "gw-1"}))
+
+
 CASES: dict[str, tuple[Any, Any]] = {
     "rds-storage-encrypted": _resource(RDS, GOOD_RDS, {"storageEncrypted": False}),
     "rds-not-public": _resource(RDS, GOOD_RDS, {"publiclyAccessible": True}),
@@ -204,5 +221,18 @@ CASES: dict[str, tuple[Any, Any]] = {
                       {"metadata": {"labels": {"pod-security.kubernetes.io/enforce": "restricted"}}}),
         resource_args("kubernetes:core/v1:Namespace", {"metadata": {"labels": {}}}),
     ),
+    "vpc-private-subnets-via-nat": (_routed_subnet("natGatewayId"), _routed_subnet("gatewayId")),
+    "vpc-endpoint-private-dns": _resource("aws:ec2/vpcEndpoint:VpcEndpoint",
+                                          {"vpcEndpointType": "Interface", "privateDnsEnabled": True},
+                                          {"privateDnsEnabled": False}),
+    "ec2-imdsv2-hop-limit-1": _resource(LAUNCH_TEMPLATE, GOOD_LAUNCH_TEMPLATE, {"metadataOptions": {
+        "httpTokens": "required", "httpPutResponseHopLimit": 2}}),
+    "ec2-encrypted-volumes": _resource(LAUNCH_TEMPLATE, GOOD_LAUNCH_TEMPLATE, {"blockDeviceMappings": [
+        {"deviceName": "/dev/xvda", "ebs": {"volumeSize": 50, "encrypted": "false"}}]}),
+    "s3-acls-disabled": _resource("aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+                                  {"rule": {"objectOwnership": "BucketOwnerEnforced"}},
+                                  {"rule": {"objectOwnership": "ObjectWriter"}}),
+    "s3-object-not-public": _resource("aws:s3/bucketObjectv2:BucketObjectv2", {"key": "requirements.txt"},
+                                      {"acl": "public-read"}),
     "environment-tag": (resource_args(RDS, {"tags": {"environment": "dev"}}), resource_args(RDS, {"tags": {}})),
 }
