@@ -10,8 +10,9 @@ helm can't run here, so this follows the chart's own security-context helpers
 - statsd, pgbouncer, redis: pod = `<node>.securityContexts.pod` -> `<node>.securityContext` ->
   `{runAsUser: <node>.uid}`; container = `<node>.securityContexts.container` -> the same
   no-escalation default ("externalContainerSecurityContext").
-- git-sync: container = `dags.gitSync.securityContexts.container` -> `dags.gitSync.securityContext`
-  -> `{runAsUser: dags.gitSync.uid}` ("localContainerSecurityContext"), in its host pod.
+- git-sync (when enabled): container = `dags.gitSync.securityContexts.container` ->
+  `dags.gitSync.securityContext` -> `{runAsUser: dags.gitSync.uid}` ("localContainerSecurityContext"),
+  in its host pod.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ AIRFLOW_COMPONENTS: dict[str, tuple[str, ...]] = {
 }
 # Third-party components with their own helpers; redis is checked only where the chart runs it.
 EXTERNAL_COMPONENTS = ("statsd", "pgbouncer", "redis")
-# Pods that carry the git-sync sidecar when git-sync is on.
+# Pods that carry the git-sync sidecar when git-sync is on (git-sync has its own helper, no global fallback).
 GIT_SYNC_HOSTS = ("scheduler", "dagProcessor", "triggerer", "workers")
 ALLOWED_ADDED_CAPABILITIES = frozenset({"NET_BIND_SERVICE"})
 ALLOWED_SECCOMP = frozenset({"RuntimeDefault", "Localhost"})
@@ -105,7 +106,7 @@ def rendered_containers(values: Mapping[str, Any]) -> Iterator[RenderedContainer
         yield RenderedContainer(node, main, pod, _airflow_container(values, node))
         for sidecar in sidecars:
             yield RenderedContainer(node, sidecar, pod, _airflow_container(values, node, sidecar))
-        if node in GIT_SYNC_HOSTS:
+        if node in GIT_SYNC_HOSTS and _get(values, "dags", "gitSync", "enabled"):
             git_sync = (_get(values, "dags", "gitSync", "securityContexts", "container")
                         or _get(values, "dags", "gitSync", "securityContext")
                         or {"runAsUser": _get(values, "dags", "gitSync", "uid")})

@@ -9,10 +9,11 @@ from pulumi_policy import ResourceValidationArgs
 from . import ecr, eks, elasticache, iam, logs, mwaa, network, rds, s3, secrets
 from ._base import ADVISORY, ENVIRONMENT_TAG, AwsResourcePolicy, environment_of, label
 
-# The resources that accept tags and that the programs create (association-style resources don't).
+# The resources that accept tags and that the programs create (association-style resources don't). The
+# pulumi-eks component is left out: its aws.eks.Cluster child carries the provider's default tags.
 TAGGED_TYPES = (
     rds.INSTANCE, rds.PARAMETER_GROUP, *network.SUBNET_GROUPS, elasticache.REPLICATION_GROUP, s3.BUCKET,
-    secrets.SECRET, secrets.KMS_KEY, eks.EKS_COMPONENT, eks.EKS_CLUSTER, mwaa.ENVIRONMENT, iam.ROLE, iam.POLICY,
+    secrets.SECRET, secrets.KMS_KEY, eks.EKS_CLUSTER, mwaa.ENVIRONMENT, iam.ROLE, iam.POLICY,
     iam.OIDC_PROVIDER, network.SECURITY_GROUP, network.VPC, network.SUBNET, ecr.REPOSITORY, logs.LOG_GROUP,
 )
 

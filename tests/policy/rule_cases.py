@@ -62,7 +62,7 @@ GOOD_CHART_VALUES = {
     "statsd": {"securityContexts": {"pod": {**RESTRICTED_POD, "runAsUser": 65534}, "container": RESTRICTED_CONTAINER}},
     "pgbouncer": {"enabled": True, "securityContexts": {"pod": {**RESTRICTED_POD, "runAsUser": 65534},
                                                        "container": RESTRICTED_CONTAINER}},
-    "dags": {"gitSync": {"securityContexts": {"container": {**RESTRICTED_CONTAINER, "runAsUser": 65533}}}},
+    "dags": {"gitSync": {"enabled": True, "securityContexts": {"container": {**RESTRICTED_CONTAINER, "runAsUser": 65533}}}},
     "redis": {"enabled": False},
     "networkPolicies": {"enabled": True},
     "fernetKeySecretName": "airflow-fernet-key", "data": {"metadataSecretName": "airflow-metadata"},

@@ -40,8 +40,13 @@ def test_restricted_values_pass():
 
 def test_chart_defaults_fail_for_every_component():
     """The chart's own defaults (runAsUser only) set neither runAsNonRoot nor seccomp anywhere."""
-    failing = {problem.split(":")[0] for problem in violations({})}
+    failing = {problem.split(":")[0] for problem in violations({"dags": {"gitSync": {"enabled": True}}})}
     assert REQUIRED_CONTAINERS <= failing
+
+
+def test_git_sync_is_checked_only_when_enabled():
+    values = _with(GOOD_CHART_VALUES, "dags", "gitSync", value={"enabled": False})
+    assert not any(c.container == "git-sync" for c in rendered_containers(values))
 
 
 def test_one_weakened_component_is_named():
