@@ -12,8 +12,18 @@ from ._base import ENVIRONMENT_TAG, PRODUCTION_ENVIRONMENTS, AwsResourcePolicy, 
 PACK_NAME = "airflow-aws"
 
 POLICIES: list[AwsResourcePolicy | AwsStackPolicy] = [
-    *rds.POLICIES, *elasticache.POLICIES, *s3.POLICIES, *secrets.POLICIES, *eks.POLICIES, *mwaa.POLICIES,
-    *iam.POLICIES, *network.POLICIES, *ecr.POLICIES, *logs.POLICIES, *kubernetes.POLICIES, *tagging.POLICIES,
+    *rds.POLICIES,
+    *elasticache.POLICIES,
+    *s3.POLICIES,
+    *secrets.POLICIES,
+    *eks.POLICIES,
+    *mwaa.POLICIES,
+    *iam.POLICIES,
+    *network.POLICIES,
+    *ecr.POLICIES,
+    *logs.POLICIES,
+    *kubernetes.POLICIES,
+    *tagging.POLICIES,
 ]
 
 
@@ -29,4 +39,11 @@ def rules_table() -> str:
     return "\n".join(rows)
 
 
-__all__ = ["ENVIRONMENT_TAG", "PACK_NAME", "POLICIES", "PRODUCTION_ENVIRONMENTS", "covered_types", "rules_table"]
+__all__ = [
+    "ENVIRONMENT_TAG",
+    "PACK_NAME",
+    "POLICIES",
+    "PRODUCTION_ENVIRONMENTS",
+    "covered_types",
+    "rules_table",
+]

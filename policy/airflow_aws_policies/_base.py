@@ -42,8 +42,15 @@ StackCheck = Callable[[StackValidationArgs], Iterable[tuple[str, str | None]]]
 class AwsResourcePolicy(ResourceValidationPolicy):
     """A per-resource rule: `check(args)` yields one message per violation."""
 
-    def __init__(self, name: str, description: str, resource_types: Iterable[str], check: ResourceCheck,
-                 enforcement_level: EnforcementLevel, remediation_steps: str) -> None:
+    def __init__(
+        self,
+        name: str,
+        description: str,
+        resource_types: Iterable[str],
+        check: ResourceCheck,
+        enforcement_level: EnforcementLevel,
+        remediation_steps: str,
+    ) -> None:
         self.resource_types = frozenset(resource_types)
         self.check = check
 
@@ -52,16 +59,28 @@ class AwsResourcePolicy(ResourceValidationPolicy):
                 for message in check(args):
                     report_violation(message, None)
 
-        super().__init__(name=name, description=description, validate=validate,
-                         enforcement_level=enforcement_level, remediation_steps=remediation_steps)
+        super().__init__(
+            name=name,
+            description=description,
+            validate=validate,
+            enforcement_level=enforcement_level,
+            remediation_steps=remediation_steps,
+        )
 
 
 class AwsStackPolicy(StackValidationPolicy):
     """A rule that needs several resources at once (a bucket and its versioning resource):
     `check(args)` yields `(message, urn)` per violation."""
 
-    def __init__(self, name: str, description: str, resource_types: Iterable[str], check: StackCheck,
-                 enforcement_level: EnforcementLevel, remediation_steps: str) -> None:
+    def __init__(
+        self,
+        name: str,
+        description: str,
+        resource_types: Iterable[str],
+        check: StackCheck,
+        enforcement_level: EnforcementLevel,
+        remediation_steps: str,
+    ) -> None:
         self.resource_types = frozenset(resource_types)
         self.check = check
 
@@ -69,8 +88,13 @@ class AwsStackPolicy(StackValidationPolicy):
             for message, urn in check(args):
                 report_violation(message, urn)
 
-        super().__init__(name=name, description=description, validate=validate,
-                         enforcement_level=enforcement_level, remediation_steps=remediation_steps)
+        super().__init__(
+            name=name,
+            description=description,
+            validate=validate,
+            enforcement_level=enforcement_level,
+            remediation_steps=remediation_steps,
+        )
 
 
 def prop(props: Mapping[str, Any], *path: str | int, default: Any = None) -> Any:
@@ -154,8 +178,9 @@ def identifiers(resource: PolicyResource, keys: Sequence[str]) -> set[str]:
     return {str(v) for key in keys if isinstance(v := _known(resource.props, key), str) and v}
 
 
-def attached(target: PolicyResource, children: Iterable[PolicyResource], link: str,
-             target_keys: Sequence[str]) -> list[PolicyResource]:
+def attached(
+    target: PolicyResource, children: Iterable[PolicyResource], link: str, target_keys: Sequence[str]
+) -> list[PolicyResource]:
     """Children that point at `target` through their `link` property.
 
     The engine records the dependency (`property_dependencies`), which also works in preview when

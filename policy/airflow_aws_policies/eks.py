@@ -58,8 +58,11 @@ def _private_endpoint(args: ResourceValidationArgs) -> Iterator[str]:
     if not private:
         yield f"{label(args)} has no private API endpoint: set endpoint_private_access=True."
     if public and (not cidrs or INTERNET & set(cidrs)):
-        yield (f"{label(args)} exposes its API endpoint to the whole Internet: set endpoint_public_access=False, "
-               "or public_access_cidrs to the operators' ranges.")
+        yield (
+            f"{label(args)} exposes its API endpoint to the whole Internet: set "
+            f"endpoint_public_access=False, "
+            "or public_access_cidrs to the operators' ranges."
+        )
 
 
 def _secrets_encryption(args: ResourceValidationArgs) -> Iterator[str]:
@@ -67,15 +70,21 @@ def _secrets_encryption(args: ResourceValidationArgs) -> Iterator[str]:
         key = args.props.get("encryptionConfigKeyArn")
     else:
         config = as_list(args.props.get("encryptionConfig")) or [{}]
-        key = prop(config[0], "provider", "keyArn") if "secrets" in as_list(config[0].get("resources")) else None
+        key = (
+            prop(config[0], "provider", "keyArn")
+            if "secrets" in as_list(config[0].get("resources"))
+            else None
+        )
     if not key:
-        yield f"{label(args)} stores Kubernetes Secrets without envelope encryption: set encryption_config_key_arn."
+        yield (f"{label(args)} stores Kubernetes Secrets without envelope encryption: set "
+               f"encryption_config_key_arn.")
 
 
 def _control_plane_logs(args: ResourceValidationArgs) -> Iterator[str]:
     missing = [t for t in REQUIRED_LOG_TYPES if t not in as_list(args.props.get("enabledClusterLogTypes"))]
     if missing:
-        yield f"{label(args)} does not send {', '.join(missing)} logs to CloudWatch: add them to enabled_cluster_log_types."
+        yield (f"{label(args)} does not send {', '.join(missing)} logs to CloudWatch: add them to "
+               f"enabled_cluster_log_types.")
 
 
 def _version(args: ResourceValidationArgs) -> tuple[str | None, Any]:
@@ -86,7 +95,8 @@ def _version(args: ResourceValidationArgs) -> tuple[str | None, Any]:
 def _supported_version(args: ResourceValidationArgs) -> Iterator[str]:
     version, ends = _version(args)
     if not version:
-        yield f"{label(args)} does not pin its Kubernetes version: set version so upgrades are reviewed changes."
+        yield (f"{label(args)} does not pin its Kubernetes version: set version so upgrades are reviewed "
+               f"changes.")
     elif ends is not None and ends[1] <= datetime.date.today():
         yield f"{label(args)} runs Kubernetes {version}, past the end of EKS support: upgrade the version."
 
@@ -94,39 +104,75 @@ def _supported_version(args: ResourceValidationArgs) -> Iterator[str]:
 def _standard_support(args: ResourceValidationArgs) -> Iterator[str]:
     version, ends = _version(args)
     if version and ends is not None and ends[0] <= datetime.date.today():
-        yield (f"{label(args)} runs Kubernetes {version}, in paid extended support since {ends[0]}: upgrade to a "
-               "version in standard support.")
+        yield (
+            f"{label(args)} runs Kubernetes {version}, in paid extended support since {ends[0]}: upgrade to "
+            f"a "
+            "version in standard support."
+        )
 
 
 def _nodes_not_reachable(args: ResourceValidationArgs) -> Iterator[str]:
     if args.resource_type == EKS_COMPONENT:
-        if not truthy(args.props.get("skipDefaultNodeGroup")) and args.props.get(
-                "nodeAssociatePublicIpAddress") is not False:
-            yield (f"{label(args)} gives its default nodes public IPs: set node_associate_public_ip_address=False "
-                   "or skip_default_node_group=True.")
+        if (
+            not truthy(args.props.get("skipDefaultNodeGroup"))
+            and args.props.get("nodeAssociatePublicIpAddress") is not False
+        ):
+            yield (
+                f"{label(args)} gives its default nodes public IPs: set "
+                f"node_associate_public_ip_address=False "
+                "or skip_default_node_group=True."
+            )
     elif args.props.get("remoteAccess"):
         yield f"{label(args)} opens SSH to its nodes: drop remote_access and use SSM Session Manager."
 
 
 POLICIES = [
     AwsResourcePolicy(
-        "eks-private-endpoint", "The EKS API endpoint is private, or public only to listed CIDRs.",
-        EKS_TYPES, _private_endpoint, MANDATORY,
-        "Set endpoint_private_access=True and endpoint_public_access=False (or public_access_cidrs)."),
+        "eks-private-endpoint",
+        "The EKS API endpoint is private, or public only to listed CIDRs.",
+        EKS_TYPES,
+        _private_endpoint,
+        MANDATORY,
+        "Set endpoint_private_access=True and endpoint_public_access=False (or public_access_cidrs).",
+    ),
     AwsResourcePolicy(
-        "eks-secrets-encryption", "EKS encrypts Kubernetes Secrets with a customer-managed KMS key.",
-        EKS_TYPES, _secrets_encryption, MANDATORY, "Set encryption_config_key_arn to the stack's CMK."),
+        "eks-secrets-encryption",
+        "EKS encrypts Kubernetes Secrets with a customer-managed KMS key.",
+        EKS_TYPES,
+        _secrets_encryption,
+        MANDATORY,
+        "Set encryption_config_key_arn to the stack's CMK.",
+    ),
     AwsResourcePolicy(
-        "eks-control-plane-logs", "EKS sends api, audit and authenticator logs to CloudWatch.",
-        EKS_TYPES, _control_plane_logs, MANDATORY, "Set enabled_cluster_log_types=['api','audit','authenticator',…]."),
+        "eks-control-plane-logs",
+        "EKS sends api, audit and authenticator logs to CloudWatch.",
+        EKS_TYPES,
+        _control_plane_logs,
+        MANDATORY,
+        "Set enabled_cluster_log_types=['api','audit','authenticator',…].",
+    ),
     AwsResourcePolicy(
-        "eks-supported-version", "EKS pins a Kubernetes version that AWS still supports.",
-        EKS_TYPES, _supported_version, MANDATORY, "Set version to a supported Kubernetes minor."),
+        "eks-supported-version",
+        "EKS pins a Kubernetes version that AWS still supports.",
+        EKS_TYPES,
+        _supported_version,
+        MANDATORY,
+        "Set version to a supported Kubernetes minor.",
+    ),
     AwsResourcePolicy(
-        "eks-standard-support", "EKS runs a Kubernetes version in standard (not paid extended) support.",
-        EKS_TYPES, _standard_support, ADVISORY, "Upgrade before the end of standard support."),
+        "eks-standard-support",
+        "EKS runs a Kubernetes version in standard (not paid extended) support.",
+        EKS_TYPES,
+        _standard_support,
+        ADVISORY,
+        "Upgrade before the end of standard support.",
+    ),
     AwsResourcePolicy(
-        "eks-nodes-not-reachable", "EKS nodes get no public IPs and no SSH remote access.",
-        (EKS_COMPONENT, *NODE_GROUP_TYPES), _nodes_not_reachable, MANDATORY,
-        "Run nodes in private subnets without public IPs; use SSM instead of SSH."),
+        "eks-nodes-not-reachable",
+        "EKS nodes get no public IPs and no SSH remote access.",
+        (EKS_COMPONENT, *NODE_GROUP_TYPES),
+        _nodes_not_reachable,
+        MANDATORY,
+        "Run nodes in private subnets without public IPs; use SSM instead of SSH.",
+    ),
 ]

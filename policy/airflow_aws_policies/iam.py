@@ -21,7 +21,8 @@ OIDC_PROVIDER = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
 ADMIN_POLICY_NAMES = frozenset({"AdministratorAccess", "PowerUserAccess", "IAMFullAccess"})
 # `system:serviceaccount:<namespace>:<name>`, both DNS labels, no wildcard.
 SERVICE_ACCOUNT_SUBJECT = re.compile(
-    r"^system:serviceaccount:[a-z0-9]([-a-z0-9]*[a-z0-9])?:[a-z0-9]([-.a-z0-9]*[a-z0-9])?$")
+    r"^system:serviceaccount:[a-z0-9]([-a-z0-9]*[a-z0-9])?:[a-z0-9]([-.a-z0-9]*[a-z0-9])?$"
+)
 STS_AUDIENCE = "sts.amazonaws.com"
 
 
@@ -57,8 +58,10 @@ def _no_wildcard_actions(args: ResourceValidationArgs) -> Iterator[str]:
     for document in _policy_documents(args):
         for statement in statements(document):
             if wildcards := _wildcard_actions(statement):
-                yield (f"{label(args)} grants {', '.join(map(str, wildcards))} (statement "
-                       f"{statement.get('Sid', '(no Sid)')}): list the actions the workload calls.")
+                yield (
+                    f"{label(args)} grants {', '.join(map(str, wildcards))} (statement "
+                    f"{statement.get('Sid', '(no Sid)')}): list the actions the workload calls."
+                )
 
 
 def _admin_policy_arns(args: ResourceValidationArgs) -> list[str]:
@@ -74,17 +77,22 @@ def _no_admin(args: ResourceValidationArgs) -> Iterator[str]:
         yield f"{label(args)} attaches {arn}: attach a policy with only the actions the role needs."
     for document in _policy_documents(args):
         for statement in statements(document):
-            if (statement.get("Effect") == "Allow" and "*" in as_list(statement.get("Action"))
-                    and "*" in as_list(statement.get("Resource"))):
-                yield f"{label(args)} has an inline administrator statement (Action '*' on Resource '*'): remove it."
+            if (
+                statement.get("Effect") == "Allow"
+                and "*" in as_list(statement.get("Action"))
+                and "*" in as_list(statement.get("Resource"))
+            ):
+                yield (f"{label(args)} has an inline administrator statement (Action '*' on Resource '*'): "
+                       f"remove it.")
 
 
 def _web_identity_statements(trust_policy: Any) -> Iterator[Mapping[str, Any]]:
     for statement in statements(trust_policy):
         federated = as_list(prop(statement, "Principal", "Federated"))
         if statement.get("Effect") == "Allow" and (
-                "sts:AssumeRoleWithWebIdentity" in as_list(statement.get("Action"))
-                or any("oidc-provider" in str(f) for f in federated)):
+            "sts:AssumeRoleWithWebIdentity" in as_list(statement.get("Action"))
+            or any("oidc-provider" in str(f) for f in federated)
+        ):
             yield statement
 
 
@@ -98,28 +106,37 @@ def _irsa_trust_scoped(args: ResourceValidationArgs) -> Iterator[str]:
         subjects = _conditions(statement, "StringEquals", ":sub")
         loose = _conditions(statement, "StringLike", ":sub")
         if loose:
-            yield (f"{label(args)} trusts OIDC subjects by pattern {loose}: use StringEquals on "
-                   "'<issuer>:sub' with 'system:serviceaccount:<namespace>:<name>'.")
+            yield (
+                f"{label(args)} trusts OIDC subjects by pattern {loose}: use StringEquals on "
+                "'<issuer>:sub' with 'system:serviceaccount:<namespace>:<name>'."
+            )
         elif not subjects:
-            yield (f"{label(args)} can be assumed by any service account of the cluster: add a StringEquals "
-                   "condition on '<issuer>:sub' = 'system:serviceaccount:<namespace>:<name>'.")
+            yield (
+                f"{label(args)} can be assumed by any service account of the cluster: add a StringEquals "
+                "condition on '<issuer>:sub' = 'system:serviceaccount:<namespace>:<name>'."
+            )
         for subject in subjects:
             if not SERVICE_ACCOUNT_SUBJECT.match(subject):
-                yield (f"{label(args)} trusts subject '{subject}', which is not one service account "
-                       "('system:serviceaccount:<namespace>:<name>').")
+                yield (
+                    f"{label(args)} trusts subject '{subject}', which is not one service account "
+                    "('system:serviceaccount:<namespace>:<name>')."
+                )
 
 
 def _irsa_audience(args: ResourceValidationArgs) -> Iterator[str]:
     for statement in _web_identity_statements(args.props.get("assumeRolePolicy")):
         if _conditions(statement, "StringEquals", ":aud") != [STS_AUDIENCE]:
-            yield (f"{label(args)} does not pin the token audience: add StringEquals '<issuer>:aud' = "
-                   f"'{STS_AUDIENCE}'.")
+            yield (
+                f"{label(args)} does not pin the token audience: add StringEquals '<issuer>:aud' = "
+                f"'{STS_AUDIENCE}'."
+            )
 
 
 def _trust_not_public(args: ResourceValidationArgs) -> Iterator[str]:
     for statement in statements(args.props.get("assumeRolePolicy")):
         if statement.get("Effect") == "Allow" and allows_everyone(statement):
-            yield f"{label(args)} can be assumed by any AWS principal: name the principal in the trust policy."
+            yield (f"{label(args)} can be assumed by any AWS principal: name the principal in the trust "
+                   f"policy.")
 
 
 def _oidc_provider_audience(args: ResourceValidationArgs) -> Iterator[str]:
@@ -131,26 +148,52 @@ def _oidc_provider_audience(args: ResourceValidationArgs) -> Iterator[str]:
 POLICIES = [
     AwsResourcePolicy(
         "iam-no-wildcard-actions",
-        "Customer-written IAM policies (the data-plane roles: IRSA, MWAA execution) grant no '*' or 'service:*' "
+        "Customer-written IAM policies (the data-plane roles: IRSA, MWAA execution) grant no '*' or "
+        "'service:*' "
         "actions and no NotAction.",
-        [POLICY, ROLE_POLICY, ROLE], _no_wildcard_actions, MANDATORY,
-        "List the actions the workload calls, scoped to its resources."),
+        [POLICY, ROLE_POLICY, ROLE],
+        _no_wildcard_actions,
+        MANDATORY,
+        "List the actions the workload calls, scoped to its resources.",
+    ),
     AwsResourcePolicy(
-        "iam-no-admin", "No role gets AdministratorAccess, PowerUserAccess, IAMFullAccess or an inline '*' on '*'.",
-        [ROLE, ROLE_POLICY, POLICY, ROLE_POLICY_ATTACHMENT, POLICY_ATTACHMENT], _no_admin, MANDATORY,
-        "Attach a least-privilege policy instead."),
+        "iam-no-admin",
+        "No role gets AdministratorAccess, PowerUserAccess, IAMFullAccess or an inline '*' on '*'.",
+        [ROLE, ROLE_POLICY, POLICY, ROLE_POLICY_ATTACHMENT, POLICY_ATTACHMENT],
+        _no_admin,
+        MANDATORY,
+        "Attach a least-privilege policy instead.",
+    ),
     AwsResourcePolicy(
         "iam-irsa-trust-scoped",
         "IRSA trust policies are scoped to one service account: StringEquals on the OIDC 'sub'.",
-        [ROLE], _irsa_trust_scoped, MANDATORY,
-        "Condition StringEquals '<issuer>:sub' = 'system:serviceaccount:<namespace>:<name>'."),
+        [ROLE],
+        _irsa_trust_scoped,
+        MANDATORY,
+        "Condition StringEquals '<issuer>:sub' = 'system:serviceaccount:<namespace>:<name>'.",
+    ),
     AwsResourcePolicy(
-        "iam-irsa-audience", "IRSA trust policies pin the token audience to sts.amazonaws.com.",
-        [ROLE], _irsa_audience, ADVISORY, "Condition StringEquals '<issuer>:aud' = 'sts.amazonaws.com'."),
+        "iam-irsa-audience",
+        "IRSA trust policies pin the token audience to sts.amazonaws.com.",
+        [ROLE],
+        _irsa_audience,
+        ADVISORY,
+        "Condition StringEquals '<issuer>:aud' = 'sts.amazonaws.com'.",
+    ),
     AwsResourcePolicy(
-        "iam-trust-not-public", "No role can be assumed by every AWS principal ('*').",
-        [ROLE], _trust_not_public, MANDATORY, "Name the trusted principal."),
+        "iam-trust-not-public",
+        "No role can be assumed by every AWS principal ('*').",
+        [ROLE],
+        _trust_not_public,
+        MANDATORY,
+        "Name the trusted principal.",
+    ),
     AwsResourcePolicy(
-        "iam-oidc-provider-audience", "The cluster's OIDC provider accepts only sts.amazonaws.com tokens.",
-        [OIDC_PROVIDER], _oidc_provider_audience, ADVISORY, "Set client_id_lists=['sts.amazonaws.com']."),
+        "iam-oidc-provider-audience",
+        "The cluster's OIDC provider accepts only sts.amazonaws.com tokens.",
+        [OIDC_PROVIDER],
+        _oidc_provider_audience,
+        ADVISORY,
+        "Set client_id_lists=['sts.amazonaws.com'].",
+    ),
 ]

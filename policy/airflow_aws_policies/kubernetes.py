@@ -16,8 +16,13 @@ NAMESPACE = "kubernetes:core/v1:Namespace"
 # Values that would put a secret in plain text into the Release inputs (and Pulumi state): each has a
 # `…SecretName` counterpart that points at a Kubernetes Secret instead.
 LITERAL_SECRET_VALUES = (
-    ("fernetKey",), ("apiSecretKey",), ("jwtSecret",), ("webserverSecretKey",),
-    ("data", "brokerUrl"), ("redis", "password"), ("flower", "password"),
+    ("fernetKey",),
+    ("apiSecretKey",),
+    ("jwtSecret",),
+    ("webserverSecretKey",),
+    ("data", "brokerUrl"),
+    ("redis", "password"),
+    ("flower", "password"),
 )
 REQUIRED_SECRET_REFERENCES = (("fernetKeySecretName",), ("data", "metadataSecretName"))
 
@@ -33,7 +38,8 @@ def _values(args: ResourceValidationArgs) -> Mapping[str, Any]:
 def _restricted_pods(args: ResourceValidationArgs) -> Iterator[str]:
     if is_airflow_release(args):
         for problem in violations(_values(args)):
-            yield f"{label(args)} renders {problem}: set it in the component's securityContexts (Pod Security 'restricted')."
+            yield (f"{label(args)} renders {problem}: set it in the component's securityContexts (Pod "
+                   f"Security 'restricted').")
 
 
 def _network_policies(args: ResourceValidationArgs) -> Iterator[str]:
@@ -47,40 +53,66 @@ def _secrets_by_reference(args: ResourceValidationArgs) -> Iterator[str]:
     values = _values(args)
     for path in LITERAL_SECRET_VALUES:
         if prop(values, *path):
-            yield (f"{label(args)} carries a secret in values.{'.'.join(path)}: put it in a Kubernetes Secret and "
-                   "set the matching …SecretName value.")
+            yield (
+                f"{label(args)} carries a secret in values.{'.'.join(path)}: put it in a Kubernetes Secret "
+                f"and "
+                "set the matching …SecretName value."
+            )
     for path in REQUIRED_SECRET_REFERENCES:
         if not prop(values, *path):
-            yield (f"{label(args)} does not set values.{'.'.join(path)}: without it the chart generates or "
-                   "defaults the secret itself (the metadata connection defaults to postgres/postgres).")
+            yield (
+                f"{label(args)} does not set values.{'.'.join(path)}: without it the chart generates or "
+                "defaults the secret itself (the metadata connection defaults to postgres/postgres)."
+            )
     if prop(values, "createUserJob", "enabled", default=True) is not False:
-        yield (f"{label(args)} runs the create-user job, whose password is a literal value (chart default "
-               "admin/admin): set createUserJob.enabled=false and manage users through the auth manager.")
+        yield (
+            f"{label(args)} runs the create-user job, whose password is a literal value (chart default "
+            "admin/admin): set createUserJob.enabled=false and manage users through the auth manager."
+        )
 
 
 def _namespace_pod_security(args: ResourceValidationArgs) -> Iterator[str]:
     labels = prop(args.props, "metadata", "labels", default={})
     if labels.get("pod-security.kubernetes.io/enforce") != "restricted":
-        yield (f"{label(args)} does not enforce Pod Security: label it "
-               "pod-security.kubernetes.io/enforce=restricted.")
+        yield (
+            f"{label(args)} does not enforce Pod Security: label it "
+            "pod-security.kubernetes.io/enforce=restricted."
+        )
 
 
 POLICIES = [
     AwsResourcePolicy(
         "airflow-helm-restricted-pods",
-        "Every container of the Airflow chart passes Pod Security 'restricted' (non-root, no privilege escalation, "
+        "Every container of the Airflow chart passes Pod Security 'restricted' (non-root, no privilege "
+        "escalation, "
         "drop ALL, seccomp RuntimeDefault).",
-        [HELM_RELEASE], _restricted_pods, MANDATORY, "Set securityContexts for every component in the Helm values."),
+        [HELM_RELEASE],
+        _restricted_pods,
+        MANDATORY,
+        "Set securityContexts for every component in the Helm values.",
+    ),
     AwsResourcePolicy(
-        "airflow-helm-network-policies", "The Airflow chart creates its NetworkPolicies.",
-        [HELM_RELEASE], _network_policies, MANDATORY, "Set networkPolicies.enabled=true."),
+        "airflow-helm-network-policies",
+        "The Airflow chart creates its NetworkPolicies.",
+        [HELM_RELEASE],
+        _network_policies,
+        MANDATORY,
+        "Set networkPolicies.enabled=true.",
+    ),
     AwsResourcePolicy(
         "airflow-helm-secrets-by-reference",
         "The Airflow chart reads every secret from a Kubernetes Secret, never from a literal value.",
-        [HELM_RELEASE], _secrets_by_reference, MANDATORY,
-        "Use fernetKeySecretName, data.metadataSecretName, …SecretName values; disable createUserJob."),
+        [HELM_RELEASE],
+        _secrets_by_reference,
+        MANDATORY,
+        "Use fernetKeySecretName, data.metadataSecretName, …SecretName values; disable createUserJob.",
+    ),
     AwsResourcePolicy(
-        "k8s-namespace-pod-security", "Namespaces enforce the Pod Security 'restricted' level.",
-        [NAMESPACE], _namespace_pod_security, ADVISORY,
-        "Label the namespace pod-security.kubernetes.io/enforce=restricted."),
+        "k8s-namespace-pod-security",
+        "Namespaces enforce the Pod Security 'restricted' level.",
+        [NAMESPACE],
+        _namespace_pod_security,
+        ADVISORY,
+        "Label the namespace pod-security.kubernetes.io/enforce=restricted.",
+    ),
 ]

@@ -23,9 +23,19 @@ def _cmk(args: ResourceValidationArgs) -> Iterator[str]:
 
 POLICIES = [
     AwsResourcePolicy(
-        "cloudwatch-log-retention", "CloudWatch log groups expire their events.",
-        [LOG_GROUP], _retention, MANDATORY, "Set retention_in_days."),
+        "cloudwatch-log-retention",
+        "CloudWatch log groups expire their events.",
+        [LOG_GROUP],
+        _retention,
+        MANDATORY,
+        "Set retention_in_days.",
+    ),
     AwsResourcePolicy(
-        "cloudwatch-log-cmk", "CloudWatch log groups are encrypted with the stack's customer-managed KMS key.",
-        [LOG_GROUP], _cmk, ADVISORY, "Set kms_key_id (the key policy must allow logs.<region>.amazonaws.com)."),
+        "cloudwatch-log-cmk",
+        "CloudWatch log groups are encrypted with the stack's customer-managed KMS key.",
+        [LOG_GROUP],
+        _cmk,
+        ADVISORY,
+        "Set kms_key_id (the key policy must allow logs.<region>.amazonaws.com).",
+    ),
 ]

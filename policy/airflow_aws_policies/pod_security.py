@@ -77,26 +77,35 @@ def _get(values: Mapping[str, Any], *path: str) -> Any:
 
 
 def _airflow_pod(values: Mapping[str, Any], node: str) -> Mapping[str, Any]:
-    return (_celery_override(values, node, "pod")
-            or _get(values, node, "securityContexts", "pod") or _get(values, node, "securityContext")
-            or _get(values, "securityContexts", "pod") or _get(values, "securityContext")
-            or {"runAsUser": _get(values, "uid"), "fsGroup": _get(values, "gid")})
+    return (
+        _celery_override(values, node, "pod")
+        or _get(values, node, "securityContexts", "pod")
+        or _get(values, node, "securityContext")
+        or _get(values, "securityContexts", "pod")
+        or _get(values, "securityContext")
+        or {"runAsUser": _get(values, "uid"), "fsGroup": _get(values, "gid")}
+    )
 
 
 def _airflow_container(values: Mapping[str, Any], *node: str) -> Mapping[str, Any]:
-    return ((_celery_override(values, node[0], "container") if len(node) == 1 else None)
-            or _get(values, *node, "securityContexts", "container") or _get(values, "securityContexts", "containers")
-            or {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}})
+    return (
+        (_celery_override(values, node[0], "container") if len(node) == 1 else None)
+        or _get(values, *node, "securityContexts", "container")
+        or _get(values, "securityContexts", "containers")
+        or {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
+    )
 
 
 def _celery_override(values: Mapping[str, Any], node: str, level: str) -> Mapping[str, Any] | None:
-    """Newer charts let `workers.celery.securityContexts` override `workers.securityContexts` for Celery workers."""
+    """Newer charts let `workers.celery.securityContexts` override `workers.securityContexts`."""
     return _get(values, "workers", "celery", "securityContexts", level) if node == "workers" else None
 
 
 def _external_container(values: Mapping[str, Any], *node: str) -> Mapping[str, Any]:
-    return (_get(values, *node, "securityContexts", "container")
-            or {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}})
+    return _get(values, *node, "securityContexts", "container") or {
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+    }
 
 
 def rendered_containers(values: Mapping[str, Any]) -> Iterator[RenderedContainer]:
@@ -107,20 +116,31 @@ def rendered_containers(values: Mapping[str, Any]) -> Iterator[RenderedContainer
         for sidecar in sidecars:
             yield RenderedContainer(node, sidecar, pod, _airflow_container(values, node, sidecar))
         if node in GIT_SYNC_HOSTS and _get(values, "dags", "gitSync", "enabled"):
-            git_sync = (_get(values, "dags", "gitSync", "securityContexts", "container")
-                        or _get(values, "dags", "gitSync", "securityContext")
-                        or {"runAsUser": _get(values, "dags", "gitSync", "uid")})
+            git_sync = (
+                _get(values, "dags", "gitSync", "securityContexts", "container")
+                or _get(values, "dags", "gitSync", "securityContext")
+                or {"runAsUser": _get(values, "dags", "gitSync", "uid")}
+            )
             yield RenderedContainer(node, "git-sync", pod, git_sync)
     for node in EXTERNAL_COMPONENTS:
-        if node == "redis" and (not _get(values, "redis", "enabled") or "Celery" not in str(
-                values.get("executor", "CeleryExecutor"))):
+        if node == "redis" and (
+            not _get(values, "redis", "enabled")
+            or "Celery" not in str(values.get("executor", "CeleryExecutor"))
+        ):
             continue
-        pod = (_get(values, node, "securityContexts", "pod") or _get(values, node, "securityContext")
-               or {"runAsUser": _get(values, node, "uid")})
+        pod = (
+            _get(values, node, "securityContexts", "pod")
+            or _get(values, node, "securityContext")
+            or {"runAsUser": _get(values, node, "uid")}
+        )
         yield RenderedContainer(node, node, pod, _external_container(values, node))
         if node == "pgbouncer":
-            yield RenderedContainer(node, "metrics-exporter", pod,
-                                    _external_container(values, "pgbouncer", "metricsExporterSidecar"))
+            yield RenderedContainer(
+                node,
+                "metrics-exporter",
+                pod,
+                _external_container(values, "pgbouncer", "metricsExporterSidecar"),
+            )
 
 
 def restricted_violations(container: RenderedContainer) -> list[str]:
@@ -151,4 +171,6 @@ def restricted_violations(container: RenderedContainer) -> list[str]:
 
 def violations(values: Mapping[str, Any]) -> list[str]:
     """Every restricted-profile problem in the values, as `component/container: problem`."""
-    return [problem for container in rendered_containers(values) for problem in restricted_violations(container)]
+    return [
+        problem for container in rendered_containers(values) for problem in restricted_violations(container)
+    ]

@@ -10,10 +10,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from pulumi_policy import (
+    PolicyCustomTimeouts,
     PolicyProviderResource,
     PolicyResource,
     PolicyResourceOptions,
-    PolicyCustomTimeouts,
     ResourceValidationArgs,
     StackValidationArgs,
 )
@@ -28,34 +28,63 @@ def urn(resource_type: str, name: str) -> str:
 
 
 def _options(parent: str | None = None) -> PolicyResourceOptions:
-    return PolicyResourceOptions(protect=False, ignore_changes=[], delete_before_replace=None, aliases=[],
-                                 additional_secret_outputs=[], custom_timeouts=PolicyCustomTimeouts(0, 0, 0),
-                                 parent=parent)
+    return PolicyResourceOptions(
+        protect=False,
+        ignore_changes=[],
+        delete_before_replace=None,
+        aliases=[],
+        additional_secret_outputs=[],
+        custom_timeouts=PolicyCustomTimeouts(0, 0, 0),
+        parent=parent,
+    )
 
 
 def provider(props: Mapping[str, Any]) -> PolicyProviderResource:
-    return PolicyProviderResource("pulumi:providers:aws", dict(props), urn("pulumi:providers:aws", "default"),
-                                  "default")
+    return PolicyProviderResource(
+        "pulumi:providers:aws", dict(props), urn("pulumi:providers:aws", "default"), "default"
+    )
 
 
-def resource_args(resource_type: str, props: Mapping[str, Any], *, name: str = "subject",
-                  provider_props: Mapping[str, Any] | None = None) -> ResourceValidationArgs:
-    return ResourceValidationArgs(resource_type, dict(props), urn(resource_type, name), name, _options(),
-                                  provider(provider_props) if provider_props is not None else None)
+def resource_args(
+    resource_type: str,
+    props: Mapping[str, Any],
+    *,
+    name: str = "subject",
+    provider_props: Mapping[str, Any] | None = None,
+) -> ResourceValidationArgs:
+    return ResourceValidationArgs(
+        resource_type,
+        dict(props),
+        urn(resource_type, name),
+        name,
+        _options(),
+        provider(provider_props) if provider_props is not None else None,
+    )
 
 
-def stack_resource(resource_type: str, name: str, props: Mapping[str, Any],
-                   provider_props: Mapping[str, Any] | None = None) -> PolicyResource:
-    return PolicyResource(resource_type, dict(props), urn(resource_type, name), name, _options(),
-                          provider(provider_props) if provider_props is not None else None, None, [], {})
+def stack_resource(
+    resource_type: str, name: str, props: Mapping[str, Any], provider_props: Mapping[str, Any] | None = None
+) -> PolicyResource:
+    return PolicyResource(
+        resource_type,
+        dict(props),
+        urn(resource_type, name),
+        name,
+        _options(),
+        provider(provider_props) if provider_props is not None else None,
+        None,
+        [],
+        {},
+    )
 
 
 def stack_args(resources: list[PolicyResource]) -> StackValidationArgs:
     return StackValidationArgs(resources)
 
 
-def reported(policy: AwsResourcePolicy | AwsStackPolicy,
-             args: ResourceValidationArgs | StackValidationArgs) -> list[str]:
+def reported(
+    policy: AwsResourcePolicy | AwsStackPolicy, args: ResourceValidationArgs | StackValidationArgs
+) -> list[str]:
     """Every message the policy reports for `args`, through the pack's own `validate` entry point."""
     messages: list[str] = []
     policy.validate(args, lambda message, urn=None: messages.append(message))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.policy.policy_args import BY_NAME, reported, resource_args, stack_args, stack_resource
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
+
+from tests.policy.policy_args import BY_NAME, reported, resource_args, stack_args, stack_resource
 
 pytestmark = pytest.mark.infra
 
@@ -31,8 +32,9 @@ def test_dev_tag_relaxes_production_rules(rule):
     assert reported(BY_NAME[rule], resource_args(RDS, {**SINGLE_AZ, "tags": {"environment": "dev"}})) == []
 
 
-@pytest.mark.parametrize("default_tags", [{"tags": {"environment": "dev"}},
-                                          json.dumps({"tags": {"environment": "dev"}})])
+@pytest.mark.parametrize(
+    "default_tags", [{"tags": {"environment": "dev"}}, json.dumps({"tags": {"environment": "dev"}})]
+)
 def test_provider_default_tags_set_the_environment(default_tags):
     # The engine hands provider config over as JSON text; an explicit provider's inputs arrive as objects.
     args = resource_args(RDS, SINGLE_AZ, provider_props={"region": "eu-west-1", "defaultTags": default_tags})
@@ -40,8 +42,11 @@ def test_provider_default_tags_set_the_environment(default_tags):
 
 
 def test_resource_tag_overrides_provider_default_tag():
-    args = resource_args(RDS, {**SINGLE_AZ, "tags": {"environment": "prod"}},
-                         provider_props={"defaultTags": {"tags": {"environment": "dev"}}})
+    args = resource_args(
+        RDS,
+        {**SINGLE_AZ, "tags": {"environment": "prod"}},
+        provider_props={"defaultTags": {"tags": {"environment": "dev"}}},
+    )
     assert reported(BY_NAME["rds-multi-az-in-prod"], args)
 
 
@@ -55,8 +60,9 @@ def test_bucket_links_through_recorded_dependencies_while_names_are_unknown():
     bucket = stack_resource("aws:s3/bucket:Bucket", "logs", {})
     bucket.props = unknown_checking_proxy({"bucket": UNKNOWN_STRING_VALUE})
     versioning = stack_resource("aws:s3/bucketVersioning:BucketVersioning", "logs-versioning", {})
-    versioning.props = unknown_checking_proxy({"bucket": UNKNOWN_STRING_VALUE,
-                                               "versioningConfiguration": {"status": "Enabled"}})
+    versioning.props = unknown_checking_proxy(
+        {"bucket": UNKNOWN_STRING_VALUE, "versioningConfiguration": {"status": "Enabled"}}
+    )
     versioning.property_dependencies = {"bucket": [bucket]}
     assert reported(BY_NAME["s3-versioning"], stack_args([bucket, versioning])) == []
     versioning.property_dependencies = {}

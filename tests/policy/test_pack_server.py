@@ -1,4 +1,4 @@
-"""The pack as the Pulumi CLI runs it: `policy/__main__.py` under `python -m pulumi.policy`, spoken to over gRPC.
+"""The pack as the Pulumi CLI runs it: `policy/__main__.py` under `python -m pulumi.policy`, over gRPC.
 
 The CLI can't be installed here, so the test plays the engine's part: it starts the analyzer the same way
 the CLI's `pulumi-analyzer-policy-python` does, reads the port it prints, and sends it resources.
@@ -28,8 +28,13 @@ MANDATORY = analyzer_pb2.EnforcementLevel.Value("MANDATORY")
 @pytest.fixture(scope="module")
 def analyzer():
     # The engine address is only parsed by pulumi.policy, never dialled, by a pack without config.
-    process = subprocess.Popen([sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:1", "policy"],
-                               cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:1", "policy"],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         port = _first_line(process, deadline=time.monotonic() + 60)
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
@@ -50,7 +55,9 @@ def _first_line(process: subprocess.Popen, deadline: float) -> int:
                     return int(line)
             if process.poll() is not None:
                 break
-    raise AssertionError(f"the policy pack did not start serving: {process.stderr.read() if process.poll() else ''}")
+    raise AssertionError(
+        f"the policy pack did not start serving: {process.stderr.read() if process.poll() else ''}"
+    )
 
 
 def _struct(props: dict) -> struct_pb2.Struct:
@@ -67,24 +74,45 @@ def test_pack_serves_every_rule_with_its_enforcement_level(analyzer):
 
 
 def test_pack_blocks_a_public_unencrypted_database(analyzer):
-    response = analyzer.Analyze(analyzer_pb2.AnalyzeRequest(
-        type="aws:rds/instance:Instance", name="metadata", urn="urn:pulumi:prod::airflow-aws::aws:rds/instance:Instance::metadata",
-        properties=_struct({"engine": "postgres", "publiclyAccessible": True, "storageEncrypted": False,
-                            "tags": {"environment": "prod"}})))
+    response = analyzer.Analyze(
+        analyzer_pb2.AnalyzeRequest(
+            type="aws:rds/instance:Instance",
+            name="metadata",
+            urn="urn:pulumi:prod::airflow-aws::aws:rds/instance:Instance::metadata",
+            properties=_struct(
+                {
+                    "engine": "postgres",
+                    "publiclyAccessible": True,
+                    "storageEncrypted": False,
+                    "tags": {"environment": "prod"},
+                }
+            ),
+        )
+    )
     mandatory = {d.policyName for d in response.diagnostics if d.enforcementLevel == MANDATORY}
     assert {"rds-not-public", "rds-storage-encrypted", "rds-multi-az-in-prod"} <= mandatory
 
 
 def test_pack_follows_a_bucket_to_its_versioning_resource(analyzer):
     def resource(type_: str, name: str, props: dict) -> analyzer_pb2.AnalyzerResource:
-        return analyzer_pb2.AnalyzerResource(type=type_, name=name, urn=f"urn:pulumi:prod::airflow-aws::{type_}::{name}",
-                                             properties=_struct(props))
+        return analyzer_pb2.AnalyzerResource(
+            type=type_,
+            name=name,
+            urn=f"urn:pulumi:prod::airflow-aws::{type_}::{name}",
+            properties=_struct(props),
+        )
 
     bucket = resource("aws:s3/bucket:Bucket", "logs", {"bucket": "airflow-logs"})
-    suspended = resource("aws:s3/bucketVersioning:BucketVersioning", "logs-versioning",
-                         {"bucket": "airflow-logs", "versioningConfiguration": {"status": "Suspended"}})
-    enabled = resource("aws:s3/bucketVersioning:BucketVersioning", "logs-versioning",
-                       {"bucket": "airflow-logs", "versioningConfiguration": {"status": "Enabled"}})
+    suspended = resource(
+        "aws:s3/bucketVersioning:BucketVersioning",
+        "logs-versioning",
+        {"bucket": "airflow-logs", "versioningConfiguration": {"status": "Suspended"}},
+    )
+    enabled = resource(
+        "aws:s3/bucketVersioning:BucketVersioning",
+        "logs-versioning",
+        {"bucket": "airflow-logs", "versioningConfiguration": {"status": "Enabled"}},
+    )
 
     def versioning_violations(*resources) -> list[str]:
         response = analyzer.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(resources=list(resources)))

@@ -13,11 +13,22 @@ pytestmark = pytest.mark.infra
 
 # Every component the platform runs, as `values node/container` (redis only where the chart runs it).
 REQUIRED_CONTAINERS = {
-    "apiServer/api-server", "scheduler/scheduler", "dagProcessor/dag-processor", "triggerer/triggerer",
-    "workers/worker", "scheduler/git-sync", "dagProcessor/git-sync", "workers/git-sync",
-    "migrateDatabaseJob/run-airflow-migrations", "createUserJob/create-user", "statsd/statsd",
-    "pgbouncer/pgbouncer", "pgbouncer/metrics-exporter", "cleanup/airflow-cleanup-pods",
-    "scheduler/waitForMigrations", "apiServer/waitForMigrations",
+    "apiServer/api-server",
+    "scheduler/scheduler",
+    "dagProcessor/dag-processor",
+    "triggerer/triggerer",
+    "workers/worker",
+    "scheduler/git-sync",
+    "dagProcessor/git-sync",
+    "workers/git-sync",
+    "migrateDatabaseJob/run-airflow-migrations",
+    "createUserJob/create-user",
+    "statsd/statsd",
+    "pgbouncer/pgbouncer",
+    "pgbouncer/metrics-exporter",
+    "cleanup/airflow-cleanup-pods",
+    "scheduler/waitForMigrations",
+    "apiServer/waitForMigrations",
 }
 
 
@@ -50,8 +61,13 @@ def test_git_sync_is_checked_only_when_enabled():
 
 
 def test_one_weakened_component_is_named():
-    values = _with(GOOD_CHART_VALUES, "scheduler", "securityContexts", "container",
-                   value={"allowPrivilegeEscalation": True, "capabilities": {"drop": ["ALL"]}})
+    values = _with(
+        GOOD_CHART_VALUES,
+        "scheduler",
+        "securityContexts",
+        "container",
+        value={"allowPrivilegeEscalation": True, "capabilities": {"drop": ["ALL"]}},
+    )
     assert violations(values) == ["scheduler/scheduler: allowPrivilegeEscalation is not false"]
 
 
@@ -61,8 +77,14 @@ def test_component_legacy_security_context_wins_over_the_global_one():
 
 
 def test_celery_worker_override_is_checked():
-    values = _with(GOOD_CHART_VALUES, "workers", "celery", "securityContexts", "container",
-                   value={"allowPrivilegeEscalation": False, "capabilities": {"drop": ["NET_RAW"]}})
+    values = _with(
+        GOOD_CHART_VALUES,
+        "workers",
+        "celery",
+        "securityContexts",
+        "container",
+        value={"allowPrivilegeEscalation": False, "capabilities": {"drop": ["NET_RAW"]}},
+    )
     assert violations(values) == ["workers/worker: capabilities.drop does not include ALL"]
 
 
@@ -78,6 +100,11 @@ def test_in_cluster_redis_is_checked_only_when_the_chart_runs_it(redis, checked)
 
 
 def test_added_capabilities_beyond_net_bind_service_fail():
-    values = _with(GOOD_CHART_VALUES, "statsd", "securityContexts", "container",
-                   value={"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"], "add": ["SYS_ADMIN"]}})
+    values = _with(
+        GOOD_CHART_VALUES,
+        "statsd",
+        "securityContexts",
+        "container",
+        value={"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"], "add": ["SYS_ADMIN"]}},
+    )
     assert violations(values) == ["statsd/statsd: capabilities.add has ['SYS_ADMIN']"]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from tests.policy.policy_args import BY_NAME, reported
-from tests.policy.rule_cases import CASES
 
 from policy.airflow_aws_policies import POLICIES
+from tests.policy.policy_args import BY_NAME, reported
+from tests.policy.rule_cases import CASES
 
 pytestmark = pytest.mark.infra
 
@@ -31,4 +31,6 @@ def test_rule_reports_non_compliant_case(rule):
     _, failing = CASES[rule]
     messages = reported(BY_NAME[rule], failing)
     assert messages, f"{rule} reported nothing for its failing case"
-    assert all("'" in m and ":" in m for m in messages), f"{rule} messages must name the resource and the fix: {messages}"
+    assert all("'" in m and ":" in m for m in messages), (
+        f"{rule} messages must name the resource and the fix: {messages}"
+    )

@@ -23,7 +23,9 @@ SECRET_KEYS = re.compile(
     r"auth_?token|token|private_?key|access_?key|secret_?access_?key|client_?secret|"
     r"AIRFLOW__CORE__FERNET_KEY|AIRFLOW__API_AUTH__JWT_SECRET|AIRFLOW__API__SECRET_KEY|"
     r"AIRFLOW__WEBSERVER__SECRET_KEY|POSTGRES_PASSWORD|REDIS_PASSWORD|_AIRFLOW_WWW_USER_PASSWORD)$",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
+# pragma: allowlist nextline secret
 # scheme://user:password@host with a literal password (not a ${VAR} or {{ template }}).
 URL_WITH_PASSWORD = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]*:(?![$]|\{\{)[^@\s/]+@", re.IGNORECASE)
 # A value that points at a secret instead of holding one.

@@ -1,4 +1,4 @@
-"""checkov over the image's Dockerfile and any Kubernetes manifest the project ships: clean, or each skip justified.
+"""checkov over the image's Dockerfile and the Kubernetes manifests we ship: clean, or each skip justified.
 
 checkov doesn't co-resolve with the Airflow group, so it runs from its own pinned tool environment
 (`uvx checkov==3.3.30`, cached by uv after the first run), with `--skip-download` to stay offline.
@@ -21,8 +21,11 @@ SKIPPED_DIRS = {".venv", ".venv-infra", ".git", ".state", "node_modules", "build
 
 
 def _shipped(pattern: str) -> list[Path]:
-    return sorted(p for p in REPO_ROOT.glob(pattern)
-                  if p.is_file() and not SKIPPED_DIRS & set(p.relative_to(REPO_ROOT).parts))
+    return sorted(
+        p
+        for p in REPO_ROOT.glob(pattern)
+        if p.is_file() and not SKIPPED_DIRS & set(p.relative_to(REPO_ROOT).parts)
+    )
 
 
 def _is_kubernetes_manifest(path: Path) -> bool:
@@ -42,9 +45,26 @@ def checkov_report() -> list[dict]:
     uv = os.environ.get("UV") or shutil.which("uv")
     assert uv, "checkov runs through `uvx`: install uv (https://docs.astral.sh/uv/) or set UV=/path/to/uv"
     files = [str(p.relative_to(REPO_ROOT)) for p in DOCKERFILES + MANIFESTS]
-    result = subprocess.run([uv, "tool", "run", CHECKOV, "--skip-download", "--framework", "dockerfile",
-                             "kubernetes", "--output", "json", *[arg for f in files for arg in ("-f", f)]],
-                            cwd=REPO_ROOT, capture_output=True, text=True, timeout=600, check=False)
+    result = subprocess.run(
+        [
+            uv,
+            "tool",
+            "run",
+            CHECKOV,
+            "--skip-download",
+            "--framework",
+            "dockerfile",
+            "kubernetes",
+            "--output",
+            "json",
+            *[arg for f in files for arg in ("-f", f)],
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert result.returncode in (0, 1), f"checkov did not run ({result.returncode}): {result.stderr[-2000:]}"
     report = json.loads(result.stdout)
     return report if isinstance(report, list) else [report]
@@ -55,13 +75,19 @@ def test_the_image_dockerfile_is_scanned():
 
 
 def test_checkov_finds_no_failed_check(checkov_report):
-    failed = [f"{c['check_id']} {c['check_name']} at {c['file_path']}:{c['file_line_range']}"
-              for part in checkov_report for c in part["results"]["failed_checks"]]
+    failed = [
+        f"{c['check_id']} {c['check_name']} at {c['file_path']}:{c['file_line_range']}"
+        for part in checkov_report
+        for c in part["results"]["failed_checks"]
+    ]
     assert failed == []
 
 
 def test_every_skipped_check_says_why(checkov_report):
     skipped = [c for part in checkov_report for c in part["results"]["skipped_checks"]]
-    unjustified = [f"{c['check_id']} at {c['file_path']}" for c in skipped
-                   if len((c["check_result"].get("suppress_comment") or "").split()) < 4]
+    unjustified = [
+        f"{c['check_id']} at {c['file_path']}"
+        for c in skipped
+        if len((c["check_result"].get("suppress_comment") or "").split()) < 4
+    ]
     assert unjustified == [], "write the reason after `#checkov:skip=<ID>:`"

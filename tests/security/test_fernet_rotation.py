@@ -1,4 +1,4 @@
-"""scripts/rotate-fernet-key against moto's Secrets Manager and a real Airflow SQLite DB with encrypted values."""
+"""scripts/rotate-fernet-key against moto's Secrets Manager and a real Airflow SQLite DB."""
 
 from __future__ import annotations
 
@@ -33,8 +33,11 @@ def moto_endpoint():
 
 @pytest.fixture
 def aws_env(moto_endpoint, monkeypatch):
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",  # pragma: allowlist secret
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
         monkeypatch.setenv(name, value)
     client = boto3.client("secretsmanager", endpoint_url=moto_endpoint)
     yield client
@@ -42,13 +45,19 @@ def aws_env(moto_endpoint, monkeypatch):
 
 
 def _airflow_env(home: Path, fernet_key: str) -> dict[str, str]:
-    return {**os.environ, "AIRFLOW_HOME": str(home), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-            "AIRFLOW__CORE__FERNET_KEY": fernet_key}
+    return {
+        **os.environ,
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__CORE__FERNET_KEY": fernet_key,
+    }
 
 
 def _airflow(home: Path, fernet_key: str, *args: str) -> None:
-    subprocess.run([AIRFLOW, *args], env=_airflow_env(home, fernet_key), check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [AIRFLOW, *args], env=_airflow_env(home, fernet_key), check=True, capture_output=True, timeout=300
+    )
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +66,15 @@ def migrated_home(tmp_path_factory):
     home = tmp_path_factory.mktemp("airflow-home")
     old_key = Fernet.generate_key().decode()
     _airflow(home, old_key, "db", "migrate")
-    _airflow(home, old_key, "connections", "add", "warehouse",
-             "--conn-uri", f"postgresql://analyst:{CONNECTION_PASSWORD}@db.internal:5432/warehouse")
+    _airflow(
+        home,
+        old_key,
+        "connections",
+        "add",
+        "warehouse",
+        "--conn-uri",
+        f"postgresql://analyst:{CONNECTION_PASSWORD}@db.internal:5432/warehouse",
+    )
     _airflow(home, old_key, "variables", "set", "api_token", VARIABLE_VALUE)
     return home, old_key
 
@@ -82,9 +98,23 @@ def _rotate(moto_endpoint: str, home: Path, *extra: str, airflow_command: str = 
     # The script's own environment carries no Fernet key: it sets one for the airflow step itself.
     env = _airflow_env(home, "")
     del env["AIRFLOW__CORE__FERNET_KEY"]
-    return subprocess.run([sys.executable, str(SCRIPT), "--secret-id", SECRET_ID, "--endpoint-url", moto_endpoint,
-                           "--airflow-command", airflow_command, *extra],
-                          env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--secret-id",
+            SECRET_ID,
+            "--endpoint-url",
+            moto_endpoint,
+            "--airflow-command",
+            airflow_command,
+            *extra,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_rotation_re_encrypts_with_the_new_key_and_drops_the_old(moto_endpoint, aws_env, airflow_home):
@@ -97,7 +127,9 @@ def test_rotation_re_encrypts_with_the_new_key_and_drops_the_old(moto_endpoint, 
     new_key = aws_env.get_secret_value(SecretId=SECRET_ID)["SecretString"]
     assert "," not in new_key and new_key != old_key
     assert [Fernet(new_key.encode()).decrypt(v).decode() for v in _encrypted_values(home)] == [
-        CONNECTION_PASSWORD, VARIABLE_VALUE]
+        CONNECTION_PASSWORD,
+        VARIABLE_VALUE,
+    ]
     for value in _encrypted_values(home):
         with pytest.raises(InvalidToken):
             Fernet(old_key.encode()).decrypt(value)
@@ -123,11 +155,14 @@ def test_failed_airflow_step_keeps_both_keys_and_resume_finishes(moto_endpoint, 
     assert Fernet(new_key.encode()).decrypt(_encrypted_values(home)[0]).decode() == CONNECTION_PASSWORD
 
 
-@pytest.mark.parametrize(("stored", "args", "message"), [
-    ("{old},{old}", (), "already holds 2 keys"),
-    ("{old}", ("--resume",), "--resume expects 'new,old'"),
-    ("not-a-key", (), "is not a Fernet key"),
-])
+@pytest.mark.parametrize(
+    ("stored", "args", "message"),
+    [
+        ("{old},{old}", (), "already holds 2 keys"),
+        ("{old}", ("--resume",), "--resume expects 'new,old'"),
+        ("not-a-key", (), "is not a Fernet key"),
+    ],
+)
 def test_refuses_a_secret_in_the_wrong_state(moto_endpoint, aws_env, airflow_home, stored, args, message):
     home, old_key = airflow_home
     aws_env.create_secret(Name=SECRET_ID, SecretString=stored.format(old=old_key))

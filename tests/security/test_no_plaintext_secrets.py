@@ -1,4 +1,4 @@
-"""No secret value in committed config (Helm values, Pulumi stack files, compose files) or rendered Airflow config."""
+"""No secret value in committed config (Helm values, Pulumi stacks, compose files) or rendered settings."""
 
 from __future__ import annotations
 
@@ -18,11 +18,17 @@ TARGETS = ("dev", "compose", "eks", "mwaa")
 
 
 def _committed(pattern: str) -> list[Path]:
-    return sorted(p for p in REPO_ROOT.glob(pattern) if not SKIPPED_DIRS & set(p.relative_to(REPO_ROOT).parts))
+    return sorted(
+        p for p in REPO_ROOT.glob(pattern) if not SKIPPED_DIRS & set(p.relative_to(REPO_ROOT).parts)
+    )
 
 
-CONFIG_FILES = (_committed("helm_values/**/*.yaml") + _committed("Pulumi*.yaml")
-                + _committed("**/*compose*.yaml") + _committed("**/*compose*.yml"))
+CONFIG_FILES = (
+    _committed("helm_values/**/*.yaml")
+    + _committed("Pulumi*.yaml")
+    + _committed("**/*compose*.yaml")
+    + _committed("**/*compose*.yml")
+)
 
 
 def test_the_config_files_the_scan_covers_exist():
@@ -46,31 +52,60 @@ def test_rendered_airflow_config_holds_no_secret(target, tmp_path):
     assert scan_yaml_file(written) == []
 
 
-@pytest.mark.parametrize(("document", "expected"), [
-    ({"fernetKey": "Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4cXV1eHF1dXg="}, "fernetKey holds a literal secret"),
-    ({"data": {"metadataConnection": {"pass": "postgres"}}}, "data.metadataConnection.pass holds a literal secret"),
-    ({"env": [{"name": "AIRFLOW__CORE__FERNET_KEY", "value": "abc"}]}, "AIRFLOW__CORE__FERNET_KEY holds a literal"),
-    ({"environment": ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=postgresql://airflow:hunter2@db/airflow"]},
-     "holds a URL with a password"),
-    ({"config": {"celery": {"broker_url": "rediss://:tok3n@cache:6379/0"}}}, "holds a URL with a password"),
-])
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        ({"fernetKey": "Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4cXV1eHF1dXg="}, "fernetKey holds a literal secret"),
+        (
+            {"data": {"metadataConnection": {"pass": "postgres"}}},
+            "data.metadataConnection.pass holds a literal secret",
+        ),
+        (
+            {"env": [{"name": "AIRFLOW__CORE__FERNET_KEY", "value": "abc"}]},
+            "AIRFLOW__CORE__FERNET_KEY holds a literal",
+        ),
+        (
+            {
+                # pragma: allowlist nextline secret
+                "environment": ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=postgresql://airflow:hunter2@db/airflow"]
+            },  # pragma: allowlist secret
+            "holds a URL with a password",
+        ),
+        (
+            {"config": {"celery": {"broker_url": "rediss://:tok3n@cache:6379/0"}}},
+            "holds a URL with a password",
+        ),
+    ],
+)
 def test_structural_scan_catches_planted_secrets(document, expected):
     findings = structural_findings(document, "planted")
     assert any(expected in f for f in findings), findings
 
 
-@pytest.mark.parametrize("document", [
-    {"fernetKeySecretName": "airflow-fernet-key", "jwtSecretName": "airflow-jwt-secret"},
-    {"credentialsSecret": "airflow-git-dags-connection"},
-    {"environment": ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=postgresql://airflow:${POSTGRES_PASSWORD}@db/airflow"]},
-    {"password": None, "token": ""},
-])
+@pytest.mark.parametrize(
+    "document",
+    [
+        {
+            "fernetKeySecretName": "airflow-fernet-key",  # pragma: allowlist secret
+            "jwtSecretName": "airflow-jwt-secret",  # pragma: allowlist secret
+        },  # pragma: allowlist secret
+        {"credentialsSecret": "airflow-git-dags-connection"},  # pragma: allowlist secret
+        {
+            "environment": [
+                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=postgresql://airflow:${POSTGRES_PASSWORD}@db/airflow"
+            ]
+        },
+        {"password": None, "token": ""},
+    ],
+)
 def test_structural_scan_accepts_references(document):
     assert structural_findings(document, "references") == []
 
 
 def test_detectors_catch_a_planted_aws_key_and_generated_password(tmp_path):
     planted = tmp_path / "values.yaml"
-    planted.write_text("extraEnv:\n  AWS_KEY: AKIAZ7QPLM3XVN4RT2EW\n"
-                       "note: Xk9mQ2vR7tL4pW8nJ3hF6sD1gB5cZ0aY2eU9iO7u\n")
+    planted.write_text(
+        "extraEnv:\n  AWS_KEY: AKIAZ7QPLM3XVN4RT2EW\n"  # pragma: allowlist secret
+        "note: 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\n"
+    )
     assert len(scan_yaml_file(planted)) == 2
