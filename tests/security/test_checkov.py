@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-CHECKOV = "checkov==3.3.30"
+CHECKOV = f"checkov=={os.environ.get('CHECKOV_VERSION', '3.3.30')}"
 SKIPPED_DIRS = {".venv", ".venv-infra", ".git", ".state", "node_modules", "build", "dist", "tests"}
 
 
@@ -40,9 +40,15 @@ DOCKERFILES = _shipped("**/Dockerfile*")
 MANIFESTS = [p for p in _shipped("**/*.yaml") + _shipped("**/*.yml") if _is_kubernetes_manifest(p)]
 
 
+def _bootstrapped_uv() -> str | None:
+    """The uv that `make` installs under .state/tools when none is on PATH."""
+    candidate = REPO_ROOT / ".state" / "tools" / "uv" / "bin" / "uv"
+    return str(candidate) if candidate.exists() else None
+
+
 @pytest.fixture(scope="module")
 def checkov_report() -> list[dict]:
-    uv = os.environ.get("UV") or shutil.which("uv")
+    uv = os.environ.get("UV") or shutil.which("uv") or _bootstrapped_uv()
     assert uv, "checkov runs through `uvx`: install uv (https://docs.astral.sh/uv/) or set UV=/path/to/uv"
     files = [str(p.relative_to(REPO_ROOT)) for p in DOCKERFILES + MANIFESTS]
     result = subprocess.run(
