@@ -23,6 +23,7 @@ class Section(BaseModel):
 
 class Core(Section):
     executor: Executor | None = None
+    auth_manager: StrictStr | None = None
     dags_are_paused_at_creation: StrictBool | None = None
     load_examples: StrictBool | None = None
     default_task_retries: NonNegativeInt | None = None

@@ -1,0 +1,134 @@
+"""The official Apache Airflow Helm chart on the EKS cluster, with the Secrets it reads and KEDA."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from infra.helm_values import (
+    RELEASE_NAME,
+    SECRET_NAMES,
+    metadata_connection,
+    pgbouncer_ini,
+    pgbouncer_stats_connection,
+    pgbouncer_users,
+)
+
+AIRFLOW_CHART_REPO = "https://airflow.apache.org"
+KEDA_CHART_REPO = "https://kedacore.github.io/charts"
+KEDA_CHART_VERSION = "2.17.0"
+"""KEDA scales Celery workers on queued tasks (chart `workers.celery.keda`); the chart needs its CRDs."""
+
+
+@dataclass(frozen=True)
+class AirflowChartArgs:
+    kubeconfig: pulumi.Input[str]
+    """Cluster credentials (secret) for the Kubernetes provider."""
+    namespace: str
+    chart_version: str
+    """apache-airflow chart version, 1.22.0 or newer. https://airflow.apache.org/docs/helm-chart/stable/"""
+    values: pulumi.Input[dict[str, Any]]
+    """Final chart values, from helm_values.chart_values."""
+    db_host: pulumi.Input[str]
+    db_port: int
+    db_name: str
+    db_user: str
+    db_password: pulumi.Input[str]
+    broker_url: pulumi.Input[str]
+    airflow_secrets: dict[str, pulumi.Input[str]]
+    """fernet-key, jwt-secret and api-secret-key values (secret)."""
+    timeout_seconds: int
+    """How long the release may take, migrations included."""
+
+
+class AirflowChart(pulumi.ComponentResource):
+    """A kubernetes.Provider for the cluster, the release namespace (Pod Security "restricted" enforced),
+    the kubernetes.core.v1.Secret objects the chart reads (metadata connection, broker URL, Fernet key, JWT
+    secret, API secret key, pgbouncer config and stats), KEDA via kubernetes.helm.v3.Release, and the Airflow
+    chart via kubernetes.helm.v3.Release (atomic, waits for the migration job)."""
+
+    release_status: pulumi.Output[Any]
+
+    def __init__(self, name: str, args: AirflowChartArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("airflow-aws:airflow_chart:AirflowChart", name, None, opts)
+        provider = k8s.Provider(
+            f"{name}-k8s", kubeconfig=args.kubeconfig, opts=pulumi.ResourceOptions(parent=self)
+        )
+        on_cluster = pulumi.ResourceOptions(parent=self, provider=provider)
+        namespace = k8s.core.v1.Namespace(
+            f"{name}-namespace",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=args.namespace,
+                labels={
+                    "pod-security.kubernetes.io/enforce": "restricted",
+                    "pod-security.kubernetes.io/warn": "restricted",
+                },
+            ),
+            opts=on_cluster,
+        )
+        in_namespace = pulumi.ResourceOptions(parent=namespace, provider=provider)
+
+        password = pulumi.Output.secret(args.db_password)
+        contents: dict[str, dict[str, pulumi.Input[str]]] = {
+            "metadata": {
+                "connection": password.apply(
+                    lambda secret: metadata_connection(args.db_user, secret, args.namespace)
+                )
+            },
+            "broker": {"connection": args.broker_url},
+            "fernet-key": {"fernet-key": args.airflow_secrets["fernet-key"]},
+            "jwt-secret": {"jwt-secret": args.airflow_secrets["jwt-secret"]},
+            "api-secret-key": {"api-secret-key": args.airflow_secrets["api-secret-key"]},
+            "pgbouncer-config": {
+                "pgbouncer.ini": pulumi.Output.from_input(args.db_host).apply(
+                    lambda host: pgbouncer_ini(host, args.db_port, args.db_name, args.db_user)
+                ),
+                "users.txt": password.apply(lambda secret: pgbouncer_users(args.db_user, secret)),
+            },
+            "pgbouncer-stats": {
+                "connection": password.apply(lambda secret: pgbouncer_stats_connection(args.db_user, secret))
+            },
+        }
+        secrets = [
+            k8s.core.v1.Secret(
+                f"{name}-{role}",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name=SECRET_NAMES[role], namespace=args.namespace),
+                type="Opaque",
+                string_data={key: pulumi.Output.secret(value) for key, value in data.items()},
+                opts=in_namespace,
+            )
+            for role, data in contents.items()
+        ]
+        keda = k8s.helm.v3.Release(
+            f"{name}-keda",
+            name="keda",
+            chart="keda",
+            version=KEDA_CHART_VERSION,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=KEDA_CHART_REPO),
+            namespace="keda",
+            create_namespace=True,
+            atomic=True,
+            opts=on_cluster,
+        )
+        release = k8s.helm.v3.Release(
+            f"{name}-release",
+            name=RELEASE_NAME,
+            chart="airflow",
+            version=args.chart_version,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=AIRFLOW_CHART_REPO),
+            namespace=args.namespace,
+            values=args.values,
+            # Atomic + wait: a failed upgrade rolls back by itself. Safe because the migration job is a
+            # plain Job (useHelmHooks: false), which wait_for_jobs waits on instead of deadlocking.
+            atomic=True,
+            cleanup_on_fail=True,
+            wait_for_jobs=True,
+            timeout=args.timeout_seconds,
+            max_history=10,
+            opts=pulumi.ResourceOptions(parent=namespace, provider=provider, depends_on=[*secrets, keda]),
+        )
+        self.release_status = release.status
+        self.register_outputs({"release_status": self.release_status})

@@ -1,0 +1,43 @@
+"""API server (UI and REST API): IRSA, ingress and disruption budget."""
+
+import jmespath
+import pytest
+from chart_utils import DEFAULT_INPUTS, render
+
+CERTIFICATE = "arn:aws:acm:eu-west-1:111122223333:certificate/abc"
+
+
+class TestAPIServerServiceAccount:
+    """The API server's service account."""
+
+    def test_should_carry_the_api_server_irsa_role(self):
+        values = render()
+        assert (
+            jmespath.search('apiServer.serviceAccount.annotations."eks.amazonaws.com/role-arn"', values)
+            == DEFAULT_INPUTS.role_arns["apiServer"]
+        )
+
+
+class TestAPIServerIngress:
+    """ALB ingress for the UI."""
+
+    def test_should_not_create_an_ingress_without_a_host(self):
+        assert jmespath.search("ingress", render()) is None
+
+    @pytest.mark.parametrize(("internal", "scheme"), [(True, "internal"), (False, "internet-facing")])
+    def test_should_route_the_host_over_https(self, internal: bool, scheme: str):
+        values = render(
+            ingress_host="airflow.example.com", ingress_certificate_arn=CERTIFICATE, ingress_internal=internal
+        )
+        ingress = jmespath.search("ingress.apiServer", values)
+        assert ingress["enabled"] is True
+        assert jmespath.search("hosts[0].name", ingress) == "airflow.example.com"
+        assert ingress["annotations"]["alb.ingress.kubernetes.io/certificate-arn"] == CERTIFICATE
+        assert ingress["annotations"]["alb.ingress.kubernetes.io/scheme"] == scheme
+
+
+class TestAPIServerPodDisruptionBudget:
+    """PodDisruptionBudget for the API server."""
+
+    def test_should_be_enabled(self):
+        assert jmespath.search("apiServer.podDisruptionBudget.enabled", render()) is True
