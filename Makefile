@@ -66,6 +66,7 @@ dev: venv ## Run Airflow on this machine (SQLite, LocalExecutor) with dags/ and 
 	$(VENV)/bin/python -m local_airflow.dev --port $(PORT) --state-dir $(STATE_DIR)
 
 include mk/infra.mk
+include mk/security.mk
 
 ##@ Testing
 
@@ -77,7 +78,7 @@ test: venv venv-infra ## Run the whole test suite (both environments).
 	exit $$status
 
 .PHONY: lint
-lint: venv ## Lint Python (ruff) and YAML (yamllint).
+lint: venv secrets-scan ## Lint Python (ruff) and YAML (yamllint); scan for secrets (detect-secrets).
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/yamllint --strict .
 

@@ -14,6 +14,8 @@ import pulumi_random as random
 
 from infra.policies import SECRET_PREFIXES
 
+FERNET_KEY = "fernet-key"
+
 
 def fernet_key_from_base64(standard_base64: str) -> str:
     """Fernet wants 32 bytes in URL-safe base64; random.RandomBytes gives standard base64."""
@@ -44,7 +46,7 @@ class AirflowSecrets(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         fernet = random.RandomBytes(f"{name}-fernet-key", length=32, opts=child)
         generated = {
-            "fernet-key": fernet.base64.apply(fernet_key_from_base64),
+            FERNET_KEY: fernet.base64.apply(fernet_key_from_base64),
             "jwt-secret": random.RandomPassword(
                 f"{name}-jwt-secret", length=64, special=False, opts=child
             ).result,
@@ -66,7 +68,10 @@ class AirflowSecrets(pulumi.ComponentResource):
                 f"{name}-{key}-value",
                 secret_id=secret.id,
                 secret_string=value,
-                opts=pulumi.ResourceOptions(parent=secret),
+                # scripts/rotate-fernet-key replaces the Fernet key in place; Pulumi only seeds it.
+                opts=pulumi.ResourceOptions(
+                    parent=secret, ignore_changes=["secretString"] if key == FERNET_KEY else None
+                ),
             )
             self.arns[key] = secret.arn
         self.connections_prefix, self.variables_prefix = SECRET_PREFIXES
