@@ -4,13 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pulumi_policy import ResourceValidationArgs
+from pulumi_policy import ResourceValidationArgs, StackValidationArgs
 
-from ._base import ADVISORY, MANDATORY, AwsResourcePolicy, is_production, label, truthy
+from ._base import (
+    ADVISORY,
+    MANDATORY,
+    AwsResourcePolicy,
+    AwsStackPolicy,
+    attached,
+    is_production,
+    label,
+    of_type,
+    prop,
+    truthy,
+)
 
 SECRET = "aws:secretsmanager/secret:Secret"  # pragma: allowlist secret
 SECRET_VERSION = "aws:secretsmanager/secretVersion:SecretVersion"  # pragma: allowlist secret
 KMS_KEY = "aws:kms/key:Key"
+KUBERNETES_SECRET = "kubernetes:core/v1:Secret"
+# The Secrets Manager secret and the chart's Kubernetes Secret holding the Fernet key are named so.
+FERNET_KEY_NAME = "fernet-key"
 
 MINIMUM_RECOVERY_WINDOW_DAYS = 7
 PRODUCTION_KEY_DELETION_WINDOW_DAYS = 30
@@ -58,6 +72,23 @@ def _key_deletion_window(args: ResourceValidationArgs) -> Iterator[str]:
         )
 
 
+def _fernet_key_rotatable(args: StackValidationArgs) -> Iterator[tuple[str, str | None]]:
+    """scripts/rotate-fernet-key changes the key in place; a Pulumi update must not put the old one back."""
+    versions = list(of_type(args.resources, SECRET_VERSION))
+    for secret in of_type(args.resources, SECRET):
+        if not str(secret.props.get("name") or "").endswith(FERNET_KEY_NAME):
+            continue
+        for version in attached(secret, versions, "secretId", ("id", "arn")):
+            if "secretString" not in version.opts.ignore_changes:
+                yield (f"{label(version)} would restore the Fernet key Pulumi generated after a rotation: add "
+                       "ignore_changes=['secretString'].", version.urn)
+    for secret in of_type(args.resources, KUBERNETES_SECRET):
+        if FERNET_KEY_NAME in str(prop(secret.props, "metadata", "name", default="")) and not {
+                "stringData", "data"} & set(secret.opts.ignore_changes):
+            yield (f"{label(secret)} would restore the Fernet key Pulumi generated after a rotation: add "
+                   "ignore_changes=['stringData'].", secret.urn)
+
+
 POLICIES = [
     AwsResourcePolicy(
         "secretsmanager-cmk",
@@ -99,4 +130,10 @@ POLICIES = [
         ADVISORY,
         "Leave deletion_window_in_days unset (30) in production.",
     ),
+    AwsStackPolicy(
+        "fernet-key-rotatable",
+        "Pulumi only seeds the Fernet key: its SecretVersion and Kubernetes Secret ignore value changes, so an "
+        "update after scripts/rotate-fernet-key keeps the rotated key.",
+        [SECRET, SECRET_VERSION, KUBERNETES_SECRET], _fernet_key_rotatable, MANDATORY,
+        "ignore_changes=['secretString'] on the SecretVersion, ['stringData'] on the Kubernetes Secret."),
 ]

@@ -27,15 +27,15 @@ def urn(resource_type: str, name: str) -> str:
     return f"urn:pulumi:test::airflow-aws::{resource_type}::{name}"
 
 
-def _options(parent: str | None = None) -> PolicyResourceOptions:
+def _options(ignore_changes: list[str] | None = None) -> PolicyResourceOptions:
     return PolicyResourceOptions(
         protect=False,
-        ignore_changes=[],
+        ignore_changes=list(ignore_changes or []),
         delete_before_replace=None,
         aliases=[],
         additional_secret_outputs=[],
         custom_timeouts=PolicyCustomTimeouts(0, 0, 0),
-        parent=parent,
+        parent=None,
     )
 
 
@@ -63,14 +63,18 @@ def resource_args(
 
 
 def stack_resource(
-    resource_type: str, name: str, props: Mapping[str, Any], provider_props: Mapping[str, Any] | None = None
+    resource_type: str,
+    name: str,
+    props: Mapping[str, Any],
+    provider_props: Mapping[str, Any] | None = None,
+    ignore_changes: list[str] | None = None,
 ) -> PolicyResource:
     return PolicyResource(
         resource_type,
         dict(props),
         urn(resource_type, name),
         name,
-        _options(),
+        _options(ignore_changes),
         provider(provider_props) if provider_props is not None else None,
         None,
         [],

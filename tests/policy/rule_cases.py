@@ -223,6 +223,17 @@ def _routed_subnet(target: str) -> Any:
     )
 
 
+def _fernet_stack(version_ignores: list[str], kubernetes_ignores: list[str]) -> Any:
+    """The Fernet key in Secrets Manager and in the chart's Kubernetes Secret, with their ignore_changes."""
+    return stack_args([
+        stack_resource("aws:secretsmanager/secret:Secret", "fernet", {"name": "airflow/fernet-key", "id": "sm-1"}),
+        stack_resource("aws:secretsmanager/secretVersion:SecretVersion", "fernet-value", {"secretId": "sm-1"},
+                       ignore_changes=version_ignores),
+        stack_resource("kubernetes:core/v1:Secret", "fernet-k8s", {"metadata": {"name": "airflow-fernet-key"}},
+                       ignore_changes=kubernetes_ignores),
+    ])
+
+
 CASES: dict[str, tuple[Any, Any]] = {
     "rds-storage-encrypted": _resource(RDS, GOOD_RDS, {"storageEncrypted": False}),
     "rds-not-public": _resource(RDS, GOOD_RDS, {"publiclyAccessible": True}),
@@ -463,6 +474,7 @@ CASES: dict[str, tuple[Any, Any]] = {
     "s3-object-not-public": _resource(
         "aws:s3/bucketObjectv2:BucketObjectv2", {"key": "requirements.txt"}, {"acl": "public-read"}
     ),
+    "fernet-key-rotatable": (_fernet_stack(["secretString"], ["stringData"]), _fernet_stack(["secretString"], [])),
     "environment-tag": (
         resource_args(RDS, {"tags": {"environment": "dev"}}),
         resource_args(RDS, {"tags": {}}),

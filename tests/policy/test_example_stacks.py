@@ -17,6 +17,7 @@ import pytest
 from pulumi_policy import EnforcementLevel, PolicyResource
 
 from policy.airflow_aws_policies import POLICIES, AwsResourcePolicy, covered_types
+from tests.infra import harness
 from tests.infra.harness import Built, PlatformMocks, build_stack, stack_config
 from tests.policy.policy_args import resource_args, stack_args, stack_resource
 
@@ -28,9 +29,6 @@ STACKS = ("dev", "prod", "mwaa")
 NOT_INSPECTED = {
     "aws:kms/alias:Alias": "a name for the key; the key itself is checked (rotation, deletion window)",
     "aws:ec2/eip:Eip": "the NAT gateway's address; vpc-private-subnets-via-nat checks what routes reach it",
-    # pragma: allowlist nextline secret
-    "kubernetes:core/v1:Secret": "filled from generated values; test_generated_values_flow_only_as_secrets "
-                                 "checks them",  # pragma: allowlist secret
     # pragma: allowlist nextline secret
     "random:index/randomPassword:RandomPassword": "the generator of secrets, not a cloud resource",
     "random:index/randomBytes:RandomBytes": "the generator of the Fernet key, not a cloud resource",
@@ -57,9 +55,24 @@ def _built(stack: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Built,
     return build_stack(stack, config), config
 
 
+# `ignore_changes` of every resource by URN: the harness doesn't record it, the pack reads it.
+IGNORED_CHANGES: dict[str, list[str]] = {}
+
+
 @pytest.fixture(scope="module")
 def stacks(tmp_path_factory) -> dict[str, tuple[Built, dict]]:
-    return {stack: _built(stack, tmp_path_factory) for stack in STACKS}
+    register = harness.RecordingMonitor.RegisterResource
+
+    def register_and_note_ignore_changes(monitor, request):
+        response = register(monitor, request)
+        IGNORED_CHANGES[response.urn] = list(request.ignoreChanges)
+        return response
+
+    harness.RecordingMonitor.RegisterResource = register_and_note_ignore_changes
+    try:
+        return {stack: _built(stack, tmp_path_factory) for stack in STACKS}
+    finally:
+        harness.RecordingMonitor.RegisterResource = register
 
 
 def _default_provider(config: dict) -> dict:
@@ -91,7 +104,8 @@ def analyze(built: Built, config: dict) -> list[Violation]:
         args = resource_args(
             resource.type, resource.inputs, name=resource.name, provider_props=provider_props
         )
-        resources.append(stack_resource(resource.type, resource.name, _outputs(resource), provider_props))
+        resources.append(stack_resource(resource.type, resource.name, _outputs(resource), provider_props,
+                                        IGNORED_CHANGES.get(resource.urn)))
         for policy in POLICIES:
             if isinstance(policy, AwsResourcePolicy):
                 policy.validate(args, lambda message, urn=None, policy=policy: report(policy, message))
@@ -202,4 +216,16 @@ def test_every_secret_bearing_output_is_secret(stacks, stack):
 def test_repo_stack_files_are_the_ones_checked():
     assert {p.name for p in Path(__file__).resolve().parents[2].glob("Pulumi.*.yaml")} == {
         f"Pulumi.{s}.yaml" for s in STACKS
+    }
+
+
+@pytest.mark.parametrize("stack", EKS_STACKS)
+def test_fernet_key_is_only_seeded_by_pulumi(stacks, stack):
+    """A rotation (scripts/rotate-fernet-key) must survive the next `pulumi up`."""
+    built, _ = stacks[stack]
+    fernet = [r for r in built.resources if "fernet-key" in r.name and r.type in (
+        "aws:secretsmanager/secretVersion:SecretVersion", "kubernetes:core/v1:Secret")]
+    assert {r.type: IGNORED_CHANGES[r.urn] for r in fernet} == {
+        "aws:secretsmanager/secretVersion:SecretVersion": ["secretString"],
+        "kubernetes:core/v1:Secret": ["stringData"],
     }
