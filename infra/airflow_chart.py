@@ -100,7 +100,8 @@ class AirflowChart(pulumi.ComponentResource):
                 string_data={key: pulumi.Output.secret(value) for key, value in data.items()},
                 # The Fernet key is rotated in place (scripts/rotate-fernet-key); Pulumi only seeds it.
                 opts=pulumi.ResourceOptions.merge(
-                    in_namespace, pulumi.ResourceOptions(ignore_changes=["stringData"] if role == "fernet-key" else None)
+                    in_namespace,
+                    pulumi.ResourceOptions(ignore_changes=["stringData"] if role == "fernet-key" else None),
                 ),
             )
             for role, data in contents.items()

@@ -30,15 +30,13 @@ def _immutable_tags(args: ResourceValidationArgs) -> Iterator[str]:
 
 def _scan_on_push(args: ResourceValidationArgs) -> Iterator[str]:
     if not truthy(prop(args.props, "imageScanningConfiguration", "scanOnPush")):
-        yield (f"{label(args)} does not scan pushed images: set "
-               f"image_scanning_configuration.scan_on_push=True.")
+        yield (f"{label(args)} does not scan pushed images: set image_scanning_configuration.scan_on_push=True.")
 
 
 def _cmk(args: ResourceValidationArgs) -> Iterator[str]:
     configs = as_list(args.props.get("encryptionConfigurations"))
     if not any(c.get("encryptionType") == "KMS" and c.get("kmsKey") for c in configs):
-        yield (f"{label(args)} encrypts images with AES256: set encryption_configurations to KMS with the "
-               f"stack's CMK.")
+        yield (f"{label(args)} encrypts images with AES256: set encryption_configurations to KMS with the stack's CMK.")
 
 
 def _lifecycle(args: StackValidationArgs) -> Iterator[tuple[str, str | None]]:

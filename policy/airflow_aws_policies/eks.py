@@ -70,21 +70,18 @@ def _secrets_encryption(args: ResourceValidationArgs) -> Iterator[str]:
         key = args.props.get("encryptionConfigKeyArn")
     else:
         config = as_list(args.props.get("encryptionConfig")) or [{}]
-        key = (
-            prop(config[0], "provider", "keyArn")
-            if "secrets" in as_list(config[0].get("resources"))
-            else None
-        )
+        key = prop(config[0], "provider", "keyArn") if "secrets" in as_list(config[0].get("resources")) else None
     if not key:
-        yield (f"{label(args)} stores Kubernetes Secrets without envelope encryption: set "
-               f"encryption_config_key_arn.")
+        yield (f"{label(args)} stores Kubernetes Secrets without envelope encryption: set encryption_config_key_arn.")
 
 
 def _control_plane_logs(args: ResourceValidationArgs) -> Iterator[str]:
     missing = [t for t in REQUIRED_LOG_TYPES if t not in as_list(args.props.get("enabledClusterLogTypes"))]
     if missing:
-        yield (f"{label(args)} does not send {', '.join(missing)} logs to CloudWatch: add them to "
-               f"enabled_cluster_log_types.")
+        yield (
+            f"{label(args)} does not send {', '.join(missing)} logs to CloudWatch: add them to "
+            f"enabled_cluster_log_types."
+        )
 
 
 def _version(args: ResourceValidationArgs) -> tuple[str | None, Any]:
@@ -95,8 +92,7 @@ def _version(args: ResourceValidationArgs) -> tuple[str | None, Any]:
 def _supported_version(args: ResourceValidationArgs) -> Iterator[str]:
     version, ends = _version(args)
     if not version:
-        yield (f"{label(args)} does not pin its Kubernetes version: set version so upgrades are reviewed "
-               f"changes.")
+        yield (f"{label(args)} does not pin its Kubernetes version: set version so upgrades are reviewed changes.")
     elif ends is not None and ends[1] <= datetime.date.today():
         yield f"{label(args)} runs Kubernetes {version}, past the end of EKS support: upgrade the version."
 

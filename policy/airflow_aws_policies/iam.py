@@ -82,8 +82,7 @@ def _no_admin(args: ResourceValidationArgs) -> Iterator[str]:
                 and "*" in as_list(statement.get("Action"))
                 and "*" in as_list(statement.get("Resource"))
             ):
-                yield (f"{label(args)} has an inline administrator statement (Action '*' on Resource '*'): "
-                       f"remove it.")
+                yield (f"{label(args)} has an inline administrator statement (Action '*' on Resource '*'): remove it.")
 
 
 def _web_identity_statements(trust_policy: Any) -> Iterator[Mapping[str, Any]]:
@@ -127,16 +126,14 @@ def _irsa_audience(args: ResourceValidationArgs) -> Iterator[str]:
     for statement in _web_identity_statements(args.props.get("assumeRolePolicy")):
         if _conditions(statement, "StringEquals", ":aud") != [STS_AUDIENCE]:
             yield (
-                f"{label(args)} does not pin the token audience: add StringEquals '<issuer>:aud' = "
-                f"'{STS_AUDIENCE}'."
+                f"{label(args)} does not pin the token audience: add StringEquals '<issuer>:aud' = '{STS_AUDIENCE}'."
             )
 
 
 def _trust_not_public(args: ResourceValidationArgs) -> Iterator[str]:
     for statement in statements(args.props.get("assumeRolePolicy")):
         if statement.get("Effect") == "Allow" and allows_everyone(statement):
-            yield (f"{label(args)} can be assumed by any AWS principal: name the principal in the trust "
-                   f"policy.")
+            yield (f"{label(args)} can be assumed by any AWS principal: name the principal in the trust policy.")
 
 
 def _oidc_provider_audience(args: ResourceValidationArgs) -> Iterator[str]:

@@ -38,8 +38,10 @@ def _values(args: ResourceValidationArgs) -> Mapping[str, Any]:
 def _restricted_pods(args: ResourceValidationArgs) -> Iterator[str]:
     if is_airflow_release(args):
         for problem in violations(_values(args)):
-            yield (f"{label(args)} renders {problem}: set it in the component's securityContexts (Pod "
-                   f"Security 'restricted').")
+            yield (
+                f"{label(args)} renders {problem}: set it in the component's securityContexts (Pod "
+                f"Security 'restricted')."
+            )
 
 
 def _network_policies(args: ResourceValidationArgs) -> Iterator[str]:
@@ -74,10 +76,7 @@ def _secrets_by_reference(args: ResourceValidationArgs) -> Iterator[str]:
 def _namespace_pod_security(args: ResourceValidationArgs) -> Iterator[str]:
     labels = prop(args.props, "metadata", "labels", default={})
     if labels.get("pod-security.kubernetes.io/enforce") != "restricted":
-        yield (
-            f"{label(args)} does not enforce Pod Security: label it "
-            "pod-security.kubernetes.io/enforce=restricted."
-        )
+        yield (f"{label(args)} does not enforce Pod Security: label it pod-security.kubernetes.io/enforce=restricted.")
 
 
 POLICIES = [

@@ -27,16 +27,14 @@ LOG_TYPES = ("dagProcessingLogs", "schedulerLogs", "taskLogs", "webserverLogs", 
 def _private_webserver(args: ResourceValidationArgs) -> Iterator[str]:
     # MWAA's own default is PRIVATE_ONLY; only an explicit PUBLIC_ONLY opens the UI to the Internet.
     if args.props.get("webserverAccessMode") == "PUBLIC_ONLY":
-        yield (f"{label(args)} serves the Airflow UI on the Internet: set "
-               f"webserver_access_mode='PRIVATE_ONLY'.")
+        yield (f"{label(args)} serves the Airflow UI on the Internet: set webserver_access_mode='PRIVATE_ONLY'.")
 
 
 def _logging(args: ResourceValidationArgs) -> Iterator[str]:
     config = args.props.get("loggingConfiguration") or {}
     off = [t for t in LOG_TYPES if not truthy(prop(config, t, "enabled"))]
     if off:
-        yield (f"{label(args)} does not send {', '.join(off)} to CloudWatch: enable them in "
-               f"logging_configuration.")
+        yield (f"{label(args)} does not send {', '.join(off)} to CloudWatch: enable them in logging_configuration.")
 
 
 def _two_azs(args: StackValidationArgs) -> Iterator[tuple[str, str | None]]:

@@ -158,8 +158,7 @@ def _encrypted_volumes(args: ResourceValidationArgs) -> Iterator[str]:
     for mapping in as_list(args.props.get("blockDeviceMappings")):
         ebs = mapping.get("ebs") or {}
         if ebs and not truthy(ebs.get("encrypted")):
-            yield (f"{label(args)} leaves volume {mapping.get('deviceName')} unencrypted: set "
-                   f"ebs.encrypted=True.")
+            yield (f"{label(args)} leaves volume {mapping.get('deviceName')} unencrypted: set ebs.encrypted=True.")
 
 
 POLICIES = [

@@ -124,8 +124,7 @@ def rendered_containers(values: Mapping[str, Any]) -> Iterator[RenderedContainer
             yield RenderedContainer(node, "git-sync", pod, git_sync)
     for node in EXTERNAL_COMPONENTS:
         if node == "redis" and (
-            not _get(values, "redis", "enabled")
-            or "Celery" not in str(values.get("executor", "CeleryExecutor"))
+            not _get(values, "redis", "enabled") or "Celery" not in str(values.get("executor", "CeleryExecutor"))
         ):
             continue
         pod = (
@@ -171,6 +170,4 @@ def restricted_violations(container: RenderedContainer) -> list[str]:
 
 def violations(values: Mapping[str, Any]) -> list[str]:
     """Every restricted-profile problem in the values, as `component/container: problem`."""
-    return [
-        problem for container in rendered_containers(values) for problem in restricted_violations(container)
-    ]
+    return [problem for container in rendered_containers(values) for problem in restricted_violations(container)]

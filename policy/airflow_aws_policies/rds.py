@@ -29,8 +29,7 @@ FORCE_SSL_PARAMETERS = {"postgres": ("rds.force_ssl", "1"), "mysql": ("require_s
 
 def _storage_encrypted(args: ResourceValidationArgs) -> Iterator[str]:
     if not truthy(args.props.get("storageEncrypted")):
-        yield (f"{label(args)} stores data unencrypted: set storage_encrypted=True and kms_key_id to the "
-               f"stack's CMK.")
+        yield (f"{label(args)} stores data unencrypted: set storage_encrypted=True and kms_key_id to the stack's CMK.")
     elif not args.props.get("kmsKeyId"):
         yield (
             f"{label(args)} is encrypted with the AWS-managed key: set kms_key_id to the stack's CMK so key "
@@ -40,8 +39,7 @@ def _storage_encrypted(args: ResourceValidationArgs) -> Iterator[str]:
 
 def _not_public(args: ResourceValidationArgs) -> Iterator[str]:
     if truthy(args.props.get("publiclyAccessible")):
-        yield (f"{label(args)} is publicly accessible: set publicly_accessible=False and reach it from the "
-               f"VPC.")
+        yield (f"{label(args)} is publicly accessible: set publicly_accessible=False and reach it from the VPC.")
 
 
 def _multi_az_in_prod(args: ResourceValidationArgs) -> Iterator[str]:
@@ -62,14 +60,12 @@ def _backup_retention(args: ResourceValidationArgs) -> Iterator[str]:
 
 def _deletion_protection_in_prod(args: ResourceValidationArgs) -> Iterator[str]:
     if is_production(args) and not truthy(args.props.get("deletionProtection")):
-        yield (f"{label(args)} is a production database without deletion protection: set "
-               f"deletion_protection=True.")
+        yield (f"{label(args)} is a production database without deletion protection: set deletion_protection=True.")
 
 
 def _iam_auth_or_managed_secret(args: ResourceValidationArgs) -> Iterator[str]:
     if not (
-        truthy(args.props.get("iamDatabaseAuthenticationEnabled"))
-        or truthy(args.props.get("manageMasterUserPassword"))
+        truthy(args.props.get("iamDatabaseAuthenticationEnabled")) or truthy(args.props.get("manageMasterUserPassword"))
     ):
         yield (
             f"{label(args)} has neither IAM database authentication nor an RDS-managed master secret: set "
@@ -84,9 +80,7 @@ def _ssl_forced(args: StackValidationArgs) -> Iterator[tuple[str, str | None]]:
         if engine not in FORCE_SSL_PARAMETERS:
             continue
         parameter, required = FORCE_SSL_PARAMETERS[engine]
-        linked = [
-            group for group in groups if attached(group, [instance], "parameterGroupName", ("name", "id"))
-        ]
+        linked = [group for group in groups if attached(group, [instance], "parameterGroupName", ("name", "id"))]
         if not linked:
             yield (
                 f"{label(instance)} uses the engine's default parameter group: give it an "
@@ -95,9 +89,7 @@ def _ssl_forced(args: StackValidationArgs) -> Iterator[tuple[str, str | None]]:
             )
             continue
         for group in linked:
-            values = {
-                str(prop(p, "name")): str(prop(p, "value")) for p in as_list(group.props.get("parameters"))
-            }
+            values = {str(prop(p, "name")): str(prop(p, "value")) for p in as_list(group.props.get("parameters"))}
             if values.get(parameter) != required:
                 yield (
                     f"{label(group)} (used by {label(instance)}) does not force TLS: add the parameter "
@@ -133,8 +125,7 @@ POLICIES = [
     ),
     AwsResourcePolicy(
         "rds-backup-retention",
-        f"RDS keeps automated backups: at least {MINIMUM_BACKUP_RETENTION_DAYS} days in production, 1 "
-        f"elsewhere.",
+        f"RDS keeps automated backups: at least {MINIMUM_BACKUP_RETENTION_DAYS} days in production, 1 elsewhere.",
         [INSTANCE],
         _backup_retention,
         MANDATORY,

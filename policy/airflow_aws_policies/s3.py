@@ -43,9 +43,7 @@ KMS_ALGORITHMS = frozenset({"aws:kms", "aws:kms:dsse"})
 PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 
 
-def _buckets_with(
-    args: StackValidationArgs, child_type: str
-) -> Iterator[tuple[PolicyResource, list[PolicyResource]]]:
+def _buckets_with(args: StackValidationArgs, child_type: str) -> Iterator[tuple[PolicyResource, list[PolicyResource]]]:
     children = list(of_type(args.resources, child_type))
     for bucket in of_type(args.resources, BUCKET):
         yield bucket, attached(bucket, children, "bucket", BUCKET_KEYS)
@@ -112,26 +110,18 @@ def _tls_only(args: StackValidationArgs) -> Iterator[tuple[str, str | None]]:
 def is_log_bucket(bucket: PolicyResource) -> bool:
     """Log buckets are named so (`…log…`) or tagged `purpose=logs`."""
     names = [bucket.name, str(bucket.props.get("bucket") or ""), str(bucket.props.get("bucketPrefix") or "")]
-    return (
-        any("log" in name.lower() for name in names)
-        or as_mapping(bucket.props.get("tags")).get("purpose") == "logs"
-    )
+    return any("log" in name.lower() for name in names) or as_mapping(bucket.props.get("tags")).get("purpose") == "logs"
 
 
 def _enabled_rules(configs: list[PolicyResource]) -> list:
     return [
-        rule
-        for config in configs
-        for rule in as_list(config.props.get("rules"))
-        if rule.get("status") == "Enabled"
+        rule for config in configs for rule in as_list(config.props.get("rules")) if rule.get("status") == "Enabled"
     ]
 
 
 def _log_lifecycle(args: StackValidationArgs) -> Iterator[tuple[str, str | None]]:
     for bucket, configs in _buckets_with(args, LIFECYCLE):
-        if is_log_bucket(bucket) and not any(
-            prop(rule, "expiration", "days") for rule in _enabled_rules(configs)
-        ):
+        if is_log_bucket(bucket) and not any(prop(rule, "expiration", "days") for rule in _enabled_rules(configs)):
             yield (
                 f"{label(bucket)} holds logs but never expires them: add an "
                 f"aws.s3.BucketLifecycleConfiguration "
@@ -142,9 +132,7 @@ def _log_lifecycle(args: StackValidationArgs) -> Iterator[tuple[str, str | None]
 
 def _noncurrent_versions_expire(args: StackValidationArgs) -> Iterator[tuple[str, str | None]]:
     for bucket, configs in _buckets_with(args, LIFECYCLE):
-        if not any(
-            prop(rule, "noncurrentVersionExpiration", "noncurrentDays") for rule in _enabled_rules(configs)
-        ):
+        if not any(prop(rule, "noncurrentVersionExpiration", "noncurrentDays") for rule in _enabled_rules(configs)):
             yield (
                 f"{label(bucket)} keeps old object versions forever: add a lifecycle rule with "
                 "noncurrent_version_expiration.",
@@ -154,11 +142,7 @@ def _noncurrent_versions_expire(args: StackValidationArgs) -> Iterator[tuple[str
 
 def _policy_not_public(args: ResourceValidationArgs) -> Iterator[str]:
     for statement in statements(args.props.get("policy")):
-        if (
-            statement.get("Effect") == "Allow"
-            and allows_everyone(statement)
-            and not statement.get("Condition")
-        ):
+        if statement.get("Effect") == "Allow" and allows_everyone(statement) and not statement.get("Condition"):
             yield (
                 f"{label(args)} allows {statement.get('Action')} to everyone: name the principals "
                 "(role ARNs) instead of '*'."
@@ -172,8 +156,7 @@ def _acls_disabled(args: ResourceValidationArgs) -> Iterator[str]:
 
 def _object_not_public(args: ResourceValidationArgs) -> Iterator[str]:
     if args.props.get("acl") in PUBLIC_ACLS:
-        yield (f"{label(args)} is uploaded with the {args.props['acl']} ACL: drop acl (the bucket policy "
-               f"decides).")
+        yield (f"{label(args)} is uploaded with the {args.props['acl']} ACL: drop acl (the bucket policy decides).")
 
 
 POLICIES = [

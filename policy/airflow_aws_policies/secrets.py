@@ -22,7 +22,7 @@ from ._base import (
 SECRET = "aws:secretsmanager/secret:Secret"  # pragma: allowlist secret
 SECRET_VERSION = "aws:secretsmanager/secretVersion:SecretVersion"  # pragma: allowlist secret
 KMS_KEY = "aws:kms/key:Key"
-KUBERNETES_SECRET = "kubernetes:core/v1:Secret"
+KUBERNETES_SECRET = "kubernetes:core/v1:Secret"  # pragma: allowlist secret
 # The Secrets Manager secret and the chart's Kubernetes Secret holding the Fernet key are named so.
 FERNET_KEY_NAME = "fernet-key"
 
@@ -52,8 +52,7 @@ def _version_holds_a_value(args: ResourceValidationArgs) -> Iterator[str]:
     if args.props.get("secretBinary") and not args.props.get("secretString"):
         return
     if not args.props.get("secretString"):
-        yield (f"{label(args)} stores an empty secret: pass the generated value (pulumi-random) as "
-               f"secret_string.")
+        yield (f"{label(args)} stores an empty secret: pass the generated value (pulumi-random) as secret_string.")
 
 
 def _key_rotation(args: ResourceValidationArgs) -> Iterator[str]:
@@ -80,13 +79,21 @@ def _fernet_key_rotatable(args: StackValidationArgs) -> Iterator[tuple[str, str 
             continue
         for version in attached(secret, versions, "secretId", ("id", "arn")):
             if "secretString" not in version.opts.ignore_changes:
-                yield (f"{label(version)} would restore the Fernet key Pulumi generated after a rotation: add "
-                       "ignore_changes=['secretString'].", version.urn)
+                yield (
+                    f"{label(version)} would restore the Fernet key Pulumi generated after a rotation: add "
+                    "ignore_changes=['secretString'].",
+                    version.urn,
+                )
     for secret in of_type(args.resources, KUBERNETES_SECRET):
         if FERNET_KEY_NAME in str(prop(secret.props, "metadata", "name", default="")) and not {
-                "stringData", "data"} & set(secret.opts.ignore_changes):
-            yield (f"{label(secret)} would restore the Fernet key Pulumi generated after a rotation: add "
-                   "ignore_changes=['stringData'].", secret.urn)
+            "stringData",
+            "data",
+        } & set(secret.opts.ignore_changes):
+            yield (
+                f"{label(secret)} would restore the Fernet key Pulumi generated after a rotation: add "
+                "ignore_changes=['stringData'].",
+                secret.urn,
+            )
 
 
 POLICIES = [
@@ -134,6 +141,9 @@ POLICIES = [
         "fernet-key-rotatable",
         "Pulumi only seeds the Fernet key: its SecretVersion and Kubernetes Secret ignore value changes, so an "
         "update after scripts/rotate-fernet-key keeps the rotated key.",
-        [SECRET, SECRET_VERSION, KUBERNETES_SECRET], _fernet_key_rotatable, MANDATORY,
-        "ignore_changes=['secretString'] on the SecretVersion, ['stringData'] on the Kubernetes Secret."),
+        [SECRET, SECRET_VERSION, KUBERNETES_SECRET],
+        _fernet_key_rotatable,
+        MANDATORY,
+        "ignore_changes=['secretString'] on the SecretVersion, ['stringData'] on the Kubernetes Secret.",
+    ),
 ]

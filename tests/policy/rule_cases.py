@@ -18,9 +18,7 @@ def _doc(*statements: dict[str, Any]) -> str:
 
 def _resource(resource_type: str, good: dict[str, Any], bad: dict[str, Any]) -> tuple[Any, Any]:
     """(compliant args, args with `bad` laid over the compliant props)."""
-    return resource_args(resource_type, {**PROD, **good}), resource_args(
-        resource_type, {**PROD, **good, **bad}
-    )
+    return resource_args(resource_type, {**PROD, **good}), resource_args(resource_type, {**PROD, **good, **bad})
 
 
 RDS = "aws:rds/instance:Instance"
@@ -112,9 +110,7 @@ RESTRICTED_POD = {
 RESTRICTED_CONTAINER = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
 GOOD_CHART_VALUES = {
     "securityContexts": {"pod": RESTRICTED_POD, "containers": RESTRICTED_CONTAINER},
-    "statsd": {
-        "securityContexts": {"pod": {**RESTRICTED_POD, "runAsUser": 65534}, "container": RESTRICTED_CONTAINER}
-    },
+    "statsd": {"securityContexts": {"pod": {**RESTRICTED_POD, "runAsUser": 65534}, "container": RESTRICTED_CONTAINER}},
     "pgbouncer": {
         "enabled": True,
         "securityContexts": {
@@ -157,9 +153,7 @@ def _bucket_stack(**overrides: Any) -> Any:
             "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
             {
                 "bucket": bucket,
-                "rules": [
-                    {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": KEY}}
-                ],
+                "rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": KEY}}],
             },
         ),
         "block": (
@@ -225,13 +219,23 @@ def _routed_subnet(target: str) -> Any:
 
 def _fernet_stack(version_ignores: list[str], kubernetes_ignores: list[str]) -> Any:
     """The Fernet key in Secrets Manager and in the chart's Kubernetes Secret, with their ignore_changes."""
-    return stack_args([
-        stack_resource("aws:secretsmanager/secret:Secret", "fernet", {"name": "airflow/fernet-key", "id": "sm-1"}),
-        stack_resource("aws:secretsmanager/secretVersion:SecretVersion", "fernet-value", {"secretId": "sm-1"},
-                       ignore_changes=version_ignores),
-        stack_resource("kubernetes:core/v1:Secret", "fernet-k8s", {"metadata": {"name": "airflow-fernet-key"}},
-                       ignore_changes=kubernetes_ignores),
-    ])
+    return stack_args(
+        [
+            stack_resource("aws:secretsmanager/secret:Secret", "fernet", {"name": "airflow/fernet-key", "id": "sm-1"}),
+            stack_resource(
+                "aws:secretsmanager/secretVersion:SecretVersion",
+                "fernet-value",
+                {"secretId": "sm-1"},  # pragma: allowlist secret
+                ignore_changes=version_ignores,
+            ),
+            stack_resource(
+                "kubernetes:core/v1:Secret",
+                "fernet-k8s",
+                {"metadata": {"name": "airflow-fernet-key"}},
+                ignore_changes=kubernetes_ignores,
+            ),
+        ]
+    )
 
 
 CASES: dict[str, tuple[Any, Any]] = {
@@ -270,26 +274,20 @@ CASES: dict[str, tuple[Any, Any]] = {
     "s3-public-access-block": (_bucket_stack(), _bucket_stack(block={"restrictPublicBuckets": False})),
     "s3-sse-kms": (
         _bucket_stack(),
-        _bucket_stack(
-            encryption={"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]}
-        ),
+        _bucket_stack(encryption={"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]}),
     ),
     "s3-tls-only": (_bucket_stack(), _bucket_stack(policy=None)),
     "s3-log-lifecycle": (
         _bucket_stack(),
         _bucket_stack(
             lifecycle={
-                "rules": [
-                    {"id": "old", "status": "Enabled", "noncurrentVersionExpiration": {"noncurrentDays": 7}}
-                ]
+                "rules": [{"id": "old", "status": "Enabled", "noncurrentVersionExpiration": {"noncurrentDays": 7}}]
             }
         ),
     ),
     "s3-noncurrent-versions-expire": (
         _bucket_stack(),
-        _bucket_stack(
-            lifecycle={"rules": [{"id": "expire", "status": "Enabled", "expiration": {"days": 30}}]}
-        ),
+        _bucket_stack(lifecycle={"rules": [{"id": "expire", "status": "Enabled", "expiration": {"days": 30}}]}),
     ),
     "s3-policy-not-public": _resource(
         "aws:s3/bucketPolicy:BucketPolicy",
@@ -301,9 +299,7 @@ CASES: dict[str, tuple[Any, Any]] = {
             )
         },
     ),
-    "secretsmanager-cmk": _resource(
-        "aws:secretsmanager/secret:Secret", {"kmsKeyId": KEY}, {"kmsKeyId": None}
-    ),
+    "secretsmanager-cmk": _resource("aws:secretsmanager/secret:Secret", {"kmsKeyId": KEY}, {"kmsKeyId": None}),
     "secretsmanager-recovery-window": _resource(
         "aws:secretsmanager/secret:Secret", {"kmsKeyId": KEY}, {"recoveryWindowInDays": 0}
     ),
@@ -312,9 +308,7 @@ CASES: dict[str, tuple[Any, Any]] = {
         {"secretId": "s", "secretString": "generated"},
         {"secretString": ""},
     ),
-    "kms-key-rotation": _resource(
-        "aws:kms/key:Key", {"enableKeyRotation": True}, {"enableKeyRotation": False}
-    ),
+    "kms-key-rotation": _resource("aws:kms/key:Key", {"enableKeyRotation": True}, {"enableKeyRotation": False}),
     "kms-deletion-window-in-prod": _resource(
         "aws:kms/key:Key", {"enableKeyRotation": True}, {"deletionWindowInDays": 7}
     ),
@@ -327,9 +321,7 @@ CASES: dict[str, tuple[Any, Any]] = {
     "eks-standard-support": _resource(EKS, GOOD_EKS, {"version": "1.30"}),
     "eks-nodes-not-reachable": _resource(EKS, GOOD_EKS, {"skipDefaultNodeGroup": False}),
     "mwaa-private-webserver": _resource(MWAA, GOOD_MWAA, {"webserverAccessMode": "PUBLIC_ONLY"}),
-    "mwaa-logging": _resource(
-        MWAA, GOOD_MWAA, {"loggingConfiguration": {**LOGS, "taskLogs": {"enabled": False}}}
-    ),
+    "mwaa-logging": _resource(MWAA, GOOD_MWAA, {"loggingConfiguration": {**LOGS, "taskLogs": {"enabled": False}}}),
     "mwaa-two-azs": (
         _stack(
             (MWAA, "env", GOOD_MWAA),
@@ -372,9 +364,7 @@ CASES: dict[str, tuple[Any, Any]] = {
             "assumeRolePolicy": _doc(
                 {
                     **IRSA_TRUST,
-                    "Condition": {
-                        "StringEquals": {f"{OIDC}:sub": "system:serviceaccount:airflow:airflow-worker"}
-                    },
+                    "Condition": {"StringEquals": {f"{OIDC}:sub": "system:serviceaccount:airflow:airflow-worker"}},
                 }
             )
         },
@@ -382,11 +372,7 @@ CASES: dict[str, tuple[Any, Any]] = {
     "iam-trust-not-public": _resource(
         ROLE,
         {"assumeRolePolicy": _doc(IRSA_TRUST)},
-        {
-            "assumeRolePolicy": _doc(
-                {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": "*"}}
-            )
-        },
+        {"assumeRolePolicy": _doc({"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": "*"}})},
     ),
     "iam-oidc-provider-audience": _resource(
         "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
@@ -407,12 +393,8 @@ CASES: dict[str, tuple[Any, Any]] = {
         "aws:ec2/subnet:Subnet", {"mapPublicIpOnLaunch": False}, {"mapPublicIpOnLaunch": True}
     ),
     "vpc-flow-logs": (
-        _stack(
-            ("aws:ec2/vpc:Vpc", "vpc", {"id": "vpc-1"}), ("aws:ec2/flowLog:FlowLog", "fl", {"vpcId": "vpc-1"})
-        ),
-        _stack(
-            ("aws:ec2/vpc:Vpc", "vpc", {"id": "vpc-1"}), ("aws:ec2/flowLog:FlowLog", "fl", {"vpcId": "vpc-2"})
-        ),
+        _stack(("aws:ec2/vpc:Vpc", "vpc", {"id": "vpc-1"}), ("aws:ec2/flowLog:FlowLog", "fl", {"vpcId": "vpc-1"})),
+        _stack(("aws:ec2/vpc:Vpc", "vpc", {"id": "vpc-1"}), ("aws:ec2/flowLog:FlowLog", "fl", {"vpcId": "vpc-2"})),
     ),
     "ecr-immutable-tags": _resource(ECR, GOOD_ECR, {"imageTagMutability": "MUTABLE"}),
     "ecr-scan-on-push": _resource(ECR, GOOD_ECR, {"imageScanningConfiguration": {"scanOnPush": False}}),
@@ -460,11 +442,7 @@ CASES: dict[str, tuple[Any, Any]] = {
     "ec2-encrypted-volumes": _resource(
         LAUNCH_TEMPLATE,
         GOOD_LAUNCH_TEMPLATE,
-        {
-            "blockDeviceMappings": [
-                {"deviceName": "/dev/xvda", "ebs": {"volumeSize": 50, "encrypted": "false"}}
-            ]
-        },
+        {"blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"volumeSize": 50, "encrypted": "false"}}]},
     ),
     "s3-acls-disabled": _resource(
         "aws:s3/bucketOwnershipControls:BucketOwnershipControls",

@@ -101,28 +101,25 @@ def analyze(built: Built, config: dict) -> list[Violation]:
     resources: list[PolicyResource] = []
     for resource in built.resources:
         provider_props = provider if resource.type.startswith("aws:") else None
-        args = resource_args(
-            resource.type, resource.inputs, name=resource.name, provider_props=provider_props
+        args = resource_args(resource.type, resource.inputs, name=resource.name, provider_props=provider_props)
+        resources.append(
+            stack_resource(
+                resource.type, resource.name, _outputs(resource), provider_props, IGNORED_CHANGES.get(resource.urn)
+            )
         )
-        resources.append(stack_resource(resource.type, resource.name, _outputs(resource), provider_props,
-                                        IGNORED_CHANGES.get(resource.urn)))
         for policy in POLICIES:
             if isinstance(policy, AwsResourcePolicy):
                 policy.validate(args, lambda message, urn=None, policy=policy: report(policy, message))
     for policy in POLICIES:
         if not isinstance(policy, AwsResourcePolicy):
-            policy.validate(
-                stack_args(resources), lambda message, urn=None, policy=policy: report(policy, message)
-            )
+            policy.validate(stack_args(resources), lambda message, urn=None, policy=policy: report(policy, message))
     return found
 
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_example_stack_has_no_mandatory_violation(stacks, stack):
     violations = analyze(*stacks[stack])
-    mandatory = [
-        f"{v.policy}: {v.message}" for v in violations if v.level == EnforcementLevel.MANDATORY.value
-    ]
+    mandatory = [f"{v.policy}: {v.message}" for v in violations if v.level == EnforcementLevel.MANDATORY.value]
     assert mandatory == []
 
 
@@ -133,9 +130,7 @@ def test_a_weakened_stack_is_caught(stacks):
         "aws:rds/instance:Instance": {"publiclyAccessible": True},
         "aws:s3/bucketVersioning:BucketVersioning": {"versioningConfiguration": {"status": "Suspended"}},
     }
-    changed = Built(
-        resources=[replace(r, inputs={**r.inputs, **weakened.get(r.type, {})}) for r in built.resources]
-    )
+    changed = Built(resources=[replace(r, inputs={**r.inputs, **weakened.get(r.type, {})}) for r in built.resources])
     caught = {v.policy for v in analyze(changed, config) if v.level == EnforcementLevel.MANDATORY.value}
     assert caught == {"rds-not-public", "s3-versioning"}
 
@@ -145,9 +140,7 @@ def test_example_stack_is_seen_by_the_pack(stacks, stack):
     """Guards the test above: the pack must actually inspect most of what the stack creates."""
     built, _ = stacks[stack]
     inspected = [r for r in built.resources if r.type in covered_types()]
-    assert len(inspected) >= 0.6 * len(
-        [r for r in built.resources if not r.type.startswith(NOT_CLOUD_RESOURCES)]
-    )
+    assert len(inspected) >= 0.6 * len([r for r in built.resources if not r.type.startswith(NOT_CLOUD_RESOURCES)])
 
 
 def test_every_created_type_is_covered(stacks):
@@ -155,9 +148,7 @@ def test_every_created_type_is_covered(stacks):
     uncovered = sorted(
         t for t in created - covered_types() - set(NOT_INSPECTED) if not t.startswith(NOT_CLOUD_RESOURCES)
     )
-    assert uncovered == [], (
-        "add a rule to policy/airflow_aws_policies (or a reviewed reason to NOT_INSPECTED)"
-    )
+    assert uncovered == [], "add a rule to policy/airflow_aws_policies (or a reviewed reason to NOT_INSPECTED)"
 
 
 def test_not_inspected_list_has_no_stale_entries(stacks):
@@ -206,9 +197,7 @@ def test_every_secret_bearing_output_is_secret(stacks, stack):
     generated = _generated_values(built)
     assert generated and built.outputs
     exposed = [
-        name
-        for name, value in built.outputs.items()
-        if _leaks(value, generated) and name not in built.secret_outputs
+        name for name, value in built.outputs.items() if _leaks(value, generated) and name not in built.secret_outputs
     ]
     assert exposed == []
 
@@ -223,8 +212,12 @@ def test_repo_stack_files_are_the_ones_checked():
 def test_fernet_key_is_only_seeded_by_pulumi(stacks, stack):
     """A rotation (scripts/rotate-fernet-key) must survive the next `pulumi up`."""
     built, _ = stacks[stack]
-    fernet = [r for r in built.resources if "fernet-key" in r.name and r.type in (
-        "aws:secretsmanager/secretVersion:SecretVersion", "kubernetes:core/v1:Secret")]
+    fernet = [
+        r
+        for r in built.resources
+        if "fernet-key" in r.name
+        and r.type in ("aws:secretsmanager/secretVersion:SecretVersion", "kubernetes:core/v1:Secret")
+    ]
     assert {r.type: IGNORED_CHANGES[r.urn] for r in fernet} == {
         "aws:secretsmanager/secretVersion:SecretVersion": ["secretString"],
         "kubernetes:core/v1:Secret": ["stringData"],

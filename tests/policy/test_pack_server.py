@@ -55,9 +55,7 @@ def _first_line(process: subprocess.Popen, deadline: float) -> int:
                     return int(line)
             if process.poll() is not None:
                 break
-    raise AssertionError(
-        f"the policy pack did not start serving: {process.stderr.read() if process.poll() else ''}"
-    )
+    raise AssertionError(f"the policy pack did not start serving: {process.stderr.read() if process.poll() else ''}")
 
 
 def _struct(props: dict) -> struct_pb2.Struct:

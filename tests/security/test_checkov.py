@@ -22,9 +22,7 @@ SKIPPED_DIRS = {".venv", ".venv-infra", ".git", ".state", "node_modules", "build
 
 def _shipped(pattern: str) -> list[Path]:
     return sorted(
-        p
-        for p in REPO_ROOT.glob(pattern)
-        if p.is_file() and not SKIPPED_DIRS & set(p.relative_to(REPO_ROOT).parts)
+        p for p in REPO_ROOT.glob(pattern) if p.is_file() and not SKIPPED_DIRS & set(p.relative_to(REPO_ROOT).parts)
     )
 
 

@@ -55,9 +55,7 @@ def _airflow_env(home: Path, fernet_key: str) -> dict[str, str]:
 
 
 def _airflow(home: Path, fernet_key: str, *args: str) -> None:
-    subprocess.run(
-        [AIRFLOW, *args], env=_airflow_env(home, fernet_key), check=True, capture_output=True, timeout=300
-    )
+    subprocess.run([AIRFLOW, *args], env=_airflow_env(home, fernet_key), check=True, capture_output=True, timeout=300)
 
 
 # Stores both encrypted kinds in one interpreter start (each Airflow start costs seconds).
@@ -78,8 +76,9 @@ def migrated_home(tmp_path_factory):
     home = tmp_path_factory.mktemp("airflow-home")
     old_key = Fernet.generate_key().decode()
     _airflow(home, old_key, "db", "migrate")
-    subprocess.run([sys.executable, "-c", SEED], env=_airflow_env(home, old_key), check=True,
-                   capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-c", SEED], env=_airflow_env(home, old_key), check=True, capture_output=True, timeout=300
+    )
     return home, old_key
 
 

@@ -18,9 +18,7 @@ TARGETS = ("dev", "compose", "eks", "mwaa")
 
 
 def _committed(pattern: str) -> list[Path]:
-    return sorted(
-        p for p in REPO_ROOT.glob(pattern) if not SKIPPED_DIRS & set(p.relative_to(REPO_ROOT).parts)
-    )
+    return sorted(p for p in REPO_ROOT.glob(pattern) if not SKIPPED_DIRS & set(p.relative_to(REPO_ROOT).parts))
 
 
 CONFIG_FILES = (
@@ -90,11 +88,7 @@ def test_structural_scan_catches_planted_secrets(document, expected):
             "jwtSecretName": "airflow-jwt-secret",  # pragma: allowlist secret
         },  # pragma: allowlist secret
         {"credentialsSecret": "airflow-git-dags-connection"},  # pragma: allowlist secret
-        {
-            "environment": [
-                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=postgresql://airflow:${POSTGRES_PASSWORD}@db/airflow"
-            ]
-        },
+        {"environment": ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=postgresql://airflow:${POSTGRES_PASSWORD}@db/airflow"]},
         {"password": None, "token": ""},
     ],
 )
