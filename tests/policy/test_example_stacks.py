@@ -17,6 +17,7 @@ import pytest
 from pulumi_policy import EnforcementLevel, PolicyResource
 
 from policy.airflow_aws_policies import POLICIES, AwsResourcePolicy, covered_types
+from policy.airflow_aws_policies.pod_security import rendered_containers, violations
 from tests.infra import harness
 from tests.infra.harness import Built, PlatformMocks, build_stack, stack_config
 from tests.policy.policy_args import resource_args, stack_args, stack_resource
@@ -222,3 +223,29 @@ def test_fernet_key_is_only_seeded_by_pulumi(stacks, stack):
         "aws:secretsmanager/secretVersion:SecretVersion": ["secretString"],
         "kubernetes:core/v1:Secret": ["stringData"],
     }
+
+
+@pytest.mark.parametrize("stack", EKS_STACKS)
+def test_merged_helm_values_run_every_component_restricted(stacks, stack):
+    """The values the Release hands the chart: every component passes Pod Security `restricted`."""
+    built, _ = stacks[stack]
+    (release,) = [r for r in built.of_type("kubernetes:helm.sh/v3:Release") if r.inputs.get("chart") == "airflow"]
+    values = release.inputs["values"]
+    rendered = {c.where for c in rendered_containers(values)}
+    expected = {
+        "apiServer/api-server",
+        "scheduler/scheduler",
+        "dagProcessor/dag-processor",
+        "triggerer/triggerer",
+        "workers/worker",
+        "migrateDatabaseJob/run-airflow-migrations",
+        "createUserJob/create-user",
+        "statsd/statsd",
+        "pgbouncer/pgbouncer",
+        "cleanup/airflow-cleanup-pods",
+    }
+    if values.get("dags", {}).get("gitSync", {}).get("enabled"):
+        expected |= {"dagProcessor/git-sync", "workers/git-sync"}
+    assert expected <= rendered
+    assert violations(values) == []
+    assert values["networkPolicies"]["enabled"] is True

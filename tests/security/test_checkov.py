@@ -49,6 +49,7 @@ def checkov_report() -> list[dict]:
     uv = os.environ.get("UV") or shutil.which("uv") or _bootstrapped_uv()
     assert uv, "checkov runs through `uvx`: install uv (https://docs.astral.sh/uv/) or set UV=/path/to/uv"
     files = [str(p.relative_to(REPO_ROOT)) for p in DOCKERFILES + MANIFESTS]
+    assert files, "no Dockerfile or Kubernetes manifest in the repository: nothing for checkov to scan"
     result = subprocess.run(
         [
             uv,
