@@ -59,8 +59,7 @@ def _private_endpoint(args: ResourceValidationArgs) -> Iterator[str]:
         yield f"{label(args)} has no private API endpoint: set endpoint_private_access=True."
     if public and (not cidrs or INTERNET & set(cidrs)):
         yield (
-            f"{label(args)} exposes its API endpoint to the whole Internet: set "
-            f"endpoint_public_access=False, "
+            f"{label(args)} exposes its API endpoint to the whole Internet: set endpoint_public_access=False, "
             "or public_access_cidrs to the operators' ranges."
         )
 
@@ -101,8 +100,7 @@ def _standard_support(args: ResourceValidationArgs) -> Iterator[str]:
     version, ends = _version(args)
     if version and ends is not None and ends[0] <= datetime.date.today():
         yield (
-            f"{label(args)} runs Kubernetes {version}, in paid extended support since {ends[0]}: upgrade to "
-            f"a "
+            f"{label(args)} runs Kubernetes {version}, in paid extended support since {ends[0]}: upgrade to a "
             "version in standard support."
         )
 
@@ -114,8 +112,7 @@ def _nodes_not_reachable(args: ResourceValidationArgs) -> Iterator[str]:
             and args.props.get("nodeAssociatePublicIpAddress") is not False
         ):
             yield (
-                f"{label(args)} gives its default nodes public IPs: set "
-                f"node_associate_public_ip_address=False "
+                f"{label(args)} gives its default nodes public IPs: set node_associate_public_ip_address=False "
                 "or skip_default_node_group=True."
             )
     elif args.props.get("remoteAccess"):

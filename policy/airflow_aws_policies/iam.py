@@ -145,8 +145,7 @@ def _oidc_provider_audience(args: ResourceValidationArgs) -> Iterator[str]:
 POLICIES = [
     AwsResourcePolicy(
         "iam-no-wildcard-actions",
-        "Customer-written IAM policies (the data-plane roles: IRSA, MWAA execution) grant no '*' or "
-        "'service:*' "
+        "Customer-written IAM policies (the data-plane roles: IRSA, MWAA execution) grant no '*' or 'service:*' "
         "actions and no NotAction.",
         [POLICY, ROLE_POLICY, ROLE],
         _no_wildcard_actions,

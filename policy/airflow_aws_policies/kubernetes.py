@@ -56,8 +56,7 @@ def _secrets_by_reference(args: ResourceValidationArgs) -> Iterator[str]:
     for path in LITERAL_SECRET_VALUES:
         if prop(values, *path):
             yield (
-                f"{label(args)} carries a secret in values.{'.'.join(path)}: put it in a Kubernetes Secret "
-                f"and "
+                f"{label(args)} carries a secret in values.{'.'.join(path)}: put it in a Kubernetes Secret and "
                 "set the matching …SecretName value."
             )
     for path in REQUIRED_SECRET_REFERENCES:
@@ -82,8 +81,7 @@ def _namespace_pod_security(args: ResourceValidationArgs) -> Iterator[str]:
 POLICIES = [
     AwsResourcePolicy(
         "airflow-helm-restricted-pods",
-        "Every container of the Airflow chart passes Pod Security 'restricted' (non-root, no privilege "
-        "escalation, "
+        "Every container of the Airflow chart passes Pod Security 'restricted' (non-root, no privilege escalation, "
         "drop ALL, seccomp RuntimeDefault).",
         [HELM_RELEASE],
         _restricted_pods,

@@ -84,8 +84,7 @@ def _subnet_group_two_azs(args: ResourceValidationArgs) -> Iterator[str]:
 def _no_auto_public_ip(args: ResourceValidationArgs) -> Iterator[str]:
     if truthy(args.props.get("mapPublicIpOnLaunch")):
         yield (
-            f"{label(args)} gives every instance a public IP: set map_public_ip_on_launch=False (NAT and "
-            f"load "
+            f"{label(args)} gives every instance a public IP: set map_public_ip_on_launch=False (NAT and load "
             "balancers get their addresses explicitly)."
         )
 
@@ -125,8 +124,7 @@ def _private_subnets_route_through_nat(args: StackValidationArgs) -> Iterator[tu
                 ]
                 if internet_routes or inline:
                     yield (
-                        f"{label(subnet)} is private (no '{PUBLIC_SUBNET_TAG}' tag) but its {label(table)} "
-                        f"sends "
+                        f"{label(subnet)} is private (no '{PUBLIC_SUBNET_TAG}' tag) but its {label(table)} sends "
                         "0.0.0.0/0 to an Internet gateway: route it through a NAT gateway.",
                         subnet.urn,
                     )

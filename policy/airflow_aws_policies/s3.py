@@ -82,8 +82,7 @@ def _sse_kms(args: StackValidationArgs) -> Iterator[tuple[str, str | None]]:
         if not any(d.get("sseAlgorithm") in KMS_ALGORITHMS and d.get("kmsMasterKeyId") for d in defaults):
             yield (
                 f"{label(bucket)} is not encrypted with the stack's KMS key: add an "
-                "aws.s3.BucketServerSideEncryptionConfiguration with sse_algorithm='aws:kms' and "
-                "kms_master_key_id.",
+                "aws.s3.BucketServerSideEncryptionConfiguration with sse_algorithm='aws:kms' and kms_master_key_id.",
                 bucket.urn,
             )
 
@@ -123,8 +122,7 @@ def _log_lifecycle(args: StackValidationArgs) -> Iterator[tuple[str, str | None]
     for bucket, configs in _buckets_with(args, LIFECYCLE):
         if is_log_bucket(bucket) and not any(prop(rule, "expiration", "days") for rule in _enabled_rules(configs)):
             yield (
-                f"{label(bucket)} holds logs but never expires them: add an "
-                f"aws.s3.BucketLifecycleConfiguration "
+                f"{label(bucket)} holds logs but never expires them: add an aws.s3.BucketLifecycleConfiguration "
                 "rule with expiration days.",
                 bucket.urn,
             )
