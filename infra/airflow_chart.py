@@ -15,6 +15,7 @@ from infra.helm_values import (
     pgbouncer_ini,
     pgbouncer_stats_connection,
     pgbouncer_users,
+    result_backend_connection,
 )
 
 AIRFLOW_CHART_REPO = "https://airflow.apache.org"
@@ -28,35 +29,41 @@ class AirflowChartArgs:
     kubeconfig: pulumi.Input[str]
     """Cluster credentials (secret) for the Kubernetes provider."""
     namespace: str
+    """Namespace of the release and its Secrets (created here)."""
     chart_version: str
     """apache-airflow chart version, 1.22.0 or newer. https://airflow.apache.org/docs/helm-chart/stable/"""
     values: pulumi.Input[dict[str, Any]]
     """Final chart values, from helm_values.chart_values."""
     db_host: pulumi.Input[str]
+    """RDS endpoint address pgbouncer connects to."""
     db_port: int
+    """RDS port, 5432."""
     db_name: str
+    """Database name on the RDS instance."""
     db_user: str
+    """Database user Airflow and pgbouncer log in as."""
     db_password: pulumi.Input[str]
+    """Its password (secret); lands only in Kubernetes Secrets."""
     broker_url: pulumi.Input[str]
+    """Celery broker URL with the AUTH token (secret)."""
     airflow_secrets: dict[str, pulumi.Input[str]]
-    """fernet-key, jwt-secret and api-secret-key values (secret)."""
+    """fernet-key, jwt-secret, api-secret-key and admin-password values (secret)."""
     timeout_seconds: int
     """How long the release may take, migrations included."""
 
 
 class AirflowChart(pulumi.ComponentResource):
     """A kubernetes.Provider for the cluster, the release namespace (Pod Security "restricted" enforced),
-    the kubernetes.core.v1.Secret objects the chart reads (metadata connection, broker URL, Fernet key, JWT
-    secret, API secret key, pgbouncer config and stats), KEDA via kubernetes.helm.v3.Release, and the Airflow
-    chart via kubernetes.helm.v3.Release (atomic, waits for the migration job)."""
+    the kubernetes.core.v1.Secret objects the chart reads (metadata connection, result backend, broker URL,
+    Fernet key, JWT secret, API secret key, admin password, pgbouncer config and stats), KEDA via
+    kubernetes.helm.v3.Release, and the Airflow chart via kubernetes.helm.v3.Release (atomic, waits for the
+    migration and user jobs)."""
 
     release_status: pulumi.Output[Any]
 
     def __init__(self, name: str, args: AirflowChartArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow-aws:airflow_chart:AirflowChart", name, None, opts)
-        provider = k8s.Provider(
-            f"{name}-k8s", kubeconfig=args.kubeconfig, opts=pulumi.ResourceOptions(parent=self)
-        )
+        provider = k8s.Provider(f"{name}-k8s", kubeconfig=args.kubeconfig, opts=pulumi.ResourceOptions(parent=self))
         on_cluster = pulumi.ResourceOptions(parent=self, provider=provider)
         namespace = k8s.core.v1.Namespace(
             f"{name}-namespace",
@@ -74,14 +81,18 @@ class AirflowChart(pulumi.ComponentResource):
         password = pulumi.Output.secret(args.db_password)
         contents: dict[str, dict[str, pulumi.Input[str]]] = {
             "metadata": {
+                "connection": password.apply(lambda secret: metadata_connection(args.db_user, secret, args.namespace))
+            },
+            "result-backend": {
                 "connection": password.apply(
-                    lambda secret: metadata_connection(args.db_user, secret, args.namespace)
+                    lambda secret: result_backend_connection(args.db_user, secret, args.namespace)
                 )
             },
             "broker": {"connection": args.broker_url},
             "fernet-key": {"fernet-key": args.airflow_secrets["fernet-key"]},
             "jwt-secret": {"jwt-secret": args.airflow_secrets["jwt-secret"]},
             "api-secret-key": {"api-secret-key": args.airflow_secrets["api-secret-key"]},
+            "admin-password": {"password": args.airflow_secrets["admin-password"]},
             "pgbouncer-config": {
                 "pgbouncer.ini": pulumi.Output.from_input(args.db_host).apply(
                     lambda host: pgbouncer_ini(host, args.db_port, args.db_name, args.db_user)

@@ -1,4 +1,5 @@
-"""Airflow's own secrets (Fernet key, JWT secret, API secret key), generated once and kept in Secrets Manager.
+"""Airflow's own secrets (Fernet key, JWT secret, API secret key, first admin password), generated once and
+kept in Secrets Manager.
 
 (Named airflow_secrets, not secrets: Pulumi runs infra/ as the program folder, where a secrets.py would
 shadow the standard library module.)
@@ -27,6 +28,7 @@ class AirflowSecretsArgs:
     name_prefix: str
     """Secrets Manager names become <name_prefix>/fernet-key, …/jwt-secret, …/api-secret-key."""
     kms_key_arn: pulumi.Input[str]
+    """Key encrypting the three secrets."""
 
 
 class AirflowSecrets(pulumi.ComponentResource):
@@ -39,19 +41,19 @@ class AirflowSecrets(pulumi.ComponentResource):
     connections_prefix: str
     variables_prefix: str
 
-    def __init__(
-        self, name: str, args: AirflowSecretsArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, args: AirflowSecretsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow-aws:airflow_secrets:AirflowSecrets", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         fernet = random.RandomBytes(f"{name}-fernet-key", length=32, opts=child)
         generated = {
             FERNET_KEY: fernet.base64.apply(fernet_key_from_base64),
-            "jwt-secret": random.RandomPassword(
-                f"{name}-jwt-secret", length=64, special=False, opts=child
-            ).result,
+            "jwt-secret": random.RandomPassword(f"{name}-jwt-secret", length=64, special=False, opts=child).result,
             "api-secret-key": random.RandomPassword(
                 f"{name}-api-secret-key", length=64, special=False, opts=child
+            ).result,
+            # The first UI login (FAB auth manager); people then get their own users.
+            "admin-password": random.RandomPassword(
+                f"{name}-admin-password", length=32, special=False, opts=child
             ).result,
         }
         self.values = {key: pulumi.Output.secret(value) for key, value in generated.items()}

@@ -15,16 +15,21 @@ REDIS_PORT = 6379
 @dataclass(frozen=True)
 class BrokerArgs:
     vpc_id: pulumi.Input[str]
+    """VPC of the security group."""
     subnet_ids: list[pulumi.Input[str]]
     """Private subnets for the cache subnet group."""
     allowed_cidrs: list[str]
     """Only these networks may open port 6379."""
     kms_key_arn: pulumi.Input[str]
+    """Key for at-rest encryption and the URL secret."""
+    group_id: str
+    """Replication group ID, at most 40 characters, e.g. airflow-dev-broker."""
     secret_name: str
     """Secrets Manager name for the broker URL, e.g. airflow-dev/broker."""
     engine: str
     """valkey or redis. https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/engine-versions.html"""
     node_type: str
+    """Cache node type. https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.SupportedTypes.html"""
     replicas: int
     """Read replicas; one or more turns on automatic failover and Multi-AZ."""
 
@@ -65,6 +70,7 @@ class Broker(pulumi.ComponentResource):
         failover = args.replicas > 0
         group = aws.elasticache.ReplicationGroup(
             f"{name}-redis",
+            replication_group_id=args.group_id,
             description="Airflow Celery broker",
             engine=args.engine,
             node_type=args.node_type,

@@ -19,16 +19,23 @@ NODE_MANAGED_POLICIES = (
 @dataclass(frozen=True)
 class NodeGroupSpec:
     name: str
+    """Node group name, unique in the cluster; also the node label airflow-aws/node-group."""
     instance_types: list[str]
+    """EC2 instance types."""
     min_size: int
+    """Fewest nodes."""
     max_size: int
+    """Most nodes."""
     desired_size: int
+    """Nodes at creation; min_size <= desired_size <= max_size."""
     disk_size_gb: int
+    """Encrypted gp3 root volume size in GiB."""
 
 
 @dataclass(frozen=True)
 class ClusterArgs:
     vpc_id: pulumi.Input[str]
+    """VPC of the cluster."""
     private_subnet_ids: list[pulumi.Input[str]]
     """Nodes and the control plane's network interfaces live here."""
     public_subnet_ids: list[pulumi.Input[str]]
@@ -38,9 +45,11 @@ class ClusterArgs:
     endpoint_public_access: bool
     """The private endpoint is always on. Note: when true, public_access_cidrs must be non-empty."""
     public_access_cidrs: list[str]
+    """Networks allowed to reach a public endpoint."""
     kms_key_arn: pulumi.Input[str]
     """Envelope encryption of Kubernetes Secrets. https://docs.aws.amazon.com/eks/latest/userguide/enable-kms.html"""
     node_groups: list[NodeGroupSpec]
+    """Managed node groups, at least one (the default node group is skipped)."""
 
 
 class Cluster(pulumi.ComponentResource):

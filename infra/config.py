@@ -191,8 +191,10 @@ class StackConfig(_Model):
     """Preset of defaults: dev (small, cheap) or prod (multi-AZ, protected)."""
     region: Annotated[StrictStr, Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")]
     """AWS region, from `aws:region`."""
-    name_prefix: Annotated[StrictStr, Field(pattern=r"^[a-z][a-z0-9-]{2,30}$")]
-    """Prefix of AWS names (buckets, cluster, DB). MWAA requires it to start with `airflow-`."""
+    name_prefix: Annotated[StrictStr, Field(pattern=r"^[a-z][a-z0-9-]{2,23}$")]
+    """Prefix of AWS names (buckets, roles, cluster, DB): 3 to 24 lower-case letters, digits and dashes, as
+    IAM role and ElastiCache names built from it have length limits. Defaults to airflow-<stack>. MWAA
+    requires it to start with `airflow-`."""
     network: NetworkConfig
     storage: StorageConfig
     database: DatabaseConfig
@@ -219,10 +221,9 @@ class StackConfig(_Model):
     def from_raw(cls, raw: dict[str, Any], *, region: str | None, stack: str) -> StackConfig:
         """Validate the stack's raw `airflow-aws:*` config (already JSON-decoded) over its size preset."""
         size = raw.get("size", "dev")
-        if size not in PRESETS:
+        if not isinstance(size, str) or size not in PRESETS:
             raise StackConfigError(
-                f"{CONFIG_NAMESPACE}:size: {size!r} is not a size. "
-                f"Fix: set it to one of {', '.join(PRESETS)}."
+                f"{CONFIG_NAMESPACE}:size: {size!r} is not a size. Fix: set it to one of {', '.join(PRESETS)}."
             )
         merged = {**with_preset(size, raw), "size": size}
         merged.setdefault("namePrefix", f"airflow-{stack}")
@@ -326,14 +327,11 @@ def _eks_problems(eks: EksConfig) -> list[str]:
         try:
             network = ipaddress.IPv4Network(cidr)
         except ValueError:
-            problems.append(
-                f"eks.publicAccessCidrs: {cidr!r} is not an IPv4 CIDR; fix: write it as a.b.c.d/n"
-            )
+            problems.append(f"eks.publicAccessCidrs: {cidr!r} is not an IPv4 CIDR; fix: write it as a.b.c.d/n")
             continue
         if network.prefixlen == 0:
             problems.append(
-                "eks.publicAccessCidrs: 0.0.0.0/0 opens the API server to the Internet; fix: list "
-                "specific networks"
+                "eks.publicAccessCidrs: 0.0.0.0/0 opens the API server to the Internet; fix: list specific networks"
             )
     names = [group.name for group in eks.node_groups]
     if len(set(names)) != len(names):
@@ -378,9 +376,7 @@ def _ingress_problems(ingress: IngressConfig) -> list[str]:
 def _explain(err: ValidationError) -> str:
     lines = []
     for problem in err.errors():
-        where = ".".join(
-            to_camel(str(part)) if isinstance(part, str) else str(part) for part in problem["loc"]
-        )
+        where = ".".join(to_camel(str(part)) if isinstance(part, str) else str(part) for part in problem["loc"])
         key = f"{CONFIG_NAMESPACE}:{where}" if where else CONFIG_NAMESPACE
         if problem["type"] == "extra_forbidden":
             lines.append(
@@ -392,7 +388,5 @@ def _explain(err: ValidationError) -> str:
         elif problem["type"] == "value_error":
             lines.extend(f"  {CONFIG_NAMESPACE}:{line}" for line in str(problem["ctx"]["error"]).splitlines())
         else:
-            lines.append(
-                f"  {key}: {problem['msg']} (got {problem.get('input')!r}); fix: give {key} a valid value"
-            )
+            lines.append(f"  {key}: {problem['msg']} (got {problem.get('input')!r}); fix: give {key} a valid value")
     return "\n".join([f"invalid stack config ({len(lines)} problem(s)):", *lines])

@@ -18,6 +18,7 @@ DB_USER = "airflow"
 @dataclass(frozen=True)
 class MetadataDatabaseArgs:
     vpc_id: pulumi.Input[str]
+    """VPC of the security group."""
     subnet_ids: list[pulumi.Input[str]]
     """Private subnets in two or more zones for the DB subnet group."""
     allowed_cidrs: list[str]
@@ -29,6 +30,7 @@ class MetadataDatabaseArgs:
     instance_class: str
     """https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.html"""
     allocated_storage_gb: int
+    """Initial gp3 storage in GiB, at least 20."""
     max_allocated_storage_gb: int
     """Storage autoscaling ceiling; at least allocated_storage_gb."""
     multi_az: bool
@@ -50,14 +52,10 @@ class MetadataDatabase(pulumi.ComponentResource):
     password: pulumi.Output[str]
     secret_arn: pulumi.Output[str]
 
-    def __init__(
-        self, name: str, args: MetadataDatabaseArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, args: MetadataDatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow-aws:database:MetadataDatabase", name, None, opts)
         if args.max_allocated_storage_gb < args.allocated_storage_gb:
-            raise pulumi.RunError(
-                f"{name}: max_allocated_storage_gb is below allocated_storage_gb; raise the ceiling."
-            )
+            raise pulumi.RunError(f"{name}: max_allocated_storage_gb is below allocated_storage_gb; raise the ceiling.")
         child = pulumi.ResourceOptions(parent=self)
         # Letters and digits only: the password is embedded in connection URLs and pgbouncer's users.txt.
         password = random.RandomPassword(f"{name}-password", length=40, special=False, opts=child)
@@ -81,9 +79,7 @@ class MetadataDatabase(pulumi.ComponentResource):
             family=f"postgres{ENGINE_VERSION}",
             description="Airflow metadata DB: TLS required",
             parameters=[
-                aws.rds.ParameterGroupParameterArgs(
-                    name="rds.force_ssl", value="1", apply_method="pending-reboot"
-                )
+                aws.rds.ParameterGroupParameterArgs(name="rds.force_ssl", value="1", apply_method="pending-reboot")
             ],
             opts=child,
         )

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+
+from infra.policies import platform_key_policy
 
 
 @dataclass(frozen=True)
 class PlatformKeyArgs:
     alias: str
     """Alias name without the `alias/` prefix, e.g. airflow-dev."""
+    account_id: str
+    """Account whose IAM policies may use the key."""
+    region: str
+    """Region of the CloudWatch Logs service principal."""
+    allow_cloudwatch_logs: bool = False
+    """Let CloudWatch Logs use the key (MWAA encrypts its log groups with it). Defaults to false."""
     deletion_window_days: int = 30
     """Waiting period before a scheduled deletion, 7 to 30 days. Defaults to 30.
     https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys.html"""
@@ -19,8 +28,8 @@ class PlatformKeyArgs:
 
 class PlatformKey(pulumi.ComponentResource):
     """One rotating KMS key (aws.kms.Key + aws.kms.Alias) encrypting buckets, secrets, the DB, the broker and
-    the EKS secrets. The default key policy delegates use to IAM, so each role gets only what its policy
-    grants."""
+    the EKS secrets. Its policy (policies.platform_key_policy) delegates use to IAM, so each role gets only
+    what its own policy grants."""
 
     key: aws.kms.Key
     arn: pulumi.Output[str]
@@ -33,6 +42,11 @@ class PlatformKey(pulumi.ComponentResource):
             description=f"Airflow platform key ({args.alias})",
             enable_key_rotation=True,
             deletion_window_in_days=args.deletion_window_days,
+            policy=json.dumps(
+                platform_key_policy(
+                    account_id=args.account_id, region=args.region, cloudwatch_logs=args.allow_cloudwatch_logs
+                )
+            ),
             opts=child,
         )
         aws.kms.Alias(f"{name}-alias", name=f"alias/{args.alias}", target_key_id=self.key.key_id, opts=child)

@@ -22,6 +22,7 @@ import yaml
 
 from airflow_settings import load_settings
 from airflow_settings.render import as_helm_config
+from infra.mappings import deep_merge
 
 HELM_VALUES_DIR = Path(__file__).resolve().parent.parent / "helm_values"
 RELEASE_NAME = "airflow"
@@ -30,10 +31,12 @@ PGBOUNCER_DATABASE = "airflow-metadata"
 
 SECRET_NAMES = {
     "metadata": "airflow-metadata",
+    "result-backend": "airflow-result-backend",
     "broker": "airflow-broker-url",
     "fernet-key": "airflow-fernet-key",
     "jwt-secret": "airflow-jwt-secret",
     "api-secret-key": "airflow-api-secret-key",
+    "admin-password": "airflow-admin-password",
     "pgbouncer-config": "airflow-pgbouncer-config",
     "pgbouncer-stats": "airflow-pgbouncer-stats",
 }
@@ -90,17 +93,27 @@ class ChartInputs:
     """Everything the overlay needs from the infra, as plain values (Pulumi resolves Outputs first)."""
 
     airflow_version: str
+    """Chart airflowVersion and defaultAirflowTag (airflow_settings.versions)."""
     image_repository: str
+    """Airflow image repository (the stack's ECR repository by default)."""
     image_tag: str
+    """Immutable image tag."""
     logs_bucket: str
+    """Bucket name for remote task logs."""
     region: str
+    """AWS region, for boto3 in every pod."""
     role_arns: Mapping[str, str]
     """Chart component (values key) -> IRSA role ARN, one per SERVICE_ACCOUNTS entry."""
     dags: DagSource
+    """Where DAGs come from."""
     size: str = "dev"
+    """Size preset; picks helm_values/<size>.yaml when present."""
     ingress_host: str | None = None
+    """UI host name; no ingress when None."""
     ingress_certificate_arn: str | None = None
+    """ACM certificate of the ingress."""
     ingress_internal: bool = True
+    """Internal (VPC-only) ALB rather than Internet-facing."""
 
 
 def chart_values(inputs: ChartInputs, values_dir: Path = HELM_VALUES_DIR) -> dict[str, Any]:
@@ -151,6 +164,7 @@ def infra_overlay(inputs: ChartInputs) -> dict[str, Any]:
         "config": config,
         "data": {
             "metadataSecretName": SECRET_NAMES["metadata"],
+            "resultBackendSecretName": SECRET_NAMES["result-backend"],
             "brokerUrlSecretName": SECRET_NAMES["broker"],
         },
         "fernetKeySecretName": SECRET_NAMES["fernet-key"],
@@ -170,8 +184,7 @@ def infra_overlay(inputs: ChartInputs) -> dict[str, Any]:
         # Migrations run as a plain Job, not a post-install hook: with `wait`/atomic installs a hook would
         # wait for pods that wait for the migration (the chart's documented deadlock).
         "migrateDatabaseJob": {"useHelmHooks": False, "applyCustomEnv": False},
-        # The FAB user job does not apply: the image has no FAB provider (airflow_settings core.auth_manager).
-        "createUserJob": {"enabled": False, "useHelmHooks": False, "applyCustomEnv": False},
+        "createUserJob": _create_user_job(),
         "securityContexts": {"pod": RESTRICTED_POD, "containers": RESTRICTED_CONTAINER},
         "networkPolicies": {"enabled": True},
         "workers": {
@@ -200,6 +213,31 @@ def infra_overlay(inputs: ChartInputs) -> dict[str, Any]:
     if inputs.ingress_host:
         overlay["ingress"] = _ingress(inputs)
     return overlay
+
+
+ADMIN_USERNAME = "admin"
+
+
+def _create_user_job() -> dict[str, Any]:
+    """The first FAB admin, with the generated password read from its Secret at run time: the chart's default
+    job passes `createUserJob.defaultUser.password` from the values, which would put it in the release."""
+    command = (
+        f"exec airflow users create --role Admin --username {ADMIN_USERNAME} --email admin@airflow.invalid "
+        '--firstname Airflow --lastname Admin --password "$AIRFLOW_ADMIN_PASSWORD"'
+    )
+    return {
+        "enabled": True,
+        # A plain Job like the migration one (see migrateDatabaseJob), so atomic installs cannot deadlock.
+        "useHelmHooks": False,
+        "applyCustomEnv": False,
+        "args": ["bash", "-c", command],
+        "env": [
+            {
+                "name": "AIRFLOW_ADMIN_PASSWORD",
+                "valueFrom": {"secretKeyRef": {"name": SECRET_NAMES["admin-password"], "key": "password"}},
+            }
+        ],
+    }
 
 
 def _dags_overlay(dags: DagSource) -> dict[str, Any]:
@@ -233,9 +271,7 @@ def _dags_overlay(dags: DagSource) -> dict[str, Any]:
             ]
         }
     else:
-        source = {
-            "env": [{"name": connection_env, "value": json.dumps({"conn_type": "git", "host": dags.repo})}]
-        }
+        source = {"env": [{"name": connection_env, "value": json.dumps({"conn_type": "git", "host": dags.repo})}]}
     return {"dagProcessor": {"dagBundleConfigList": [bundle]}, **source}
 
 
@@ -290,19 +326,13 @@ def metadata_connection(user: str, password: str, namespace: str) -> str:
     return f"postgresql://{user}:{password}@{host}:{PGBOUNCER_PORT}/{PGBOUNCER_DATABASE}?sslmode=disable"
 
 
+def result_backend_connection(user: str, password: str, namespace: str) -> str:
+    """Celery's result backend: the metadata DB through pgbouncer, in SQLAlchemy form (`db+` prefix)."""
+    return f"db+{metadata_connection(user, password, namespace)}"
+
+
 def pgbouncer_stats_connection(user: str, password: str) -> str:
     return f"postgresql://{user}:{password}@127.0.0.1:{PGBOUNCER_PORT}/pgbouncer?sslmode=disable"
-
-
-def deep_merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
-    """Helm's merge: mappings merge key by key, anything else (lists included) is replaced by `top`."""
-    merged = dict(base)
-    for key, value in top.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
 
 
 def _leaf_paths(values: Mapping[str, Any], prefix: str = "") -> list[str]:

@@ -36,9 +36,7 @@ class MwaaArtifacts(pulumi.ComponentResource):
     paths: dict[str, str]
     versions: dict[str, pulumi.Output[str]]
 
-    def __init__(
-        self, name: str, args: MwaaArtifactsArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, args: MwaaArtifactsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow-aws:mwaa:MwaaArtifacts", name, None, opts)
         files = {artifact: args.directory / Path(key).name for artifact, key in ARTIFACT_KEYS.items()}
         missing = [str(path) for path in files.values() if not path.is_file()]
@@ -68,22 +66,31 @@ class MwaaEnvironmentArgs:
     airflow_version: str
     """Same pin as everywhere else (airflow_settings.versions.AIRFLOW_VERSION)."""
     vpc_id: pulumi.Input[str]
+    """VPC of the environment's security group."""
     subnet_ids: list[pulumi.Input[str]]
     """Exactly two private subnets."""
     subnet_zones: list[str]
     """Their zones, which must differ."""
     source_bucket_arn: pulumi.Input[str]
+    """The storage component's DAGs bucket."""
     source_bucket_prefix: str
     """The bucket's name prefix; MWAA needs `airflow-`."""
     versioning: bool
+    """Whether that bucket is versioned (MWAA requires it)."""
     kms_key_arn: pulumi.Input[str]
+    """Customer-managed key for the environment."""
     region: str
+    """Region, for the ARNs in the execution policy."""
     account_id: str
+    """Account, for the ARNs in the execution policy."""
     environment_class: str
     """https://docs.aws.amazon.com/mwaa/latest/userguide/environment-class.html"""
     min_workers: int
+    """Workers always running."""
     max_workers: int
+    """Workers MWAA may scale to, at most 25."""
     schedulers: int
+    """Schedulers, 2 to 5."""
     webserver_access_mode: str
     """PRIVATE_ONLY (default) or PUBLIC_ONLY."""
     airflow_configuration_options: dict[str, str]
@@ -105,9 +112,7 @@ class MwaaEnvironment(pulumi.ComponentResource):
     webserver_url: pulumi.Output[str]
     execution_role_arn: pulumi.Output[str]
 
-    def __init__(
-        self, name: str, args: MwaaEnvironmentArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, args: MwaaEnvironmentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow-aws:mwaa:MwaaEnvironment", name, None, opts)
         problems = mwaa_input_problems(
             bucket_prefix=args.source_bucket_prefix,
@@ -157,11 +162,7 @@ class MwaaEnvironment(pulumi.ComponentResource):
                     description="self-referencing rule MWAA requires",
                 )
             ],
-            egress=[
-                aws.ec2.SecurityGroupEgressArgs(
-                    protocol="-1", from_port=0, to_port=0, cidr_blocks=["0.0.0.0/0"]
-                )
-            ],
+            egress=[aws.ec2.SecurityGroupEgressArgs(protocol="-1", from_port=0, to_port=0, cidr_blocks=["0.0.0.0/0"])],
             opts=child,
         )
         environment = aws.mwaa.Environment(

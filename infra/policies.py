@@ -41,9 +41,7 @@ def tls_only_bucket_policy(bucket_arn: str) -> Policy:
     )
 
 
-def irsa_trust_policy(
-    oidc_provider_arn: str, oidc_provider_url: str, namespace: str, service_account: str
-) -> Policy:
+def irsa_trust_policy(oidc_provider_arn: str, oidc_provider_url: str, namespace: str, service_account: str) -> Policy:
     """Trust exactly one Kubernetes service account of one namespace through the cluster's OIDC provider."""
     issuer = oidc_provider_url.removeprefix("https://")
     return _document(
@@ -122,9 +120,7 @@ def airflow_component_policy(
             }
         )
     kms_actions = ["kms:Decrypt"] + (["kms:GenerateDataKey"] if access.logs == "write" else [])
-    statements.append(
-        {"Sid": "PlatformKey", "Effect": "Allow", "Action": kms_actions, "Resource": [kms_key_arn]}
-    )
+    statements.append({"Sid": "PlatformKey", "Effect": "Allow", "Action": kms_actions, "Resource": [kms_key_arn]})
     return _document(*statements)
 
 
@@ -226,3 +222,42 @@ def mwaa_execution_policy(
             "Resource": secret_arn_patterns(region, account_id),
         },
     )
+
+
+def platform_key_policy(*, account_id: str, region: str, cloudwatch_logs: bool) -> Policy:
+    """The key policy: AWS's default account delegation (key use is then granted by IAM policies only), plus,
+    for MWAA, the CloudWatch Logs service encrypting the environment's log groups with this key.
+
+    https://docs.aws.amazon.com/mwaa/latest/userguide/custom-keys-certs.html
+    """
+    statements: list[Policy] = [
+        {
+            "Sid": "DelegateToIam",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+    ]
+    if cloudwatch_logs:
+        statements.append(
+            {
+                "Sid": "CloudWatchLogs",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+                "Action": [
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:ReEncryptFrom",
+                    "kms:ReEncryptTo",
+                    "kms:GenerateDataKey",
+                    "kms:GenerateDataKeyWithoutPlaintext",
+                    "kms:DescribeKey",
+                ],
+                "Resource": "*",
+                "Condition": {
+                    "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account_id}:*"}
+                },
+            }
+        )
+    return _document(*statements)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from infra.mappings import deep_merge
+
 Size = Literal["dev", "prod"]
 
 PRESETS: dict[Size, dict[str, Any]] = {
@@ -97,14 +99,4 @@ PRESETS: dict[Size, dict[str, Any]] = {
 
 def with_preset(size: Size, raw: dict[str, Any]) -> dict[str, Any]:
     """The stack's raw config laid over its size preset, section by section (lists replace, not merge)."""
-    return _deep_merge(PRESETS[size], raw)
-
-
-def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in top.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
+    return deep_merge(PRESETS[size], raw)

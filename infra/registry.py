@@ -13,6 +13,7 @@ class ImageRegistryArgs:
     repository_name: str
     """ECR repository name, e.g. airflow-dev/airflow."""
     kms_key_arn: pulumi.Input[str]
+    """Key encrypting the images."""
     untagged_expiry_days: int = 14
     """Untagged images (failed or superseded pushes) expire after this many days. Defaults to 14."""
 
@@ -22,11 +23,8 @@ class ImageRegistry(pulumi.ComponentResource):
     aws.ecr.LifecyclePolicy expiring untagged images."""
 
     repository_url: pulumi.Output[str]
-    repository_arn: pulumi.Output[str]
 
-    def __init__(
-        self, name: str, args: ImageRegistryArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, args: ImageRegistryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow-aws:registry:ImageRegistry", name, None, opts)
         repository = aws.ecr.Repository(
             f"{name}-repo",
@@ -61,5 +59,4 @@ class ImageRegistry(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=repository),
         )
         self.repository_url = repository.repository_url
-        self.repository_arn = repository.arn
         self.register_outputs({"repository_url": self.repository_url})

@@ -14,15 +14,21 @@ from infra.policies import COMPONENT_ACCESS, airflow_component_policy, irsa_trus
 @dataclass(frozen=True)
 class ServiceRolesArgs:
     oidc_provider_arn: pulumi.Input[str]
+    """The cluster's IAM OIDC provider."""
     oidc_provider_url: pulumi.Input[str]
     """The cluster's OIDC issuer. https://docs.aws.amazon.com/eks/latest/userguide/iam-roles-for-service-accounts.html"""
     namespace: str
+    """Namespace of the service accounts."""
     service_accounts: dict[str, str]
     """Chart component (values key, e.g. workers) -> Kubernetes service account name; one role each."""
     logs_bucket_arn: pulumi.Input[str]
+    """The only bucket any role may touch."""
     kms_key_arn: pulumi.Input[str]
+    """The only key any role may use."""
     region: str
+    """Region of the Secrets Manager ARNs."""
     account_id: str
+    """Account of the Secrets Manager ARNs."""
 
 
 class ServiceRoles(pulumi.ComponentResource):

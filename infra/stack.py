@@ -22,7 +22,7 @@ from infra.config import CONFIG_NAMESPACE, StackConfig, StackConfigError
 from infra.database import DB_NAME, DB_USER, MetadataDatabase, MetadataDatabaseArgs
 from infra.encryption import PlatformKey, PlatformKeyArgs
 from infra.helm_values import RELEASE_NAME, SERVICE_ACCOUNTS, ChartInputs, DagSource, chart_values
-from infra.mwaa import MwaaArtifacts, MwaaArtifactsArgs, MwaaEnvironment, MwaaEnvironmentArgs
+from infra.mwaa import DAGS_PREFIX, MwaaArtifacts, MwaaArtifactsArgs, MwaaEnvironment, MwaaEnvironmentArgs
 from infra.mwaa_rules import mwaa_configuration_options, mwaa_log_level
 from infra.network import MWAA_INTERFACE_ENDPOINTS, Network, NetworkArgs
 from infra.network_plan import plan_subnets
@@ -47,7 +47,7 @@ def read_stack_config() -> StackConfig:
 
 def _decode(value: Any) -> Any:
     """Structured config arrives JSON-encoded; plain strings stay strings."""
-    if isinstance(value, str) and value[:1] in "{[":
+    if isinstance(value, str) and value.startswith(("{", "[")):
         return json.loads(value)
     return {"true": True, "false": False}.get(value, value) if isinstance(value, str) else value
 
@@ -68,9 +68,17 @@ def run() -> dict[str, Any]:
     return outputs
 
 
-def _foundation(config: StackConfig, zones: list[str]) -> tuple[PlatformKey, Network, Storage]:
+def _foundation(config: StackConfig, zones: list[str], account_id: str) -> tuple[PlatformKey, Network, Storage]:
     prefix = config.name_prefix
-    key = PlatformKey(f"{prefix}-kms", PlatformKeyArgs(alias=prefix))
+    key = PlatformKey(
+        f"{prefix}-kms",
+        PlatformKeyArgs(
+            alias=prefix,
+            account_id=account_id,
+            region=config.region,
+            allow_cloudwatch_logs=config.target == "mwaa",
+        ),
+    )
     network = Network(
         f"{prefix}-net",
         NetworkArgs(
@@ -96,7 +104,7 @@ def _foundation(config: StackConfig, zones: list[str]) -> tuple[PlatformKey, Net
 def _build_eks(config: StackConfig, zones: list[str], account_id: str) -> dict[str, Any]:
     assert config.dags is not None and config.image is not None  # StackConfig requires both for eks
     prefix = config.name_prefix
-    key, network, storage = _foundation(config, zones)
+    key, network, storage = _foundation(config, zones, account_id)
     private_cidrs = [plan.private_cidr for plan in plan_subnets(config.network.vpc_cidr, zones)]
     database = MetadataDatabase(
         f"{prefix}-metadata",
@@ -121,6 +129,7 @@ def _build_eks(config: StackConfig, zones: list[str], account_id: str) -> dict[s
             subnet_ids=network.private_subnet_ids,
             allowed_cidrs=private_cidrs,
             kms_key_arn=key.arn,
+            group_id=f"{prefix}-broker",
             secret_name=f"{prefix}/broker",
             engine=config.broker.engine,
             node_type=config.broker.node_type,
@@ -236,7 +245,7 @@ def _build_eks(config: StackConfig, zones: list[str], account_id: str) -> dict[s
 
 def _build_mwaa(config: StackConfig, zones: list[str], account_id: str) -> dict[str, Any]:
     prefix = config.name_prefix
-    key, network, storage = _foundation(config, zones)
+    key, network, storage = _foundation(config, zones, account_id)
     artifacts = MwaaArtifacts(
         f"{prefix}-artifacts",
         MwaaArtifactsArgs(bucket=storage.dags_bucket.id, directory=REPO_ROOT / config.mwaa.artifacts_dir),
@@ -273,6 +282,8 @@ def _build_mwaa(config: StackConfig, zones: list[str], account_id: str) -> dict[
         "executionRoleArn": environment.execution_role_arn,
         "logsBucket": storage.logs_bucket.bucket,
         "dagsBucket": storage.dags_bucket.bucket,
+        # Where `make deploy-dags` syncs dags/ (the environment's dag_s3_path).
+        "dagsS3Uri": storage.dags_bucket.bucket.apply(lambda bucket: f"s3://{bucket}/{DAGS_PREFIX}"),
         "connectionsPrefix": SECRET_PREFIXES[0],
         "variablesPrefix": SECRET_PREFIXES[1],
         "kmsKeyArn": key.arn,

@@ -17,7 +17,8 @@ from typing import Any
 import jsonschema
 import yaml
 
-from infra.helm_values import SERVICE_ACCOUNTS, ChartInputs, DagSource, chart_values, deep_merge
+from infra.helm_values import SERVICE_ACCOUNTS, ChartInputs, DagSource, chart_values
+from infra.mappings import deep_merge
 
 SCHEMA_ENV = "AIRFLOW_CHART_SCHEMA_DIR"
 
@@ -28,8 +29,7 @@ DEFAULT_INPUTS = ChartInputs(
     logs_bucket="airflow-dev-logs-abc123",
     region="eu-west-1",
     role_arns={
-        component: f"arn:aws:iam::111122223333:role/{account}"
-        for component, account in SERVICE_ACCOUNTS.items()
+        component: f"arn:aws:iam::111122223333:role/{account}" for component, account in SERVICE_ACCOUNTS.items()
     },
     dags=DagSource(
         source="git-sync",

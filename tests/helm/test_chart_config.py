@@ -39,6 +39,7 @@ class TestSecretWiring:
         ("path", "role"),
         [
             ("data.metadataSecretName", "metadata"),
+            ("data.resultBackendSecretName", "result-backend"),
             ("data.brokerUrlSecretName", "broker"),
             ("fernetKeySecretName", "fernet-key"),
             ("jwtSecretName", "jwt-secret"),
@@ -58,4 +59,18 @@ class TestDatabaseMigrationJob:
     def test_should_not_use_helm_hooks(self):
         values = render()
         assert jmespath.search("migrateDatabaseJob.useHelmHooks", values) is False
-        assert jmespath.search("createUserJob.[enabled, useHelmHooks]", values) == [False, False]
+        assert jmespath.search("createUserJob.[enabled, useHelmHooks]", values) == [True, False]
+
+
+class TestCreateUserJob:
+    """The first FAB admin user."""
+
+    def test_should_read_the_password_from_the_stack_secret(self):
+        job = render()["createUserJob"]
+        (password,) = job["env"]
+        assert password["valueFrom"]["secretKeyRef"] == {"name": SECRET_NAMES["admin-password"], "key": "password"}
+        assert '--password "$AIRFLOW_ADMIN_PASSWORD"' in job["args"][-1]
+
+    def test_should_not_put_a_password_in_the_values(self):
+        assert jmespath.search("createUserJob.defaultUser", render()) is None
+        assert "--role Admin --username admin" in jmespath.search("createUserJob.args[-1]", render())

@@ -59,9 +59,7 @@ class TestFinalValues:
     def test_should_pin_the_airflow_version_everywhere(self):
         values = render()
         assert jmespath.search("[airflowVersion, defaultAirflowTag]", values) == ["3.3.1", "3.3.1"]
-        assert chart_defaults()["airflowVersion"] != "3.3.1", (
-            "the chart default must not be what makes this pass"
-        )
+        assert chart_defaults()["airflowVersion"] != "3.3.1", "the chart default must not be what makes this pass"
 
     def test_should_refuse_committed_values_that_the_overlay_owns(self, tmp_path: Path):
         (tmp_path / "base.yaml").write_text("fernetKeySecretName: hand-made\n")

@@ -7,9 +7,7 @@ from chart_utils import DEFAULT_INPUTS, render
 
 from infra.helm_values import DagSource
 
-BUNDLE = DagSource(
-    source="git-bundle", repo="https://example.com/dags.git", branch="release", sub_path="pipelines"
-)
+BUNDLE = DagSource(source="git-bundle", repo="https://example.com/dags.git", branch="release", sub_path="pipelines")
 
 
 class TestGitSync:

@@ -21,10 +21,7 @@ class TestPgbouncerDeployment:
             True,
             "airflow-pgbouncer-config",
         ]
-        assert (
-            jmespath.search("pgbouncer.metricsExporterSidecar.statsSecretName", values)
-            == "airflow-pgbouncer-stats"
-        )
+        assert jmespath.search("pgbouncer.metricsExporterSidecar.statsSecretName", values) == "airflow-pgbouncer-stats"
 
     def test_should_run_as_nobody_without_privileges(self):
         contexts = jmespath.search("pgbouncer.securityContexts", render())
@@ -50,12 +47,7 @@ class TestMetadataConnectionSecret:
 
     def test_should_connect_through_the_release_pgbouncer_service(self):
         url = metadata_connection("airflow", "s3cret", "airflow")
-        assert (
-            url
-            == f"postgresql://airflow:s3cret@airflow-pgbouncer.airflow:6543/{PGBOUNCER_DATABASE}?sslmode=disable"
-        )
+        assert url == f"postgresql://airflow:s3cret@airflow-pgbouncer.airflow:6543/{PGBOUNCER_DATABASE}?sslmode=disable"
 
     def test_should_reach_stats_on_localhost(self):
-        assert pgbouncer_stats_connection("airflow", "s3cret").startswith(
-            "postgresql://airflow:s3cret@127.0.0.1:6543/"
-        )
+        assert pgbouncer_stats_connection("airflow", "s3cret").startswith("postgresql://airflow:s3cret@127.0.0.1:6543/")

@@ -10,9 +10,7 @@ from infra.helm_values import PDB_COMPONENTS
 class TestPodSecurityContexts:
     """Default (all Airflow pods) and per-image security contexts."""
 
-    @pytest.mark.parametrize(
-        "path", ["securityContexts", "pgbouncer.securityContexts", "statsd.securityContexts"]
-    )
+    @pytest.mark.parametrize("path", ["securityContexts", "pgbouncer.securityContexts", "statsd.securityContexts"])
     def test_should_meet_the_restricted_pod_security_standard(self, path: str):
         contexts = jmespath.search(path, render())
         pod = contexts["pod"]

@@ -26,9 +26,7 @@ class TestWorkerKeda:
 
     def test_should_scale_wider_in_prod(self):
         assert jmespath.search("workers.celery.keda.maxReplicaCount", render()) == 5
-        assert jmespath.search(
-            "workers.celery.keda.[minReplicaCount, maxReplicaCount]", render(size="prod")
-        ) == [2, 20]
+        assert jmespath.search("workers.celery.keda.[minReplicaCount, maxReplicaCount]", render(size="prod")) == [2, 20]
 
 
 class TestWorkerLogs:

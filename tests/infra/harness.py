@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import runpy
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,9 +51,7 @@ class Built:
 
     def find_created(self, type_: str, name: str) -> Recorded:
         matches = [resource for resource in self.of_type(type_) if resource.name == name]
-        assert len(matches) == 1, (
-            f"expected one {type_} named {name!r}, found {[r.name for r in self.of_type(type_)]}"
-        )
+        assert len(matches) == 1, f"expected one {type_} named {name!r}, found {[r.name for r in self.of_type(type_)]}"
         return matches[0]
 
     def one(self, type_: str) -> Recorded:
@@ -91,9 +90,7 @@ class PlatformMocks(pulumi.runtime.Mocks):
             case "aws:elasticache/replicationGroup:ReplicationGroup":
                 state["primaryEndpointAddress"] = f"master.{name}.abc.euw1.cache.amazonaws.com"
             case "aws:secretsmanager/secret:Secret":
-                state["arn"] = (
-                    f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:secret:{args.inputs['name']}-Ab12Cd"
-                )
+                state["arn"] = f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:secret:{args.inputs['name']}-Ab12Cd"
             case "random:index/randomPassword:RandomPassword":
                 state["result"] = f"pw{name.replace('-', '')}"[: int(args.inputs["length"])]
             case "random:index/randomBytes:RandomBytes":
@@ -152,9 +149,7 @@ def _decode(value: Any, path: str, secret_paths: set[str]) -> Any:
             return _decode(value.get("value"), path, secret_paths)
         if value.get(SPECIAL_SIG) == RESOURCE_SIG:
             return value["urn"]
-        return {
-            key: _decode(item, f"{path}.{key}" if path else key, secret_paths) for key, item in value.items()
-        }
+        return {key: _decode(item, f"{path}.{key}" if path else key, secret_paths) for key, item in value.items()}
     if isinstance(value, list):
         return [_decode(item, f"{path}[{index}]", secret_paths) for index, item in enumerate(value)]
     return value
@@ -208,21 +203,19 @@ def stack_config(stack: str) -> dict[str, Any]:
     return yaml.safe_load((REPO_ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
 
 
-def build_stack(stack: str, config: dict[str, Any], built: Built | None = None) -> Built:
+def build_stack(
+    stack: str, config: dict[str, Any], built: Built | None = None, *, through_entry_point: bool = False
+) -> Built:
     """Run the program for `config` under the mocks, recording into `built` (so a caller still sees what was
-    recorded when the program raises)."""
+    recorded when the program raises). `through_entry_point` runs infra/ the way Pulumi does (its folder as
+    the script, so only infra/ is on sys.path) and records resources but no outputs."""
     built = Built() if built is None else built
-    mocks = PlatformMocks(built)
-    pulumi.runtime.set_mocks(
-        mocks, project="airflow-aws", stack=stack, preview=False, monitor=RecordingMonitor(mocks)
-    )
-    pulumi.runtime.set_all_config(
-        {key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()}
-    )
     from infra.stack import run
 
-    @pulumi.runtime.test
-    def program():
+    def program() -> Any:
+        if through_entry_point:
+            runpy.run_path(str(REPO_ROOT / "infra"), run_name="__main__")
+            return None
         outputs = run()
         names = list(outputs)
 
@@ -236,7 +229,18 @@ def build_stack(stack: str, config: dict[str, Any], built: Built | None = None) 
 
         return pulumi.Output.all(*outputs.values()).apply(collect), secret_names()
 
-    program()
+    return run_under_mocks(stack, config, program, built)
+
+
+def run_under_mocks(stack: str, config: dict[str, Any], program: Any, built: Built | None = None) -> Built:
+    """Run `program()` (anything creating resources) under fresh recording mocks with `config` set."""
+    built = Built() if built is None else built
+    mocks = PlatformMocks(built)
+    pulumi.runtime.set_mocks(mocks, project="airflow-aws", stack=stack, preview=False, monitor=RecordingMonitor(mocks))
+    pulumi.runtime.set_all_config(
+        {key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()}
+    )
+    pulumi.runtime.test(program)()
     return built
 
 

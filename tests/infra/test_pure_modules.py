@@ -28,11 +28,7 @@ class TestSubnetPlan:
     @pytest.mark.parametrize("cidr", ["10.0.0.0/16", "10.0.0.0/18", "172.16.0.0/20"])
     def test_should_cut_non_overlapping_subnets_inside_the_vpc(self, cidr: str):
         vpc = ipaddress.IPv4Network(cidr)
-        subnets = [
-            ipaddress.IPv4Network(c)
-            for p in plan_subnets(cidr, ZONES)
-            for c in (p.public_cidr, p.private_cidr)
-        ]
+        subnets = [ipaddress.IPv4Network(c) for p in plan_subnets(cidr, ZONES) for c in (p.public_cidr, p.private_cidr)]
         assert all(subnet.subnet_of(vpc) for subnet in subnets)
         assert not any(a.overlaps(b) for i, a in enumerate(subnets) for b in subnets[i + 1 :])
 
@@ -119,12 +115,33 @@ class TestSmallHelpers:
 
     def test_should_lay_config_over_the_preset_section_by_section(self):
         merged = with_preset("dev", {"database": {"multiAz": True}})
-        assert (
-            merged["database"]["multiAz"] is True and merged["database"]["instanceClass"] == "db.t4g.medium"
-        )
+        assert merged["database"]["multiAz"] is True and merged["database"]["instanceClass"] == "db.t4g.medium"
 
     def test_should_make_fernet_keys_url_safe(self):
         assert fernet_key_from_base64("ab+/cd==") == "ab-_cd=="
 
     def test_should_build_a_tls_broker_url(self):
         assert broker_url("h", "t") == "rediss://:t@h:6379/0?ssl_cert_reqs=required"
+
+
+class TestArgsDocumentation:
+    """STYLE 10: every field of every component's Args dataclass carries a docstring."""
+
+    def test_should_document_every_args_field(self):
+        import ast
+        from pathlib import Path
+
+        undocumented = []
+        for module in sorted((Path(__file__).resolve().parents[2] / "infra").glob("*.py")):
+            for node in ast.walk(ast.parse(module.read_text())):
+                if isinstance(node, ast.ClassDef) and node.name.endswith(("Args", "Spec", "Inputs")):
+                    body = node.body
+                    for index, statement in enumerate(body):
+                        if isinstance(statement, ast.AnnAssign):
+                            following = body[index + 1] if index + 1 < len(body) else None
+                            documented = isinstance(following, ast.Expr) and isinstance(
+                                getattr(following, "value", None), ast.Constant
+                            )
+                            if not documented:
+                                undocumented.append(f"{module.name}:{node.name}.{statement.target.id}")
+        assert not undocumented, f"Args fields without a docstring: {undocumented}"

@@ -24,13 +24,9 @@ class TestComponents:
     """Type tokens, names and parents (STYLE 2-4)."""
 
     def test_should_use_project_type_tokens(self, built: Built):
-        for component in (
-            r for r in built.resources if not r.custom and not r.type.startswith(("eks:", "pulumi:"))
-        ):
+        for component in (r for r in built.resources if not r.custom and not r.type.startswith(("eks:", "pulumi:"))):
             match = re.fullmatch(r"airflow-aws:([a-z_]+):[A-Z][A-Za-z]+", component.type)
-            assert match and match.group(1) in INFRA_MODULES, (
-                f"{component.urn}: bad type token {component.type}"
-            )
+            assert match and match.group(1) in INFRA_MODULES, f"{component.urn}: bad type token {component.type}"
 
     def test_should_parent_every_resource_under_a_component(self, built: Built):
         ours = [r for r in built.resources if r.type.startswith("airflow-aws:")]
@@ -44,9 +40,7 @@ class TestComponents:
     def test_should_name_children_after_their_component(self, built: Built):
         for component in (r for r in built.resources if r.type.startswith("airflow-aws:")):
             for child in (r for r in built.resources if descends_from(built, r, component.urn)):
-                assert child.name.startswith(component.name), (
-                    f"{child.urn} is not named after {component.name}"
-                )
+                assert child.name.startswith(component.name), f"{child.urn} is not named after {component.name}"
 
 
 class TestBuckets:
@@ -84,9 +78,7 @@ class TestBuckets:
         assert len(policies) == 2
         for policy in policies:
             (deny,) = statements(policy)
-            assert deny["Effect"] == "Deny" and deny["Condition"] == {
-                "Bool": {"aws:SecureTransport": "false"}
-            }
+            assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 
 class TestKeyAndSecrets:
@@ -116,9 +108,7 @@ class TestNetworkExposure:
     def test_should_not_open_any_ingress_to_the_internet(self, built: Built):
         for group in built.of_type("aws:ec2/securityGroup:SecurityGroup"):
             for rule in group.inputs.get("ingress", []):
-                assert "0.0.0.0/0" not in rule.get("cidrBlocks", []), (
-                    f"{group.urn} exposes {rule} to the Internet"
-                )
+                assert "0.0.0.0/0" not in rule.get("cidrBlocks", []), f"{group.urn} exposes {rule} to the Internet"
 
 
 class TestIamPolicies:

@@ -124,10 +124,14 @@ class TestBadStackConfig:
         with pytest.raises(StackConfigError, match=message) as failure:
             build_stack("dev", _with(overrides), built)
         assert "fix" in str(failure.value).lower()
-        assert built.resources == [], (
-            f"created {[r.name for r in built.resources]} before refusing the config"
-        )
+        assert built.resources == [], f"created {[r.name for r in built.resources]} before refusing the config"
         assert built.invokes == [], "called AWS before refusing the config"
+
+    def test_should_refuse_more_zones_than_the_region_has(self):
+        built = Built()
+        with pytest.raises(StackConfigError, match=r"network\.azCount: eu-west-1 has only 3 available zones"):
+            build_stack("dev", _with({"airflow-aws:network": {"azCount": 4}}), built)
+        assert built.resources == []
 
     def test_should_list_every_problem_at_once(self):
         with pytest.raises(StackConfigError) as failure:
@@ -155,9 +159,7 @@ class TestCommittedStacks:
             assert word not in text, f"Pulumi.{stack}.yaml mentions {word}: use `pulumi config set --secret`"
 
     def test_should_default_the_name_prefix_to_the_stack(self):
-        raw = {
-            key.split(":", 1)[1]: value for key, value in EKS_BASE.items() if key.startswith("airflow-aws:")
-        }
+        raw = {key.split(":", 1)[1]: value for key, value in EKS_BASE.items() if key.startswith("airflow-aws:")}
         assert StackConfig.from_raw(raw, region="eu-west-1", stack="dev").name_prefix == "airflow-dev"
 
 

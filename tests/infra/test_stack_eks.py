@@ -6,7 +6,7 @@ import json
 
 import pytest
 from chart_utils import schema_errors
-from harness import ACCOUNT_ID, OIDC_URL, Built, statements
+from harness import ACCOUNT_ID, OIDC_URL, Built, build_stack, stack_config, statements
 
 from infra.cluster import CONTROL_PLANE_LOG_TYPES
 from infra.helm_values import SECRET_NAMES, SERVICE_ACCOUNTS, ChartInputs, DagSource, chart_values
@@ -55,16 +55,16 @@ DEV_COUNTS = {
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 2,
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 2,
     "aws:s3/bucketVersioning:BucketVersioning": 2,
-    "aws:secretsmanager/secret:Secret": 5,
-    "aws:secretsmanager/secretVersion:SecretVersion": 5,
+    "aws:secretsmanager/secret:Secret": 6,
+    "aws:secretsmanager/secretVersion:SecretVersion": 6,
     "eks:index:Cluster": 1,
     "eks:index:ManagedNodeGroup": 1,
     "kubernetes:core/v1:Namespace": 1,
-    "kubernetes:core/v1:Secret": 7,
+    "kubernetes:core/v1:Secret": 9,
     "kubernetes:helm.sh/v3:Release": 2,
     "pulumi:providers:kubernetes": 1,
     "random:index/randomBytes:RandomBytes": 1,
-    "random:index/randomPassword:RandomPassword": 4,
+    "random:index/randomPassword:RandomPassword": 5,
 }
 # Three zones with a NAT gateway each: two more subnets per kind, routes, tables and associations.
 PROD_COUNTS = {
@@ -86,17 +86,13 @@ def eks_stack(request: pytest.FixtureRequest) -> Built:
 def release(built: Built) -> dict:
     return built.find_created(
         "kubernetes:helm.sh/v3:Release",
-        "airflow-"
-        + built.one("airflow-aws:airflow_chart:AirflowChart").name.removeprefix("airflow-")
-        + "-release",
+        "airflow-" + built.one("airflow-aws:airflow_chart:AirflowChart").name.removeprefix("airflow-") + "-release",
     ).inputs
 
 
 def k8s_secret(built: Built, role: str):
     (secret,) = [
-        s
-        for s in built.of_type("kubernetes:core/v1:Secret")
-        if s.inputs["metadata"]["name"] == SECRET_NAMES[role]
+        s for s in built.of_type("kubernetes:core/v1:Secret") if s.inputs["metadata"]["name"] == SECRET_NAMES[role]
     ]
     return secret
 
@@ -109,6 +105,10 @@ class TestResourceGraph:
 
     def test_should_create_the_prod_graph(self, prod_stack: Built):
         assert prod_stack.type_counts() == PROD_COUNTS
+
+    def test_should_build_the_same_graph_through_the_pulumi_entry_point(self):
+        built = build_stack("dev", stack_config("dev"), through_entry_point=True)
+        assert built.type_counts() == DEV_COUNTS
 
     def test_should_call_only_zones_and_identity(self, eks_stack: Built):
         assert sorted(set(eks_stack.invokes)) == [
@@ -153,9 +153,7 @@ class TestMetadataDatabase:
     def test_should_force_ssl(self, eks_stack: Built):
         group = eks_stack.one("aws:rds/parameterGroup:ParameterGroup")
         assert group.inputs["family"] == "postgres16"
-        assert {"name": "rds.force_ssl", "value": "1", "applyMethod": "pending-reboot"} in group.inputs[
-            "parameters"
-        ]
+        assert {"name": "rds.force_ssl", "value": "1", "applyMethod": "pending-reboot"} in group.inputs["parameters"]
         # The mock auto-names the group after its logical name, as Pulumi would (plus a suffix).
         assert eks_stack.one("aws:rds/instance:Instance").inputs["parameterGroupName"] == group.name
 
@@ -171,10 +169,7 @@ class TestBroker:
 
     def test_should_encrypt_in_transit_and_at_rest_with_an_auth_token(self, eks_stack: Built):
         group = eks_stack.one("aws:elasticache/replicationGroup:ReplicationGroup")
-        assert (
-            group.inputs["transitEncryptionEnabled"] is True
-            and group.inputs["atRestEncryptionEnabled"] is True
-        )
+        assert group.inputs["transitEncryptionEnabled"] is True and group.inputs["atRestEncryptionEnabled"] is True
         assert group.inputs["authToken"] and "authToken" in group.secret_paths
 
     def test_should_fail_over_in_prod(self, dev_stack: Built, prod_stack: Built):
@@ -234,25 +229,16 @@ class TestServiceRoles:
             )
             (trust,) = statements(role, "assumeRolePolicy")
             issuer = OIDC_URL.removeprefix("https://")
-            assert (
-                trust["Condition"]["StringEquals"][f"{issuer}:sub"]
-                == f"system:serviceaccount:airflow:{account}"
-            )
+            assert trust["Condition"]["StringEquals"][f"{issuer}:sub"] == f"system:serviceaccount:airflow:{account}"
 
     def test_should_let_the_worker_write_the_logs_bucket_and_nothing_else(self, eks_stack: Built):
         roles = eks_stack.one("airflow-aws:service_roles:ServiceRoles").name
         policy = eks_stack.find_created("aws:iam/rolePolicy:RolePolicy", f"{roles}-airflow-worker-policy")
         logs_bucket = next(b for b in eks_stack.of_type("aws:s3/bucket:Bucket") if "-logs" in b.name)
         logs_arn = f"arn:aws:s3:::{logs_bucket.inputs['bucketPrefix']}abc123"
-        writes = [
-            s
-            for s in statements(policy)
-            if any(a in ("s3:PutObject", "s3:DeleteObject") for a in s["Action"])
-        ]
+        writes = [s for s in statements(policy) if any(a in ("s3:PutObject", "s3:DeleteObject") for a in s["Action"])]
         assert writes and all(s["Resource"] == [f"{logs_arn}/*"] for s in writes)
-        s3_resources = {
-            r for s in statements(policy) if s["Action"][0].startswith("s3:") for r in s["Resource"]
-        }
+        s3_resources = {r for s in statements(policy) if s["Action"][0].startswith("s3:") for r in s["Resource"]}
         assert s3_resources == {logs_arn, f"{logs_arn}/*"}
 
     def test_should_not_let_the_scheduler_touch_logs(self, eks_stack: Built):
@@ -295,9 +281,7 @@ class TestAirflowRelease:
                 image_tag="3.3.1-1",
                 logs_bucket=f"{logs_bucket.inputs['bucketPrefix']}abc123",
                 region="eu-west-1",
-                role_arns={
-                    c: f"arn:aws:iam::{ACCOUNT_ID}:role/{roles}-{a}" for c, a in SERVICE_ACCOUNTS.items()
-                },
+                role_arns={c: f"arn:aws:iam::{ACCOUNT_ID}:role/{roles}-{a}" for c, a in SERVICE_ACCOUNTS.items()},
                 dags=DagSource("git-sync", "https://github.com/example-org/airflow-dags.git", "main", "dags"),
                 size="dev",
             )
@@ -312,12 +296,16 @@ class TestAirflowRelease:
         password = eks_stack.one("aws:rds/instance:Instance").inputs["password"]
         assert connection.startswith(f"postgresql://airflow:{password}@airflow-pgbouncer.airflow:6543/")
 
+    def test_should_give_celery_results_the_same_database_in_sqlalchemy_form(self, eks_stack: Built):
+        metadata = k8s_secret(eks_stack, "metadata").inputs["stringData"]["connection"]
+        result_backend = k8s_secret(eks_stack, "result-backend").inputs["stringData"]["connection"]
+        assert result_backend == f"db+{metadata}"
+
     def test_should_point_the_broker_secret_at_elasticache_over_tls(self, eks_stack: Built):
         group = eks_stack.one("aws:elasticache/replicationGroup:ReplicationGroup")
         url = k8s_secret(eks_stack, "broker").inputs["stringData"]["connection"]
         assert (
-            url
-            == f"rediss://:{group.inputs['authToken']}@master.{group.name}.abc.euw1.cache.amazonaws.com:6379/0"
+            url == f"rediss://:{group.inputs['authToken']}@master.{group.name}.abc.euw1.cache.amazonaws.com:6379/0"
             "?ssl_cert_reqs=required"
         )
 
@@ -364,6 +352,7 @@ class TestOutputs:
             "fernet-key",
             "jwt-secret",
             "api-secret-key",
+            "admin-password",
         }
         assert outputs["ecrRepositoryUrl"].endswith("/airflow")
         assert (outputs["connectionsPrefix"], outputs["variablesPrefix"]) == (

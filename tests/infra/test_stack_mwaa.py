@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pulumi
 import pytest
-from harness import ACCOUNT_ID, Built, build_stack, stack_config, statements
+from harness import ACCOUNT_ID, Built, build_stack, run_under_mocks, stack_config, statements
 
 from airflow_settings import load_settings
 from airflow_settings.render import as_mwaa_options
 from infra.config import StackConfigError
-from infra.mwaa import ARTIFACT_KEYS
+from infra.mwaa import ARTIFACT_KEYS, MwaaEnvironment, MwaaEnvironmentArgs
 from infra.mwaa_rules import LOG_TYPES, REFUSED_OPTIONS
 
 pytestmark = pytest.mark.infra
@@ -94,15 +94,13 @@ class TestMwaaEnvironment:
     def test_should_turn_on_all_five_log_types(self, mwaa_stack: Built):
         logging = environment(mwaa_stack)["loggingConfiguration"]
         expected = load_settings().for_target("mwaa")["logging"]["logging_level"]
-        assert {
-            log: (logging[_camel(log)]["enabled"], logging[_camel(log)]["logLevel"]) for log in LOG_TYPES
-        } == {log: (True, expected) for log in LOG_TYPES}
+        assert {log: (logging[_camel(log)]["enabled"], logging[_camel(log)]["logLevel"]) for log in LOG_TYPES} == {
+            log: (True, expected) for log in LOG_TYPES
+        }
 
     def test_should_read_from_the_shared_dags_bucket(self, mwaa_stack: Built):
         dags = next(b for b in mwaa_stack.of_type("aws:s3/bucket:Bucket") if b.name.endswith("-dags"))
-        assert (
-            environment(mwaa_stack)["sourceBucketArn"] == f"arn:aws:s3:::{dags.inputs['bucketPrefix']}abc123"
-        )
+        assert environment(mwaa_stack)["sourceBucketArn"] == f"arn:aws:s3:::{dags.inputs['bucketPrefix']}abc123"
         assert dags.inputs["bucketPrefix"].startswith("airflow-")
 
     def test_should_render_options_from_the_settings_source(self, mwaa_stack: Built):
@@ -113,6 +111,18 @@ class TestMwaaEnvironment:
         assert not set(options) & set(REFUSED_OPTIONS)
 
 
+class TestMwaaOutputs:
+    """Stack outputs of the mwaa target."""
+
+    def test_should_export_where_dags_go_and_the_web_server(self, mwaa_stack: Built):
+        outputs = mwaa_stack.outputs
+        dags = next(b for b in mwaa_stack.of_type("aws:s3/bucket:Bucket") if b.name.endswith("-dags"))
+        assert outputs["dagsS3Uri"] == f"s3://{dags.inputs['bucketPrefix']}abc123/dags"
+        assert environment(mwaa_stack)["dagS3Path"] == "dags"
+        assert outputs["apiUrl"] == "https://abc.c2.airflow.eu-west-1.on.aws"
+        assert mwaa_stack.secret_outputs == set()
+
+
 class TestMwaaArtifacts:
     """requirements.txt, plugins.zip and startup.sh as versioned objects."""
 
@@ -120,9 +130,7 @@ class TestMwaaArtifacts:
         ("artifact", "prefix"),
         [("requirements", "requirements"), ("plugins", "plugins"), ("startup", "startupScript")],
     )
-    def test_should_feed_object_versions_to_the_environment(
-        self, mwaa_stack: Built, artifact: str, prefix: str
-    ):
+    def test_should_feed_object_versions_to_the_environment(self, mwaa_stack: Built, artifact: str, prefix: str):
         inputs = environment(mwaa_stack)
         assert inputs[f"{prefix}S3Path"] == ARTIFACT_KEYS[artifact]
         assert inputs[f"{prefix}S3ObjectVersion"] == f"version-of-{ARTIFACT_KEYS[artifact]}"
@@ -148,8 +156,7 @@ class TestMwaaExecutionRole:
         ]
         assert by_sid["CeleryQueues"]["Resource"] == ["arn:aws:sqs:eu-west-1:*:airflow-celery-*"]
         assert all(
-            r.endswith(("airflow/connections/*", "airflow/variables/*"))
-            for r in by_sid["SecretsBackend"]["Resource"]
+            r.endswith(("airflow/connections/*", "airflow/variables/*")) for r in by_sid["SecretsBackend"]["Resource"]
         )
         assert by_sid["PlatformKey"]["Resource"][0].startswith("arn:aws:kms:")
 
@@ -158,14 +165,27 @@ class TestMwaaExecutionRole:
         assert not [a for a in by_sid["SourceBucket"]["Action"] if a.startswith(("s3:Put", "s3:Delete"))]
 
 
+class TestMwaaKey:
+    """The platform key's policy."""
+
+    def test_should_let_cloudwatch_logs_encrypt_only_this_account_log_groups(self, mwaa_stack: Built):
+        by_sid = {s["Sid"]: s for s in statements(mwaa_stack.one("aws:kms/key:Key"))}
+        logs = by_sid["CloudWatchLogs"]
+        assert logs["Principal"] == {"Service": "logs.eu-west-1.amazonaws.com"}
+        assert logs["Condition"]["ArnLike"] == {
+            "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:eu-west-1:{ACCOUNT_ID}:*"
+        }
+
+    def test_should_not_open_the_key_to_logs_on_eks(self, dev_stack: Built):
+        assert [s["Sid"] for s in statements(dev_stack.one("aws:kms/key:Key"))] == ["DelegateToIam"]
+
+
 class TestMwaaSecurityGroup:
     """The environment's security group."""
 
     def test_should_have_the_self_referencing_rule(self, mwaa_stack: Built):
         group = next(
-            g
-            for g in mwaa_stack.of_type("aws:ec2/securityGroup:SecurityGroup")
-            if g.name.endswith("-mwaa-sg")
+            g for g in mwaa_stack.of_type("aws:ec2/securityGroup:SecurityGroup") if g.name.endswith("-mwaa-sg")
         )
         assert group.inputs["ingress"] == [
             {
@@ -176,6 +196,39 @@ class TestMwaaSecurityGroup:
                 "description": "self-referencing rule MWAA requires",
             }
         ]
+
+
+class TestMwaaEnvironmentComponent:
+    """MwaaEnvironment checks its own inputs before creating a child."""
+
+    @pytest.mark.parametrize("zones", [["eu-west-1a", "eu-west-1a"], ["eu-west-1a"]])
+    def test_should_refuse_subnets_outside_two_zones(self, zones: list[str]):
+        args = MwaaEnvironmentArgs(
+            environment_name="airflow-x",
+            airflow_version="3.3.1",
+            vpc_id="vpc",
+            subnet_ids=["s1", "s2"][: len(zones)],
+            subnet_zones=zones,
+            source_bucket_arn="arn:aws:s3:::airflow-x-dags",
+            source_bucket_prefix="airflow-x",
+            versioning=True,
+            kms_key_arn="arn:aws:kms:eu-west-1:1:key/k",
+            region="eu-west-1",
+            account_id="1",
+            environment_class="mw1.small",
+            min_workers=1,
+            max_workers=2,
+            schedulers=2,
+            webserver_access_mode="PRIVATE_ONLY",
+            airflow_configuration_options={},
+            log_level="INFO",
+            artifact_paths=dict(ARTIFACT_KEYS),
+            artifact_versions={key: "v1" for key in ARTIFACT_KEYS},
+        )
+        built = Built()
+        with pytest.raises(pulumi.RunError, match="exactly two private subnets in two zones"):
+            run_under_mocks("mwaa", {}, lambda: MwaaEnvironment("airflow-x-mwaa", args), built)
+        assert [r.type for r in built.resources] == ["airflow-aws:mwaa:MwaaEnvironment"]
 
 
 MWAA_BAD = [
@@ -211,9 +264,7 @@ MWAA_BAD = [
 class TestMwaaInputRules:
     """MWAA input rules, checked before anything is created."""
 
-    @pytest.mark.parametrize(
-        ("overrides", "message"), [case[1:] for case in MWAA_BAD], ids=[c[0] for c in MWAA_BAD]
-    )
+    @pytest.mark.parametrize(("overrides", "message"), [case[1:] for case in MWAA_BAD], ids=[c[0] for c in MWAA_BAD])
     def test_should_refuse_bad_inputs(self, overrides: dict, message: str):
         from harness import Built as Record
 
