@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pulumi_policy import ResourceValidationArgs
 
-from ._base import ADVISORY, MANDATORY, AwsResourcePolicy, label, prop, truthy
+from ._base import ADVISORY, MANDATORY, AwsResourcePolicy, as_list, label, prop, truthy
 from .pod_security import violations
 
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -25,6 +26,8 @@ LITERAL_SECRET_VALUES = (
     ("flower", "password"),
 )
 REQUIRED_SECRET_REFERENCES = (("fernetKeySecretName",), ("data", "metadataSecretName"))
+# `--password x` where x is neither an environment variable nor a template.
+LITERAL_PASSWORD_ARGUMENT = re.compile(r"--password[ =]+(?![\"']?[$])")
 
 
 def is_airflow_release(args: ResourceValidationArgs) -> bool:
@@ -65,11 +68,17 @@ def _secrets_by_reference(args: ResourceValidationArgs) -> Iterator[str]:
                 f"{label(args)} does not set values.{'.'.join(path)}: without it the chart generates or "
                 "defaults the secret itself (the metadata connection defaults to postgres/postgres)."
             )
-    if prop(values, "createUserJob", "enabled", default=True) is not False:
-        yield (
-            f"{label(args)} runs the create-user job, whose password is a literal value (chart default "
-            "admin/admin): set createUserJob.enabled=false and manage users through the auth manager."
-        )
+    job = prop(values, "createUserJob", default={})
+    if job.get("enabled", True) is not False:
+        command = " ".join(str(part) for part in as_list(job.get("command")) + as_list(job.get("args")))
+        if not command:
+            yield (
+                f"{label(args)} runs the chart's create-user job, which passes createUserJob.defaultUser.password "
+                "(default admin) from the values: give the job args that read the password from a Secret "
+                "(env valueFrom secretKeyRef), or set createUserJob.enabled=false."
+            )
+        elif LITERAL_PASSWORD_ARGUMENT.search(command):
+            yield f"{label(args)} passes a literal --password to the create-user job: read it from a Secret."
 
 
 def _namespace_pod_security(args: ResourceValidationArgs) -> Iterator[str]:
@@ -102,7 +111,7 @@ POLICIES = [
         [HELM_RELEASE],
         _secrets_by_reference,
         MANDATORY,
-        "Use fernetKeySecretName, data.metadataSecretName, …SecretName values; disable createUserJob.",
+        "Use fernetKeySecretName, data.metadataSecretName, …SecretName values; read the admin password from a Secret.",
     ),
     AwsResourcePolicy(
         "k8s-namespace-pod-security",

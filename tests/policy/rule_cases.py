@@ -128,7 +128,10 @@ GOOD_CHART_VALUES = {
     "networkPolicies": {"enabled": True},
     "fernetKeySecretName": "airflow-fernet-key",  # pragma: allowlist secret
     "data": {"metadataSecretName": "airflow-metadata"},  # pragma: allowlist secret
-    "createUserJob": {"enabled": False},
+    "createUserJob": {
+        "enabled": True,
+        "args": ["bash", "-c", 'exec airflow users create --username admin --password "$AIRFLOW_ADMIN_PASSWORD"'],
+    },
 }
 HELM = "kubernetes:helm.sh/v3:Release"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from policy.airflow_aws_policies import POLICIES
-from tests.policy.policy_args import BY_NAME, reported
-from tests.policy.rule_cases import CASES
+from tests.policy.policy_args import BY_NAME, reported, resource_args
+from tests.policy.rule_cases import CASES, GOOD_CHART_VALUES, HELM
 
 pytestmark = pytest.mark.infra
 
@@ -34,3 +34,21 @@ def test_rule_reports_non_compliant_case(rule):
     assert all("'" in m and ":" in m for m in messages), (
         f"{rule} messages must name the resource and the fix: {messages}"
     )
+
+
+@pytest.mark.parametrize(
+    ("create_user_job", "reported_problem"),
+    [
+        ({"enabled": False}, None),
+        ({}, "passes createUserJob.defaultUser.password"),
+        ({"args": ["bash", "-c", "airflow users create --username admin --password admin"]}, "literal --password"),
+        ({"args": ["bash", "-c", 'airflow users create --username admin --password "$ADMIN_PASSWORD"']}, None),
+    ],
+)
+def test_create_user_job_must_read_its_password_from_a_secret(create_user_job, reported_problem):
+    values = {**GOOD_CHART_VALUES, "createUserJob": create_user_job}
+    messages = reported(
+        BY_NAME["airflow-helm-secrets-by-reference"], resource_args(HELM, {"chart": "airflow", "values": values})
+    )
+    assert [m for m in messages if reported_problem and reported_problem in m] == messages
+    assert bool(messages) is bool(reported_problem)
