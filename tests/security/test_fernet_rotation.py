@@ -97,22 +97,13 @@ def _encrypted_values(home: Path) -> list[bytes]:
     return [password.encode(), variable.encode()]
 
 
-def _rotate(moto_endpoint: str, home: Path, *extra: str, airflow_command: str = AIRFLOW):
+def _rotate(moto_endpoint: str, home: Path, *extra: str, airflow_command: str | None = AIRFLOW):
     # The script's own environment carries no Fernet key: it sets one for the airflow step itself.
     env = _airflow_env(home, "")
     del env["AIRFLOW__CORE__FERNET_KEY"]
+    where = ["--airflow-command", airflow_command] if airflow_command else []
     return subprocess.run(
-        [
-            sys.executable,
-            str(SCRIPT),
-            "--secret-id",
-            SECRET_ID,
-            "--endpoint-url",
-            moto_endpoint,
-            "--airflow-command",
-            airflow_command,
-            *extra,
-        ],
+        [sys.executable, str(SCRIPT), "--secret-id", SECRET_ID, "--endpoint-url", moto_endpoint, *where, *extra],
         env=env,
         capture_output=True,
         text=True,
@@ -175,3 +166,28 @@ def test_refuses_a_secret_in_the_wrong_state(moto_endpoint, aws_env, airflow_hom
     assert result.returncode == 1
     assert message in result.stderr
     assert aws_env.get_secret_value(SecretId=SECRET_ID)["SecretString"] == stored.format(old=old_key)
+
+
+def test_kubernetes_rotation_stops_for_the_secret_sync_before_running_airflow(moto_endpoint, aws_env, airflow_home):
+    """On EKS the pods must hold new,old before the re-encryption; no key goes on a kubectl command line."""
+    home, old_key = airflow_home
+    aws_env.create_secret(Name=SECRET_ID, SecretString=old_key)
+
+    # No kubectl is installed here: reaching step 3 would fail the run.
+    result = _rotate(moto_endpoint, home, "--kubectl-target", "airflow/deploy/airflow-scheduler", airflow_command=None)
+
+    assert result.returncode == 0, result.stderr
+    new_key, kept_old = aws_env.get_secret_value(SecretId=SECRET_ID)["SecretString"].split(",")
+    assert kept_old == old_key
+    assert "kubectl -n airflow rollout restart" in result.stderr and "--resume" in result.stderr
+    assert new_key not in result.stderr and old_key not in result.stderr
+
+
+def test_kubectl_target_must_name_namespace_kind_and_name(moto_endpoint, aws_env, airflow_home):
+    home, old_key = airflow_home
+    aws_env.create_secret(Name=SECRET_ID, SecretString=f"{Fernet.generate_key().decode()},{old_key}")
+
+    result = _rotate(moto_endpoint, home, "--resume", "--kubectl-target", "airflow-scheduler", airflow_command=None)
+
+    assert result.returncode == 1
+    assert "expected NAMESPACE/KIND/NAME" in result.stderr
