@@ -27,15 +27,19 @@ SECRET_KEYS = re.compile(
 )
 # pragma: allowlist nextline secret
 # scheme://user:password@host with a literal password (not a ${VAR} or {{ template }}).
-URL_WITH_PASSWORD = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]*:(?![$]|\{\{)[^@\s/]+@", re.IGNORECASE)
-# A value that points at a secret instead of holding one.
-REFERENCE = re.compile(r"^(\$\{[A-Za-z0-9_:-]+\}|\{\{.*\}\}|secretsmanager:|arn:aws:secretsmanager:)")
+URL_WITH_PASSWORD = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]*:(?![$]|\{\{)([^@\s/]+)@", re.IGNORECASE)
+# A value that points at a secret instead of holding one: ${VAR}, ${VAR:?message}, {{ template }}, an ARN.
+REFERENCE = re.compile(r"^(\$\{[A-Za-z_][A-Za-z0-9_]*([:?-][^}]*)?\}|\{\{.*\}\}|arn:aws:secretsmanager:)")
+# The published default of the compose stack's throwaway database (the official compose file's
+# airflow/airflow): public knowledge, not a secret, and accepted in compose files only. Generated
+# secrets must arrive there as ${VAR} references.
+LOCAL_DEFAULT_PASSWORDS = frozenset({"airflow"})
 
 
 def detector_findings(path: Path) -> list[str]:
-    """detect-secrets' token and entropy detectors (all default plugins but the keyword one)."""
+    """detect-secrets' token and entropy detectors; keywords and URL credentials are checked structurally."""
     with default_settings():
-        get_settings().disable_plugins("KeywordDetector")
+        get_settings().disable_plugins("KeywordDetector", "BasicAuthDetector")
         collection = SecretsCollection()
         collection.scan_file(str(path))
     return [f"{path}:{s.line_number}: {s.type}" for _, s in collection]
@@ -68,8 +72,9 @@ def _env_list_items(node: Any) -> Iterator[tuple[str, Any]]:
                 yield from _env_list_items(value)
 
 
-def structural_findings(document: Any, where: str) -> list[str]:
-    """Known secret keys with a literal value, and URLs with a literal password."""
+def structural_findings(document: Any, where: str, local_defaults: bool = False) -> list[str]:
+    """Known secret keys with a literal value, and URLs with a literal password (`local_defaults`: compose)."""
+    allowed = LOCAL_DEFAULT_PASSWORDS if local_defaults else frozenset()
     found = []
     pairs = [(p.rsplit(".", 1)[-1].split("[")[0], p, v) for p, v in _walk(document, "")]
     pairs += [(k, k, v) for k, v in _env_list_items(document)]
@@ -77,13 +82,14 @@ def structural_findings(document: Any, where: str) -> list[str]:
         text = "" if value is None else str(value)
         if not text or isinstance(value, bool) or REFERENCE.match(text):
             continue
-        if SECRET_KEYS.match(key):
+        if SECRET_KEYS.match(key) and text not in allowed:
             found.append(f"{where}: {path} holds a literal secret value")
-        if URL_WITH_PASSWORD.search(text):
+        if any(password not in allowed for password in URL_WITH_PASSWORD.findall(text)):
             found.append(f"{where}: {path} holds a URL with a password")
     return found
 
 
 def scan_yaml_file(path: Path) -> list[str]:
     documents = list(yaml.safe_load_all(path.read_text()))
-    return detector_findings(path) + [f for d in documents for f in structural_findings(d, str(path))]
+    local = "compose" in path.name
+    return detector_findings(path) + [f for d in documents for f in structural_findings(d, str(path), local)]

@@ -90,6 +90,7 @@ def test_structural_scan_catches_planted_secrets(document, expected):
         {"credentialsSecret": "airflow-git-dags-connection"},  # pragma: allowlist secret
         {"environment": ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=postgresql://airflow:${POSTGRES_PASSWORD}@db/airflow"]},
         {"password": None, "token": ""},
+        {"AIRFLOW__CORE__FERNET_KEY": "${AIRFLOW__CORE__FERNET_KEY:?run `make up`, which generates it into .env}"},
     ],
 )
 def test_structural_scan_accepts_references(document):
@@ -103,3 +104,14 @@ def test_detectors_catch_a_planted_aws_key_and_generated_password(tmp_path):
         "note: Xk9mQ2vR7tL4pW8nJ3hF6sD1gB5cZ0aY2eU9iO7u\n"
     )
     assert len(scan_yaml_file(planted)) == 2
+
+
+def test_compose_files_may_keep_the_local_database_default_only():
+    """The official compose file's throwaway airflow/airflow database is public knowledge; nothing else is."""
+    # pragma: allowlist nextline secret
+    local_db = {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": "postgresql+psycopg2://airflow:airflow@postgres/airflow"}
+    assert structural_findings(local_db, "compose", local_defaults=True) == []
+    assert structural_findings(local_db, "helm values") != []
+    # pragma: allowlist nextline secret
+    generated = {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": "postgresql+psycopg2://airflow:Xk9mQ2vR7t@postgres/airflow"}
+    assert structural_findings(generated, "compose", local_defaults=True) != []
