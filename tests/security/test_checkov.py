@@ -17,7 +17,7 @@ import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHECKOV = f"checkov=={os.environ.get('CHECKOV_VERSION', '3.3.30')}"
-SKIPPED_DIRS = {".venv", ".venv-infra", ".git", ".state", "node_modules", "build", "dist", "tests"}
+SKIPPED_DIRS = {".venv", ".venv-infra", ".git", ".state", ".cache", "node_modules", "build", "dist", "tests"}
 
 
 def _shipped(pattern: str) -> list[Path]:

@@ -13,7 +13,7 @@ from airflow_settings.render import as_env, as_helm_config, as_mwaa_options
 from tests.security.secret_scan import scan_yaml_file, structural_findings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SKIPPED_DIRS = {".venv", ".venv-infra", ".git", ".state", "node_modules", "build", "dist"}
+SKIPPED_DIRS = {".venv", ".venv-infra", ".git", ".state", ".cache", "node_modules", "build", "dist"}
 TARGETS = ("dev", "compose", "eks", "mwaa")
 
 
