@@ -48,13 +48,6 @@ def _recovery_window(args: ResourceValidationArgs) -> Iterator[str]:
         )
 
 
-def _version_holds_a_value(args: ResourceValidationArgs) -> Iterator[str]:
-    if args.props.get("secretBinary") and not args.props.get("secretString"):
-        return
-    if not args.props.get("secretString"):
-        yield (f"{label(args)} stores an empty secret: pass the generated value (pulumi-random) as secret_string.")
-
-
 def _key_rotation(args: ResourceValidationArgs) -> Iterator[str]:
     if args.props.get("keySpec", "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT" and not truthy(
         args.props.get("enableKeyRotation")
@@ -112,14 +105,6 @@ POLICIES = [
         _recovery_window,
         MANDATORY,
         "Leave recovery_window_in_days unset (30) or >= 7 in production.",
-    ),
-    AwsResourcePolicy(
-        "secretsmanager-version-has-value",
-        "Every secret version carries its (generated) value.",
-        [SECRET_VERSION],
-        _version_holds_a_value,
-        ADVISORY,
-        "Pass secret_string from pulumi-random.",
     ),
     AwsResourcePolicy(
         "kms-key-rotation",

@@ -306,11 +306,6 @@ CASES: dict[str, tuple[Any, Any]] = {
     "secretsmanager-recovery-window": _resource(
         "aws:secretsmanager/secret:Secret", {"kmsKeyId": KEY}, {"recoveryWindowInDays": 0}
     ),
-    "secretsmanager-version-has-value": _resource(
-        "aws:secretsmanager/secretVersion:SecretVersion",
-        {"secretId": "s", "secretString": "generated"},
-        {"secretString": ""},
-    ),
     "kms-key-rotation": _resource("aws:kms/key:Key", {"enableKeyRotation": True}, {"enableKeyRotation": False}),
     "kms-deletion-window-in-prod": _resource(
         "aws:kms/key:Key", {"enableKeyRotation": True}, {"deletionWindowInDays": 7}
