@@ -42,6 +42,8 @@ AIRFLOW_COMPONENTS: dict[str, tuple[str, ...]] = {
     "migrateDatabaseJob": ("run-airflow-migrations",),
     "createUserJob": ("create-user",),
     "cleanup": ("airflow-cleanup-pods",),
+    "databaseCleanup": ("database-cleanup",),
+    "flower": ("flower",),
 }
 # Third-party components with their own helpers; redis is checked only where the chart runs it.
 EXTERNAL_COMPONENTS = ("statsd", "pgbouncer", "redis")
