@@ -9,6 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from infra.helm_values import (
+    KEDA_NAMESPACE,
     RELEASE_NAME,
     SECRET_NAMES,
     metadata_connection,
@@ -56,8 +57,8 @@ class AirflowChart(pulumi.ComponentResource):
     """A kubernetes.Provider for the cluster, the release namespace (Pod Security "restricted" enforced),
     the kubernetes.core.v1.Secret objects the chart reads (metadata connection, result backend, broker URL,
     Fernet key, JWT secret, API secret key, admin password, pgbouncer config and stats), KEDA via
-    kubernetes.helm.v3.Release, and the Airflow chart via kubernetes.helm.v3.Release (atomic, waits for the
-    migration and user jobs)."""
+    kubernetes.helm.v3.Release, and the Airflow chart via kubernetes.helm.v3.Release (atomic: ready once the
+    Airflow workloads are, which wait for the migration job)."""
 
     release_status: pulumi.Output[Any]
 
@@ -94,8 +95,8 @@ class AirflowChart(pulumi.ComponentResource):
             "api-secret-key": {"api-secret-key": args.airflow_secrets["api-secret-key"]},
             "admin-password": {"password": args.airflow_secrets["admin-password"]},
             "pgbouncer-config": {
-                "pgbouncer.ini": pulumi.Output.from_input(args.db_host).apply(
-                    lambda host: pgbouncer_ini(host, args.db_port, args.db_name, args.db_user)
+                "pgbouncer.ini": pulumi.Output.all(args.db_host, args.values).apply(
+                    lambda parts: pgbouncer_ini(parts[0], args.db_port, args.db_name, args.db_user, parts[1])
                 ),
                 "users.txt": password.apply(lambda secret: pgbouncer_users(args.db_user, secret)),
             },
@@ -123,7 +124,7 @@ class AirflowChart(pulumi.ComponentResource):
             chart="keda",
             version=KEDA_CHART_VERSION,
             repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=KEDA_CHART_REPO),
-            namespace="keda",
+            namespace=KEDA_NAMESPACE,
             create_namespace=True,
             atomic=True,
             opts=on_cluster,
@@ -136,11 +137,13 @@ class AirflowChart(pulumi.ComponentResource):
             repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=AIRFLOW_CHART_REPO),
             namespace=args.namespace,
             values=args.values,
-            # Atomic + wait: a failed upgrade rolls back by itself. Safe because the migration job is a
-            # plain Job (useHelmHooks: false), which wait_for_jobs waits on instead of deadlocking.
+            # Atomic (so it waits): a failed upgrade rolls back by itself. Safe because the migration job is a
+            # plain Job (useHelmHooks: false): the workloads' wait-for-migrations init containers hold them
+            # unready until it has run, so waiting for them waits for it. Jobs themselves are not awaited
+            # (no wait_for_jobs): Helm's job check fails with "not found" once a finished job's TTL (see
+            # helm_values.JOB_TTL_SECONDS) removes it mid-wait (helm/helm#10576).
             atomic=True,
             cleanup_on_fail=True,
-            wait_for_jobs=True,
             timeout=args.timeout_seconds,
             max_history=10,
             opts=pulumi.ResourceOptions(parent=namespace, provider=provider, depends_on=[*secrets, keda]),

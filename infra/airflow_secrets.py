@@ -15,7 +15,34 @@ import pulumi_random as random
 
 from infra.policies import SECRET_PREFIXES
 
-FERNET_KEY = "fernet-key"
+
+def store_secret(
+    name: str,
+    *,
+    secret_name: str,
+    description: str,
+    value: pulumi.Input[str],
+    kms_key_arn: pulumi.Input[str],
+    parent: pulumi.Resource,
+    seed_only: bool = False,
+) -> aws.secretsmanager.Secret:
+    """A Secrets Manager secret `name` (with its version `name`-value beneath it) holding `value` as a Pulumi
+    secret, encrypted with the platform key: the one way the components store what they generate.
+    `seed_only`: Pulumi writes the first value and then leaves it to a rotation outside Pulumi."""
+    secret = aws.secretsmanager.Secret(
+        name,
+        name=secret_name,
+        kms_key_id=kms_key_arn,
+        description=description,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    aws.secretsmanager.SecretVersion(
+        f"{name}-value",
+        secret_id=secret.id,
+        secret_string=pulumi.Output.secret(value),
+        opts=pulumi.ResourceOptions(parent=secret, ignore_changes=["secretString"] if seed_only else None),
+    )
+    return secret
 
 
 def fernet_key_from_base64(standard_base64: str) -> str:
@@ -46,7 +73,7 @@ class AirflowSecrets(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         fernet = random.RandomBytes(f"{name}-fernet-key", length=32, opts=child)
         generated = {
-            FERNET_KEY: fernet.base64.apply(fernet_key_from_base64),
+            "fernet-key": fernet.base64.apply(fernet_key_from_base64),
             "jwt-secret": random.RandomPassword(f"{name}-jwt-secret", length=64, special=False, opts=child).result,
             "api-secret-key": random.RandomPassword(
                 f"{name}-api-secret-key", length=64, special=False, opts=child
@@ -59,26 +86,21 @@ class AirflowSecrets(pulumi.ComponentResource):
         self.values = {key: pulumi.Output.secret(value) for key, value in generated.items()}
         self.arns = {}
         for key, value in self.values.items():
-            secret = aws.secretsmanager.Secret(
+            secret = store_secret(
                 f"{name}-{key}",
-                name=f"{args.name_prefix}/{key}",
-                kms_key_id=args.kms_key_arn,
+                secret_name=f"{args.name_prefix}/{key}",
                 description=f"Airflow {key}",
-                opts=child,
-            )
-            aws.secretsmanager.SecretVersion(
-                f"{name}-{key}-value",
-                secret_id=secret.id,
-                secret_string=value,
+                value=value,
+                kms_key_arn=args.kms_key_arn,
+                parent=self,
                 # scripts/rotate-fernet-key replaces the Fernet key in place; Pulumi only seeds it.
-                opts=pulumi.ResourceOptions(
-                    parent=secret, ignore_changes=["secretString"] if key == FERNET_KEY else None
-                ),
+                seed_only=key == "fernet-key",
             )
             self.arns[key] = secret.arn
         self.connections_prefix, self.variables_prefix = SECRET_PREFIXES
         self.register_outputs(
             {
+                "values": self.values,
                 "arns": self.arns,
                 "connections_prefix": self.connections_prefix,
                 "variables_prefix": self.variables_prefix,

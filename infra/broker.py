@@ -9,6 +9,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from infra.airflow_secrets import store_secret
+
 REDIS_PORT = 6379
 
 
@@ -42,8 +44,7 @@ def broker_url(host: str, auth_token: str) -> str:
 class Broker(pulumi.ComponentResource):
     """aws.elasticache.ReplicationGroup with transit and at-rest (KMS) encryption and an AUTH token from
     random.RandomPassword, in an aws.elasticache.SubnetGroup behind an aws.ec2.SecurityGroup; the broker URL
-    is
-    stored in Secrets Manager."""
+    is stored in Secrets Manager."""
 
     url: pulumi.Output[str]
     secret_arn: pulumi.Output[str]
@@ -93,18 +94,13 @@ class Broker(pulumi.ComponentResource):
                 lambda parts: broker_url(parts[0], parts[1])
             )
         )
-        secret = aws.secretsmanager.Secret(
+        secret = store_secret(
             f"{name}-url",
-            name=args.secret_name,
-            kms_key_id=args.kms_key_arn,
+            secret_name=args.secret_name,
             description="Airflow Celery broker URL",
-            opts=child,
-        )
-        aws.secretsmanager.SecretVersion(
-            f"{name}-url-value",
-            secret_id=secret.id,
-            secret_string=self.url.apply(lambda url: json.dumps({"url": url})),
-            opts=pulumi.ResourceOptions(parent=secret),
+            value=self.url.apply(lambda url: json.dumps({"url": url})),
+            kms_key_arn=args.kms_key_arn,
+            parent=self,
         )
         self.secret_arn = secret.arn
-        self.register_outputs({"secret_arn": self.secret_arn})
+        self.register_outputs({"url": self.url, "secret_arn": self.secret_arn})

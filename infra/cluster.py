@@ -56,8 +56,7 @@ class Cluster(pulumi.ComponentResource):
     """pulumi_eks.Cluster (private endpoint, OIDC provider, KMS secrets encryption, all control-plane logs,
     API authentication mode, no default node group), an aws.iam.Role for nodes with the three AWS-managed node
     policies, and one pulumi_eks.ManagedNodeGroup per spec in private subnets, each with an
-    aws.ec2.LaunchTemplate
-    (KMS-encrypted gp3 root volume, IMDSv2 only, hop limit 1)."""
+    aws.ec2.LaunchTemplate (KMS-encrypted gp3 root volume, IMDSv2 only, hop limit 1)."""
 
     kubeconfig: pulumi.Output[str]
     oidc_provider_arn: pulumi.Output[str]
@@ -151,4 +150,10 @@ class Cluster(pulumi.ComponentResource):
         self.kubeconfig = pulumi.Output.secret(cluster.kubeconfig_json)
         self.oidc_provider_arn = cluster.oidc_provider_arn
         self.oidc_provider_url = cluster.oidc_provider_url
-        self.register_outputs({"kubeconfig": self.kubeconfig, "oidc_provider_arn": self.oidc_provider_arn})
+        self.register_outputs(
+            {
+                "kubeconfig": self.kubeconfig,
+                "oidc_provider_arn": self.oidc_provider_arn,
+                "oidc_provider_url": self.oidc_provider_url,
+            }
+        )

@@ -3,7 +3,7 @@
 `StackConfig.from_raw({...})` takes the stack's `airflow-aws:*` keys (camelCase, as written in
 `Pulumi.<stack>.yaml`), lays them over the size preset (presets.py) and validates everything. A wrong or
 missing value raises `StackConfigError` naming the key, the problem and the fix. This module does not import
-pulumi, so the rules are unit-tested directly (tests/infra/test_config.py).
+pulumi, so the rules are unit-tested directly (tests/infra/test_stack_config.py).
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ class NodeGroupConfig(_Model):
         if not self.min_size <= self.desired_size <= self.max_size:
             raise ValueError(
                 f"node group {self.name!r} needs minSize <= desiredSize <= maxSize, got "
-                f"{self.min_size} / {self.desired_size} / {self.max_size}; fix the three sizes"
+                f"{self.min_size} / {self.desired_size} / {self.max_size}; fix: reorder the three sizes"
             )
         return self
 
@@ -129,15 +129,17 @@ class DagsConfig(_Model):
     source: Literal["git-sync", "git-bundle"]
     """How DAGs reach EKS: the chart's git-sync sidecar, or Airflow 3's GitDagBundle (no sidecar)."""
     repo: StrictStr
-    """Git clone URL, https://… or git@…:…"""
+    """Git clone URL: https://… (git-sync and git-bundle) or git@…:… / ssh://… (git-bundle only, with the key
+    in the Secrets Manager connection's extra)."""
     branch: StrictStr = "main"
     """Branch (git-sync ref / bundle tracking_ref). Defaults to main."""
     sub_path: StrictStr = "dags"
     """Folder inside the repository holding the DAG files. Defaults to dags."""
     credentials_secret: StrictStr | None = None
-    """Name of an existing Kubernetes Secret for a private repository: GITSYNC_USERNAME/GITSYNC_PASSWORD for
-    git-sync, or AIRFLOW_CONN_GIT_DAGS_REPO (the git connection, token included) for git-bundle. Defaults to
-    none (public repository)."""
+    """git-sync only: name of an existing Kubernetes Secret for a private repository, holding the four keys
+    chart 1.22 reads: GIT_SYNC_USERNAME, GIT_SYNC_PASSWORD, GITSYNC_USERNAME, GITSYNC_PASSWORD. Defaults to
+    none (public repository). For git-bundle, store the git connection (URL and token) in Secrets Manager as
+    airflow/connections/git_dags_repo instead."""
 
 
 class ImageConfig(_Model):
@@ -189,8 +191,9 @@ class StackConfig(_Model):
     """Where Airflow runs: the official chart on EKS, or Amazon MWAA."""
     size: Size
     """Preset of defaults: dev (small, cheap) or prod (multi-AZ, protected)."""
-    region: Annotated[StrictStr, Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")]
-    """AWS region, from `aws:region`."""
+    region: Annotated[StrictStr, Field(pattern=r"^(af|ap|ca|eu|il|me|mx|sa|us)-[a-z]+-\d$")]
+    """AWS region, from `aws:region`, in the commercial `aws` partition: the IAM policies name arn:aws:…
+    resources, so GovCloud and China regions are refused."""
     name_prefix: Annotated[StrictStr, Field(pattern=r"^[a-z][a-z0-9-]{2,23}$")]
     """Prefix of AWS names (buckets, roles, cluster, DB): 3 to 24 lower-case letters, digits and dashes, as
     IAM role and ElastiCache names built from it have length limits. Defaults to airflow-<stack>. MWAA
@@ -240,14 +243,10 @@ def config_reference(model: type[BaseModel] = StackConfig, prefix: str = "") -> 
     rows = []
     for name, field in model.model_fields.items():
         key = prefix + to_camel(name)
-        sections = [
-            arg
-            for arg in (field.annotation, *get_args(field.annotation))
-            if isinstance(arg, type) and issubclass(arg, _Model)
-        ]
-        if sections:
+        section = _section_model(field.annotation)
+        if section is not None:
             each = "[]" if get_origin(field.annotation) is list else ""
-            rows += config_reference(sections[0], f"{key}{each}.")
+            rows += config_reference(section, f"{key}{each}.")
         else:
             rows.append((key, " ".join((field.description or "").split())))
     return rows
@@ -298,6 +297,23 @@ def _target_problems(config: StackConfig) -> list[str]:
             problems.append(
                 f"chart.version: {config.chart.version} is older than 1.22.0, the first chart with "
                 "Airflow 3.3 support used here; fix: set 1.22.0 or newer"
+            )
+        if config.dags is not None and config.dags.source == "git-bundle" and config.dags.credentials_secret:
+            problems.append(
+                "dags.credentialsSecret: applies to git-sync only; a git-bundle reads its connection through "
+                "the Secrets Manager backend; fix: remove credentialsSecret and store the connection as "
+                'airflow/connections/git_dags_repo, e.g. {"conn_type": "git", "host": "<repo url>", '
+                '"login": "<user>", "password": "<token>"}'
+            )
+        if (
+            config.dags is not None
+            and config.dags.source == "git-sync"
+            and re.match(r"^(git@|ssh://)", config.dags.repo)
+        ):
+            problems.append(
+                f"dags.repo: {config.dags.repo!r} is an SSH URL, but this stack wires git-sync with "
+                "username/token credentials only (no SSH key); fix: use the https:// clone URL, with "
+                "dags.credentialsSecret for a private repository"
             )
         if config.dags is not None and not re.match(r"^(https://|git@|ssh://)", config.dags.repo):
             problems.append(
@@ -378,15 +394,50 @@ def _explain(err: ValidationError) -> str:
     for problem in err.errors():
         where = ".".join(to_camel(str(part)) if isinstance(part, str) else str(part) for part in problem["loc"])
         key = f"{CONFIG_NAMESPACE}:{where}" if where else CONFIG_NAMESPACE
-        if problem["type"] == "extra_forbidden":
+        if problem["loc"] == ("region",):
+            # The region is the AWS provider's own key, not one of ours.
+            found = (
+                "missing" if problem["type"] == "missing" else f"{problem.get('input')!r} is not a commercial region"
+            )
+            lines.append(f"  aws:region: {found}; fix: `pulumi config set aws:region <region>`, e.g. eu-west-1")
+        elif problem["type"] == "extra_forbidden":
             lines.append(
                 f"  {key}: unknown key; fix: check the spelling against the configuration reference "
                 "in README.md (## Deploying to AWS)"
             )
         elif problem["type"] == "missing":
-            lines.append(f"  {key}: missing; fix: `pulumi config set {key} <value>`")
+            lines.append(
+                f"  {key}: missing; fix: `pulumi config set --path {key} <value>` ({_field_doc(problem['loc'])})"
+            )
         elif problem["type"] == "value_error":
-            lines.extend(f"  {CONFIG_NAMESPACE}:{line}" for line in str(problem["ctx"]["error"]).splitlines())
+            message = str(problem["ctx"]["error"])
+            if where:
+                lines.append(f"  {key}: {message}")
+            else:
+                lines.extend(f"  {CONFIG_NAMESPACE}:{line}" for line in message.splitlines())
         else:
-            lines.append(f"  {key}: {problem['msg']} (got {problem.get('input')!r}); fix: give {key} a valid value")
+            got = f"(got {problem.get('input')!r})"
+            lines.append(f"  {key}: {problem['msg']} {got}; fix: set it as documented: {_field_doc(problem['loc'])}")
     return "\n".join([f"invalid stack config ({len(lines)} problem(s)):", *lines])
+
+
+def _field_doc(loc: tuple[int | str, ...]) -> str:
+    """The documentation of the field at `loc`, which says what the key takes: the fix for a bad value."""
+    model: type[BaseModel] | None = StackConfig
+    doc = ""
+    for part in loc:
+        if model is None or not isinstance(part, str):
+            continue  # list indexes
+        by_key = {to_camel(name): field for name, field in model.model_fields.items()} | model.model_fields
+        if part not in by_key:
+            continue
+        doc = by_key[part].description or doc
+        model = _section_model(by_key[part].annotation)
+    return " ".join(doc.split()) or "see the configuration reference in README.md"
+
+
+def _section_model(annotation: Any) -> type[_Model] | None:
+    """The config section a field holds (directly, in a list, or optional), or None for a plain value."""
+    candidates = [annotation, *get_args(annotation)]
+    candidates += [inner for outer in candidates[1:] for inner in get_args(outer)]
+    return next((arg for arg in candidates if isinstance(arg, type) and issubclass(arg, _Model)), None)

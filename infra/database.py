@@ -9,6 +9,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from infra.airflow_secrets import store_secret
+
 POSTGRES_PORT = 5432
 ENGINE_VERSION = "16"
 DB_NAME = "airflow"
@@ -114,35 +116,30 @@ class MetadataDatabase(pulumi.ComponentResource):
             enabled_cloudwatch_logs_exports=["postgresql", "upgrade"],
             opts=child,
         )
-        secret = aws.secretsmanager.Secret(
+        secret = store_secret(
             f"{name}-credentials",
-            name=args.secret_name,
-            kms_key_id=args.kms_key_arn,
+            secret_name=args.secret_name,
             description="Airflow metadata DB master credentials",
-            opts=child,
-        )
-        aws.secretsmanager.SecretVersion(
-            f"{name}-credentials-value",
-            secret_id=secret.id,
-            secret_string=pulumi.Output.secret(
-                pulumi.Output.all(instance.address, password.result).apply(
-                    lambda parts: json.dumps(
-                        {
-                            "engine": "postgres",
-                            "host": parts[0],
-                            "port": POSTGRES_PORT,
-                            "dbname": DB_NAME,
-                            "username": DB_USER,
-                            "password": parts[1],
-                        }
-                    )
+            value=pulumi.Output.all(instance.address, password.result).apply(
+                lambda parts: json.dumps(
+                    {
+                        "engine": "postgres",
+                        "host": parts[0],
+                        "port": POSTGRES_PORT,
+                        "dbname": DB_NAME,
+                        "username": DB_USER,
+                        "password": parts[1],
+                    }
                 )
             ),
-            opts=pulumi.ResourceOptions(parent=secret),
+            kms_key_arn=args.kms_key_arn,
+            parent=self,
         )
 
         self.address = instance.address
         self.port = POSTGRES_PORT
         self.password = pulumi.Output.secret(password.result)
         self.secret_arn = secret.arn
-        self.register_outputs({"address": self.address, "secret_arn": self.secret_arn})
+        self.register_outputs(
+            {"address": self.address, "port": self.port, "password": self.password, "secret_arn": self.secret_arn}
+        )

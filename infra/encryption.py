@@ -31,13 +31,12 @@ class PlatformKey(pulumi.ComponentResource):
     the EKS secrets. Its policy (policies.platform_key_policy) delegates use to IAM, so each role gets only
     what its own policy grants."""
 
-    key: aws.kms.Key
     arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: PlatformKeyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow-aws:encryption:PlatformKey", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        self.key = aws.kms.Key(
+        key = aws.kms.Key(
             f"{name}-key",
             description=f"Airflow platform key ({args.alias})",
             enable_key_rotation=True,
@@ -49,6 +48,6 @@ class PlatformKey(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        aws.kms.Alias(f"{name}-alias", name=f"alias/{args.alias}", target_key_id=self.key.key_id, opts=child)
-        self.arn = self.key.arn
+        aws.kms.Alias(f"{name}-alias", name=f"alias/{args.alias}", target_key_id=key.key_id, opts=child)
+        self.arn = key.arn
         self.register_outputs({"arn": self.arn})

@@ -51,7 +51,16 @@ SERVICE_ACCOUNTS = {
 }
 """Chart component (values key) -> the service account name we pin, so IRSA trust can name it up front."""
 
+KEDA_NAMESPACE = "keda"
+"""Namespace of the KEDA operator the stack installs beside the release."""
+
 GIT_BUNDLE_CONN_ID = "git_dags_repo"
+"""Connection the GitDagBundle clones with. The Secrets Manager backend is consulted before environment
+variables, so `airflow/connections/git_dags_repo` (a private repository's URL and token) overrides the
+token-less fallback the overlay defines for public repositories."""
+TASK_LOGS_CONN_ID = "aws_task_logs"
+"""Connection the S3 task handler uses. Defined with no keys, so boto3 falls back to the pod's IRSA web
+identity; a dedicated id (not aws_default) means a task connection named aws_default can never redirect logs."""
 
 # Pod Security Standard "restricted": non-root, no privilege escalation, no capabilities, default seccomp.
 RESTRICTED_POD = {
@@ -70,6 +79,11 @@ RESTRICTED_CONTAINER = {
 # pgbouncer and statsd images run as `nobody`.
 RESTRICTED_NOBODY_POD = {**RESTRICTED_POD, "runAsUser": 65534, "runAsGroup": 65534, "fsGroup": 65534}
 
+JOB_TTL_SECONDS = 60
+"""Finished migration / first-admin Jobs are deleted after this long. Without Helm hooks they are ordinary release
+objects with an immutable pod template: an upgrade that changes it (a new image tag) fails while the old Job
+still exists, so keep it briefly (for `kubectl logs`), then let the next upgrade create it afresh."""
+
 PDB_COMPONENTS = ("scheduler", "apiServer", "triggerer", "dagProcessor", "workers", "pgbouncer")
 """Components that get a PodDisruptionBudget (maxUnavailable 1), so node drains never stop all replicas."""
 
@@ -83,9 +97,14 @@ class DagSource:
     source: str
     """git-sync or git-bundle."""
     repo: str
+    """Git clone URL."""
     branch: str
+    """git-sync ref, or the bundle's tracking_ref."""
     sub_path: str
+    """Folder of the DAG files inside the repository."""
     credentials_secret: str | None = None
+    """git-sync only: Kubernetes Secret with the chart's git-sync credential keys. None for a public repository
+    (and always for git-bundle, whose private connection lives in Secrets Manager)."""
 
 
 @dataclass(frozen=True)
@@ -147,10 +166,14 @@ def infra_wiring_config(inputs: ChartInputs) -> dict[str, dict[str, str]]:
         "logging": {
             "remote_logging": "True",
             "remote_base_log_folder": f"s3://{inputs.logs_bucket}/logs",
-            # No credentials in the connection: boto3 picks up the pod's IRSA web identity.
-            "remote_log_conn_id": "aws_default",
+            "remote_log_conn_id": TASK_LOGS_CONN_ID,
         }
     }
+
+
+def task_logs_connection(region: str) -> str:
+    """The S3 task handler's connection: type and region only, so boto3 signs with the pod's IRSA role."""
+    return json.dumps({"conn_type": "aws", "extra": {"region_name": region}})
 
 
 def infra_overlay(inputs: ChartInputs) -> dict[str, Any]:
@@ -170,26 +193,48 @@ def infra_overlay(inputs: ChartInputs) -> dict[str, Any]:
         "fernetKeySecretName": SECRET_NAMES["fernet-key"],
         "jwtSecretName": SECRET_NAMES["jwt-secret"],
         "apiSecretKeySecretName": SECRET_NAMES["api-secret-key"],
-        "env": [{"name": "AWS_DEFAULT_REGION", "value": inputs.region}],
+        "env": [
+            {"name": "AWS_DEFAULT_REGION", "value": inputs.region},
+            {"name": f"AIRFLOW_CONN_{TASK_LOGS_CONN_ID.upper()}", "value": task_logs_connection(inputs.region)},
+        ],
         # The data stores live in AWS; the chart's bundled ones stay off.
         "postgresql": {"enabled": False},
         "redis": {"enabled": False},
         "pgbouncer": {
             "enabled": True,
             "configSecretName": SECRET_NAMES["pgbouncer-config"],
-            "metricsExporterSidecar": {"statsSecretName": SECRET_NAMES["pgbouncer-stats"]},
+            "metricsExporterSidecar": {
+                "statsSecretName": SECRET_NAMES["pgbouncer-stats"],
+                "securityContexts": {"container": RESTRICTED_CONTAINER},
+            },
             "securityContexts": {"pod": RESTRICTED_NOBODY_POD, "container": RESTRICTED_CONTAINER},
         },
         "statsd": {"securityContexts": {"pod": RESTRICTED_NOBODY_POD, "container": RESTRICTED_CONTAINER}},
         # Migrations run as a plain Job, not a post-install hook: with `wait`/atomic installs a hook would
         # wait for pods that wait for the migration (the chart's documented deadlock).
-        "migrateDatabaseJob": {"useHelmHooks": False, "applyCustomEnv": False},
+        "migrateDatabaseJob": {
+            "useHelmHooks": False,
+            "applyCustomEnv": False,
+            "ttlSecondsAfterFinished": JOB_TTL_SECONDS,
+        },
         "createUserJob": _create_user_job(),
         "securityContexts": {"pod": RESTRICTED_POD, "containers": RESTRICTED_CONTAINER},
         "networkPolicies": {"enabled": True},
+        # No PersistentVolumeClaims: task logs live in S3, and the cluster runs no EBS CSI driver (EKS has
+        # provisioned EBS volumes only through it since 1.23), so a claim would stay Pending and the release
+        # would time out. The chart claims 100Gi for the triggerer and for Celery workers unless told not to.
+        "triggerer": {"persistence": {"enabled": False}},
         "workers": {
             "persistence": {"enabled": False},
-            "celery": {"keda": {"enabled": True, "usePgbouncer": True}},
+            "celery": {
+                "keda": {
+                    "enabled": True,
+                    "usePgbouncer": True,
+                    # The chart's pgbouncer NetworkPolicy admits the KEDA operator from this namespace only;
+                    # left empty it looks in the release's namespace and KEDA cannot query the queue depth.
+                    "namespaceLabels": {"kubernetes.io/metadata.name": KEDA_NAMESPACE},
+                }
+            },
         },
     }
     for component, account in SERVICE_ACCOUNTS.items():
@@ -230,6 +275,7 @@ def _create_user_job() -> dict[str, Any]:
         # A plain Job like the migration one (see migrateDatabaseJob), so atomic installs cannot deadlock.
         "useHelmHooks": False,
         "applyCustomEnv": False,
+        "ttlSecondsAfterFinished": JOB_TTL_SECONDS,
         "args": ["bash", "-c", command],
         "env": [
             {
@@ -253,26 +299,22 @@ def _dags_overlay(dags: DagSource) -> dict[str, Any]:
         if dags.credentials_secret:
             git_sync["credentialsSecret"] = dags.credentials_secret
         return {"dags": {"gitSync": git_sync}}
+    if dags.credentials_secret:
+        raise ValuesError(
+            "dags.credentials_secret applies to git-sync only; a git-bundle's private connection lives in "
+            f"Secrets Manager as airflow/connections/{GIT_BUNDLE_CONN_ID}. Fix: drop credentials_secret."
+        )
     bundle = {
         "name": "git_dags",
         "classpath": "airflow.providers.git.bundles.git.GitDagBundle",
         "kwargs": {"git_conn_id": GIT_BUNDLE_CONN_ID, "tracking_ref": dags.branch, "subdir": dags.sub_path},
     }
-    connection_env = f"AIRFLOW_CONN_{GIT_BUNDLE_CONN_ID.upper()}"
-    if dags.credentials_secret:
-        # A private repository: the secret holds the whole connection (URL with its token) under this key.
-        source = {
-            "secret": [
-                {
-                    "envName": connection_env,
-                    "secretName": dags.credentials_secret,
-                    "secretKey": connection_env,
-                }
-            ]
-        }
-    else:
-        source = {"env": [{"name": connection_env, "value": json.dumps({"conn_type": "git", "host": dags.repo})}]}
-    return {"dagProcessor": {"dagBundleConfigList": [bundle]}, **source}
+    # Token-less, for public repositories; see GIT_BUNDLE_CONN_ID for private ones.
+    fallback = json.dumps({"conn_type": "git", "host": dags.repo})
+    return {
+        "dagProcessor": {"dagBundleConfigList": [bundle]},
+        "env": [{"name": f"AIRFLOW_CONN_{GIT_BUNDLE_CONN_ID.upper()}", "value": fallback}],
+    }
 
 
 def _ingress(inputs: ChartInputs) -> dict[str, Any]:
@@ -293,12 +335,18 @@ def _ingress(inputs: ChartInputs) -> dict[str, Any]:
     }
 
 
-def pgbouncer_ini(db_host: str, db_port: int, db_name: str, user: str) -> str:
-    """pgbouncer.ini for the config secret: clients connect in-cluster, pgbouncer reaches RDS over TLS."""
+def pgbouncer_ini(db_host: str, db_port: int, db_name: str, user: str, values: Mapping[str, Any]) -> str:
+    """pgbouncer.ini for the config secret: clients connect in-cluster, pgbouncer reaches RDS over TLS.
+
+    With `configSecretName` set the chart writes no pgbouncer.ini of its own, so the pool limits reviewers set in
+    helm_values/ (`pgbouncer.metadataPoolSize`, `pgbouncer.maxClientConn`) are applied here, from the final
+    `values`; unset, they keep the chart's defaults (10 and 100)."""
+    pgbouncer = values.get("pgbouncer", {})
+    pool_size, max_client_conn = pgbouncer.get("metadataPoolSize", 10), pgbouncer.get("maxClientConn", 100)
     return "\n".join(
         [
             "[databases]",
-            f"{PGBOUNCER_DATABASE} = host={db_host} port={db_port} dbname={db_name} pool_size=10",
+            f"{PGBOUNCER_DATABASE} = host={db_host} port={db_port} dbname={db_name} pool_size={pool_size}",
             "",
             "[pgbouncer]",
             "pool_mode = transaction",
@@ -308,7 +356,7 @@ def pgbouncer_ini(db_host: str, db_port: int, db_name: str, user: str) -> str:
             "auth_file = /etc/pgbouncer/users.txt",
             f"stats_users = {user}",
             "ignore_startup_parameters = extra_float_digits",
-            "max_client_conn = 100",
+            f"max_client_conn = {max_client_conn}",
             # RDS forces SSL (rds.force_ssl=1); verify-full would need the RDS CA bundle in pgbouncer's image.
             "server_tls_sslmode = require",
             "",

@@ -56,7 +56,7 @@ class MwaaArtifacts(pulumi.ComponentResource):
             )
             self.paths[artifact] = key
             self.versions[artifact] = uploaded.version_id
-        self.register_outputs({"versions": self.versions})
+        self.register_outputs({"paths": self.paths, "versions": self.versions})
 
 
 @dataclass(frozen=True)
@@ -125,6 +125,8 @@ class MwaaEnvironment(pulumi.ComponentResource):
         if len(args.subnet_ids) != len(args.subnet_zones):
             problems.append("subnet_ids and subnet_zones differ in length; pass one zone per subnet")
         if problems:
+            # STYLE 5's ResourceError(msg, self) is the Node SDK's; Python's SDK has none. RunError is reported
+            # without a stack trace, so every component names itself at the start of the message instead.
             raise pulumi.RunError(f"{name}: MWAA inputs are invalid:\n  " + "\n  ".join(problems))
         child = pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(
@@ -196,7 +198,9 @@ class MwaaEnvironment(pulumi.ComponentResource):
         self.arn = environment.arn
         self.webserver_url = environment.webserver_url.apply(lambda host: f"https://{host}")
         self.execution_role_arn = role.arn
-        self.register_outputs({"arn": self.arn, "webserver_url": self.webserver_url})
+        self.register_outputs(
+            {"arn": self.arn, "webserver_url": self.webserver_url, "execution_role_arn": self.execution_role_arn}
+        )
 
 
 def _log_args(log_type: str) -> type:

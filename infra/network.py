@@ -32,8 +32,7 @@ class NetworkArgs:
 class Network(pulumi.ComponentResource):
     """aws.ec2.Vpc with a public and a private subnet per zone, an Internet gateway, NAT gateway(s) with
     Elastic IPs, route tables, an S3 gateway endpoint and interface endpoints (ECR, Secrets Manager, STS,
-    Logs)
-    behind a security group open on 443 to the VPC only."""
+    Logs, plus SQS, CloudWatch metrics and KMS for MWAA) behind a security group open on 443 to the VPC only."""
 
     vpc_id: pulumi.Output[str]
     private_subnet_ids: list[pulumi.Output[str]]
@@ -183,5 +182,6 @@ class Network(pulumi.ComponentResource):
                 "vpc_id": self.vpc_id,
                 "private_subnet_ids": self.private_subnet_ids,
                 "public_subnet_ids": self.public_subnet_ids,
+                "zones": self.zones,
             }
         )

@@ -1,4 +1,4 @@
-"""CIDR maths for the network component: pure, unit-tested in tests/infra/test_network_plan.py."""
+"""CIDR maths for the network component: pure, unit-tested in tests/infra/test_pure_modules.py."""
 
 from __future__ import annotations
 

@@ -55,7 +55,11 @@ def _decode(value: Any) -> Any:
 def run() -> dict[str, Any]:
     """Validate, build and export. Raises StackConfigError before any resource when the config is wrong."""
     config = read_stack_config()
-    zones = aws.get_availability_zones(state="available").names[: config.network.az_count]
+    # Local and Wavelength Zones (opt-in) host neither RDS, ElastiCache nor MWAA: regular zones only.
+    zones = aws.get_availability_zones(
+        state="available",
+        filters=[aws.GetAvailabilityZonesFilterArgs(name="opt-in-status", values=["opt-in-not-required"])],
+    ).names[: config.network.az_count]
     if len(zones) < config.network.az_count:
         raise StackConfigError(
             f"{CONFIG_NAMESPACE}:network.azCount: {config.region} has only {len(zones)} "

@@ -30,14 +30,13 @@ class Storage(pulumi.ComponentResource):
     (BucketServerSideEncryptionConfiguration with bucket keys), BucketPublicAccessBlock (all four on),
     BucketOwnershipControls (ACLs off) and a TLS-only BucketPolicy; the logs bucket gets a lifecycle rule."""
 
-    buckets: dict[str, aws.s3.Bucket]
     logs_bucket: aws.s3.Bucket
     dags_bucket: aws.s3.Bucket
 
     def __init__(self, name: str, args: StorageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow-aws:storage:Storage", name, None, opts)
-        self.buckets = {role: self._bucket(name, role, args) for role in BUCKET_ROLES}
-        logs = self.buckets["logs"]
+        buckets = {role: self._bucket(name, role, args) for role in BUCKET_ROLES}
+        logs = buckets["logs"]
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-logs-lifecycle",
             bucket=logs.id,
@@ -58,8 +57,8 @@ class Storage(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=logs),
         )
         self.logs_bucket = logs
-        self.dags_bucket = self.buckets["dags"]
-        self.register_outputs({"logs_bucket": logs.bucket, "dags_bucket": self.dags_bucket.bucket})
+        self.dags_bucket = buckets["dags"]
+        self.register_outputs({"logs_bucket": self.logs_bucket, "dags_bucket": self.dags_bucket})
 
     def _bucket(self, name: str, role: str, args: StorageArgs) -> aws.s3.Bucket:
         bucket = aws.s3.Bucket(

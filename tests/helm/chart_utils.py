@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jmespath
 import jsonschema
 import yaml
 
@@ -94,3 +95,17 @@ def schema_errors(values: dict[str, Any]) -> list[str]:
         f"{'.'.join(str(part) for part in error.absolute_path)}: {error.message[:300]}"
         for error in validator.iter_errors(merged)
     ]
+
+
+def merged_values(**overrides: Any) -> dict[str, Any]:
+    """What the chart templates see: its own defaults under our values."""
+    return deep_merge(chart_defaults(), render(**overrides))
+
+
+def effective_security_contexts(values: dict[str, Any], path: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(pod, container) security context an Airflow-image component at `path` gets, following the chart's
+    airflowPodSecurityContext / containerSecurityContext helpers: its own, else the global one."""
+    node = jmespath.search(path, values)
+    pod = node["securityContexts"].get("pod") or node.get("securityContext") or values["securityContexts"]["pod"]
+    container = node["securityContexts"].get("container") or values["securityContexts"]["containers"]
+    return pod, container

@@ -1,21 +1,10 @@
-"""API server (UI and REST API): IRSA, ingress and disruption budget."""
+"""API server (UI and REST API): ingress and disruption budget."""
 
 import jmespath
 import pytest
-from chart_utils import DEFAULT_INPUTS, render
+from chart_utils import render
 
 CERTIFICATE = "arn:aws:acm:eu-west-1:111122223333:certificate/abc"
-
-
-class TestAPIServerServiceAccount:
-    """The API server's service account."""
-
-    def test_should_carry_the_api_server_irsa_role(self):
-        values = render()
-        assert (
-            jmespath.search('apiServer.serviceAccount.annotations."eks.amazonaws.com/role-arn"', values)
-            == DEFAULT_INPUTS.role_arns["apiServer"]
-        )
 
 
 class TestAPIServerIngress:

@@ -44,7 +44,7 @@ class TestFinalValues:
                 repo="https://example.com/dags.git",
                 branch="main",
                 sub_path="dags",
-                credentials_secret="git-creds",
+                credentials_secret="git-creds" if source == "git-sync" else None,
             ),
             ingress_host="airflow.example.com",
             ingress_certificate_arn="arn:aws:acm:eu-west-1:111122223333:certificate/x",

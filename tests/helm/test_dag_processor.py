@@ -1,11 +1,12 @@
-"""DAG delivery: git-sync sidecar or Airflow 3's GitDagBundle, and the DAG processor's IRSA."""
+"""DAG delivery: git-sync sidecar or Airflow 3's GitDagBundle."""
 
 import json
 
 import jmespath
+import pytest
 from chart_utils import DEFAULT_INPUTS, render
 
-from infra.helm_values import DagSource
+from infra.helm_values import GIT_BUNDLE_CONN_ID, DagSource, ValuesError
 
 BUNDLE = DagSource(source="git-bundle", repo="https://example.com/dags.git", branch="release", sub_path="pipelines")
 
@@ -51,21 +52,15 @@ class TestGitDagBundle:
         assert json.loads(env["AIRFLOW_CONN_GIT_DAGS_REPO"]) == {"conn_type": "git", "host": BUNDLE.repo}
         assert env["AWS_DEFAULT_REGION"] == "eu-west-1"
 
-    def test_should_read_the_connection_from_a_secret_for_private_repos(self):
+    def test_should_leave_private_credentials_to_the_secrets_manager_backend(self):
+        values = render(dags=BUNDLE)
+        (fallback,) = [item for item in values["env"] if item["name"] == "AIRFLOW_CONN_GIT_DAGS_REPO"]
+        assert set(json.loads(fallback["value"])) == {"conn_type", "host"}, "the fallback must carry no token"
+        assert "secret" not in values
+        prefix = json.loads(values["config"]["secrets"]["backend_kwargs"])["connections_prefix"]
+        assert f"{prefix}/{GIT_BUNDLE_CONN_ID}" == "airflow/connections/git_dags_repo"
+
+    def test_should_refuse_a_kubernetes_credentials_secret(self):
         private = DagSource("git-bundle", BUNDLE.repo, "main", "dags", "git-dags-connection")
-        values = render(dags=private)
-        assert jmespath.search("secret[0].[envName, secretName]", values) == [
-            "AIRFLOW_CONN_GIT_DAGS_REPO",
-            "git-dags-connection",
-        ]
-        assert "AIRFLOW_CONN_GIT_DAGS_REPO" not in [item["name"] for item in values["env"]]
-
-
-class TestDagProcessorServiceAccount:
-    """The DAG processor's service account."""
-
-    def test_should_carry_its_irsa_role(self):
-        assert (
-            jmespath.search('dagProcessor.serviceAccount.annotations."eks.amazonaws.com/role-arn"', render())
-            == DEFAULT_INPUTS.role_arns["dagProcessor"]
-        )
+        with pytest.raises(ValuesError, match="git-sync only.*airflow/connections/git_dags_repo"):
+            render(dags=private)

@@ -33,10 +33,22 @@ class TestPgbouncerConfigSecret:
     """pgbouncer.ini and users.txt contents."""
 
     def test_should_point_at_the_database_over_tls(self):
-        ini = pgbouncer_ini("db.example.rds.amazonaws.com", 5432, "airflow", "airflow")
+        ini = pgbouncer_ini("db.example.rds.amazonaws.com", 5432, "airflow", "airflow", render())
         assert f"{PGBOUNCER_DATABASE} = host=db.example.rds.amazonaws.com port=5432 dbname=airflow" in ini
         assert "server_tls_sslmode = require" in ini
         assert "auth_type = scram-sha-256" in ini
+
+    def test_should_apply_the_reviewed_pool_limits(self):
+        # The chart ignores pgbouncer.metadataPoolSize/maxClientConn once configSecretName is set.
+        values = render()
+        ini = pgbouncer_ini("db", 5432, "airflow", "airflow", values)
+        assert f"pool_size={values['pgbouncer']['metadataPoolSize']}" in ini
+        assert f"max_client_conn = {values['pgbouncer']['maxClientConn']}" in ini
+        assert (values["pgbouncer"]["metadataPoolSize"], values["pgbouncer"]["maxClientConn"]) == (20, 200)
+
+    def test_should_keep_the_chart_defaults_when_unset(self):
+        ini = pgbouncer_ini("db", 5432, "airflow", "airflow", {})
+        assert "pool_size=10" in ini and "max_client_conn = 100" in ini
 
     def test_should_list_the_user_with_its_password(self):
         assert pgbouncer_users("airflow", "s3cret") == '"airflow" "s3cret"\n'

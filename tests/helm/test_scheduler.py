@@ -1,19 +1,7 @@
-"""Scheduler: IRSA, replicas and disruption budget."""
+"""Scheduler: replicas and disruption budget."""
 
 import jmespath
-from chart_utils import DEFAULT_INPUTS, render
-
-
-class TestSchedulerServiceAccount:
-    """The scheduler's service account."""
-
-    def test_should_carry_the_scheduler_irsa_role(self):
-        values = render()
-        assert (
-            jmespath.search('scheduler.serviceAccount.annotations."eks.amazonaws.com/role-arn"', values)
-            == DEFAULT_INPUTS.role_arns["scheduler"]
-        )
-        assert jmespath.search("scheduler.serviceAccount.name", values) == "airflow-scheduler"
+from chart_utils import render
 
 
 class TestSchedulerDeployment:

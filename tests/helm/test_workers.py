@@ -1,21 +1,9 @@
-"""Celery workers: IRSA, KEDA autoscaling, logs and disruption budget."""
+"""Celery workers: KEDA autoscaling, logs and disruption budget."""
 
 import jmespath
-from chart_utils import DEFAULT_INPUTS, render
+from chart_utils import render
 
-
-class TestWorkerServiceAccount:
-    """The workers' service account."""
-
-    def test_should_carry_the_worker_irsa_role(self):
-        values = render()
-        assert (
-            jmespath.search('workers.serviceAccount.annotations."eks.amazonaws.com/role-arn"', values)
-            == DEFAULT_INPUTS.role_arns["workers"]
-        )
-
-    def test_should_pin_the_name_the_role_trusts(self):
-        assert jmespath.search("workers.serviceAccount.[create, name]", render()) == [True, "airflow-worker"]
+from infra.helm_values import KEDA_NAMESPACE
 
 
 class TestWorkerKeda:
@@ -23,6 +11,14 @@ class TestWorkerKeda:
 
     def test_should_enable_keda_through_pgbouncer(self):
         assert jmespath.search("workers.celery.keda.[enabled, usePgbouncer]", render()) == [True, True]
+
+    def test_should_let_the_keda_operator_through_the_pgbouncer_network_policy(self):
+        # With network policies on, the chart admits app=keda-operator pods from namespaces matching these labels.
+        values = render()
+        assert jmespath.search("networkPolicies.enabled", values) is True
+        assert jmespath.search("workers.celery.keda.namespaceLabels", values) == {
+            "kubernetes.io/metadata.name": KEDA_NAMESPACE
+        }
 
     def test_should_scale_wider_in_prod(self):
         assert jmespath.search("workers.celery.keda.maxReplicaCount", render()) == 5

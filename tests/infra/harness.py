@@ -45,6 +45,9 @@ class Built:
     outputs: dict[str, Any] = field(default_factory=dict)
     secret_outputs: set[str] = field(default_factory=set)
     invokes: list[str] = field(default_factory=list)
+    invoke_args: list[dict[str, Any]] = field(default_factory=list)
+    registered_outputs: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Component URN -> the output names it passed to register_outputs."""
 
     def of_type(self, type_: str) -> list[Recorded]:
         return [resource for resource in self.resources if resource.type == type_]
@@ -116,6 +119,8 @@ class PlatformMocks(pulumi.runtime.Mocks):
                     arn=f"arn:aws:airflow:eu-west-1:{ACCOUNT_ID}:environment/{args.inputs['name']}",
                     webserverUrl="abc.c2.airflow.eu-west-1.on.aws",
                 )
+            case "kubernetes:helm.sh/v3:Release":
+                state["status"] = {"name": args.inputs["name"], "status": "deployed"}
             case "aws:ec2/launchTemplate:LaunchTemplate":
                 state["latestVersion"] = 1
         # Pulumi auto-names resources that get no explicit name; the mock names them after the logical name.
@@ -124,6 +129,7 @@ class PlatformMocks(pulumi.runtime.Mocks):
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
         self.built.invokes.append(args.token)
+        self.built.invoke_args.append(dict(args.args))
         if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
             return {"id": "eu-west-1", "names": ZONES, "zoneIds": ["euw1-az1", "euw1-az2", "euw1-az3"]}
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
@@ -178,6 +184,10 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         if request.id == "resourceReferences":
             return type("SupportsFeatureResponse", (object,), {"hasSupport": False})
         return super().SupportsFeature(request)
+
+    def RegisterResourceOutputs(self, request):  # noqa: N802 (gRPC method name)
+        self.built.registered_outputs[request.urn] = frozenset(request.outputs.fields.keys())
+        return super().RegisterResourceOutputs(request)
 
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)

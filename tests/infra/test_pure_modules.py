@@ -145,3 +145,24 @@ class TestArgsDocumentation:
                             if not documented:
                                 undocumented.append(f"{module.name}:{node.name}.{statement.target.id}")
         assert not undocumented, f"Args fields without a docstring: {undocumented}"
+
+    def test_should_freeze_every_args_dataclass(self):
+        import dataclasses
+        import importlib
+        import inspect
+        from pathlib import Path
+
+        args_classes = [
+            cls
+            for module in sorted((Path(__file__).resolve().parents[2] / "infra").glob("*.py"))
+            if module.stem != "__main__"
+            for name, cls in inspect.getmembers(importlib.import_module(f"infra.{module.stem}"), inspect.isclass)
+            if name.endswith(("Args", "Spec", "Inputs")) and cls.__module__ == f"infra.{module.stem}"
+        ]
+        assert len(args_classes) >= 12
+        mutable = [
+            cls.__qualname__
+            for cls in args_classes
+            if not (dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen)
+        ]
+        assert not mutable, f"Args must be frozen dataclasses: {mutable}"

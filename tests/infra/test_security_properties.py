@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
 
@@ -36,6 +37,15 @@ class TestComponents:
             if r not in ours and not any(descends_from(built, r, component.urn) for component in ours)
         ]
         assert not orphans, f"resources outside any component (parent= missing): {orphans}"
+
+    def test_should_register_exactly_the_public_outputs(self, built: Built):
+        for component in (r for r in built.resources if r.type.startswith("airflow-aws:")):
+            _, module, class_name = component.type.split(":")
+            declared = set(getattr(importlib.import_module(f"infra.{module}"), class_name).__annotations__)
+            assert built.registered_outputs.get(component.urn) == declared, (
+                f"{component.urn}: register_outputs {sorted(built.registered_outputs.get(component.urn, []))} "
+                f"differs from the outputs it declares {sorted(declared)}"
+            )
 
     def test_should_name_children_after_their_component(self, built: Built):
         for component in (r for r in built.resources if r.type.startswith("airflow-aws:")):

@@ -37,7 +37,11 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str]] = [
         {"airflow-aws:network": {"vpcCidr": "10.0.0.0/24"}},
         r"network\.vpcCidr: /24 is outside /16\.\./20",
     ),
-    ("one-az", {"airflow-aws:network": {"azCount": 1}}, r"network\.azCount: .*greater than or equal to 2"),
+    (
+        "one-az",
+        {"airflow-aws:network": {"azCount": 1}},
+        r"network\.azCount: .*greater than or equal to 2 \(got 1\); fix: .*Availability zones to spread over, 2 to 6",
+    ),
     ("missing-dags", {"airflow-aws:dags": None}, r"dags: missing, required when target is eks"),
     ("latest-tag", {"airflow-aws:image": {"tag": "latest"}}, r"image\.tag: 'latest' is mutable"),
     (
@@ -71,7 +75,7 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str]] = [
                 ],
             }
         },
-        r"minSize <= desiredSize <= maxSize",
+        r"eks\.nodeGroups\.0: node group 'general' needs minSize <= desiredSize <= maxSize, got 3 / 2 / 2",
     ),
     (
         "prod-single-az-db",
@@ -91,7 +95,7 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str]] = [
     (
         "bad-broker-node",
         {"airflow-aws:broker": {"nodeType": "t3.micro"}},
-        r"broker\.nodeType: .*should match pattern",
+        r"broker\.nodeType: .*should match pattern .*fix: .*e\.g\. cache\.t4g\.small",
     ),
     (
         "not-a-git-url",
@@ -99,12 +103,33 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str]] = [
         r"dags\.repo: 'github\.com/x/y' is not a git URL",
     ),
     (
+        "git-sync-over-ssh",
+        {"airflow-aws:dags": {"source": "git-sync", "repo": "git@github.com:x/y.git"}},
+        r"dags\.repo: 'git@github\.com:x/y\.git' is an SSH URL.*fix: use the https:// clone URL",
+    ),
+    (
+        "bundle-with-kubernetes-credentials",
+        {
+            "airflow-aws:dags": {
+                "source": "git-bundle",
+                "repo": "https://github.com/x/y.git",
+                "credentialsSecret": "git-creds",
+            }
+        },
+        r"dags\.credentialsSecret: applies to git-sync only.*fix: .*airflow/connections/git_dags_repo",
+    ),
+    (
         "ingress-without-host",
         {"airflow-aws:ingress": {"enabled": True}},
         r"ingress\.host: missing while ingress\.enabled is true",
     ),
     ("wrong-type", {"airflow-aws:storage": {"versioning": "yes"}}, r"storage\.versioning: .*valid boolean"),
-    ("no-region", {"aws:region": None}, r"airflow-aws:region: missing; fix: `pulumi config set"),
+    ("govcloud-region", {"aws:region": "us-gov-west-1"}, r"aws:region: 'us-gov-west-1' is not a commercial region"),
+    (
+        "no-region",
+        {"aws:region": None},
+        r"(?s)^(?!.*airflow-aws:region).*aws:region: missing; fix: `pulumi config set aws:region",
+    ),
 ]
 
 

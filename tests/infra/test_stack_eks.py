@@ -110,6 +110,15 @@ class TestResourceGraph:
         built = build_stack("dev", stack_config("dev"), through_entry_point=True)
         assert built.type_counts() == DEV_COUNTS
 
+    def test_should_spread_over_regular_zones_only(self, eks_stack: Built):
+        (zones,) = [
+            args
+            for token, args in zip(eks_stack.invokes, eks_stack.invoke_args, strict=True)
+            if token == "aws:index/getAvailabilityZones:getAvailabilityZones"
+        ]
+        assert zones["state"] == "available"
+        assert zones["filters"] == [{"name": "opt-in-status", "values": ["opt-in-not-required"]}]
+
     def test_should_call_only_zones_and_identity(self, eks_stack: Built):
         assert sorted(set(eks_stack.invokes)) == [
             "aws:index/getAvailabilityZones:getAvailabilityZones",
@@ -137,6 +146,20 @@ class TestNetwork:
     def test_should_share_one_nat_in_dev_and_one_per_zone_in_prod(self, dev_stack: Built, prod_stack: Built):
         assert len(dev_stack.of_type("aws:ec2/natGateway:NatGateway")) == 1
         assert len(prod_stack.of_type("aws:ec2/natGateway:NatGateway")) == 3
+
+
+class TestStorage:
+    """Task logs expire; DAG objects do not."""
+
+    @pytest.mark.parametrize(("stack", "days"), [("dev_stack", 30), ("prod_stack", 90)])
+    def test_should_expire_task_logs_after_the_preset_retention(self, request, stack: str, days: int):
+        built: Built = request.getfixturevalue(stack)
+        lifecycle = built.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+        logs_bucket = next(b for b in built.of_type("aws:s3/bucket:Bucket") if b.name.endswith("-logs"))
+        assert lifecycle.inputs["bucket"] == logs_bucket.inputs["bucketPrefix"] + "abc123"
+        (rule,) = lifecycle.inputs["rules"]
+        assert (rule["status"], rule["expiration"]["days"]) == ("Enabled", days)
+        assert rule["noncurrentVersionExpiration"]["noncurrentDays"] >= 1
 
 
 class TestMetadataDatabase:
@@ -171,6 +194,7 @@ class TestBroker:
         group = eks_stack.one("aws:elasticache/replicationGroup:ReplicationGroup")
         assert group.inputs["transitEncryptionEnabled"] is True and group.inputs["atRestEncryptionEnabled"] is True
         assert group.inputs["authToken"] and "authToken" in group.secret_paths
+        assert group.inputs["kmsKeyId"].endswith(f"key/{eks_stack.one('aws:kms/key:Key').name}")
 
     def test_should_fail_over_in_prod(self, dev_stack: Built, prod_stack: Built):
         dev = dev_stack.one("aws:elasticache/replicationGroup:ReplicationGroup").inputs
@@ -229,7 +253,14 @@ class TestServiceRoles:
             )
             (trust,) = statements(role, "assumeRolePolicy")
             issuer = OIDC_URL.removeprefix("https://")
-            assert trust["Condition"]["StringEquals"][f"{issuer}:sub"] == f"system:serviceaccount:airflow:{account}"
+            assert trust["Action"] == ["sts:AssumeRoleWithWebIdentity"]
+            assert trust["Principal"] == {"Federated": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{issuer}"}
+            assert trust["Condition"] == {
+                "StringEquals": {
+                    f"{issuer}:sub": f"system:serviceaccount:airflow:{account}",
+                    f"{issuer}:aud": "sts.amazonaws.com",
+                }
+            }, f"{role.urn} trusts more than {account}"
 
     def test_should_let_the_worker_write_the_logs_bucket_and_nothing_else(self, eks_stack: Built):
         roles = eks_stack.one("airflow-aws:service_roles:ServiceRoles").name
@@ -245,6 +276,13 @@ class TestServiceRoles:
         roles = eks_stack.one("airflow-aws:service_roles:ServiceRoles").name
         policy = eks_stack.find_created("aws:iam/rolePolicy:RolePolicy", f"{roles}-airflow-scheduler-policy")
         assert not [a for s in statements(policy) for a in s["Action"] if a.startswith("s3:")]
+
+    @pytest.mark.parametrize("account", SERVICE_ACCOUNTS.values())
+    def test_should_let_every_component_read_the_secrets_backend(self, eks_stack: Built, account: str):
+        # Airflow 3 tasks get connections through the API server, so its role needs this as much as workers'.
+        roles = eks_stack.one("airflow-aws:service_roles:ServiceRoles").name
+        policy = eks_stack.find_created("aws:iam/rolePolicy:RolePolicy", f"{roles}-{account}-policy")
+        assert "secretsmanager:GetSecretValue" in {a for s in statements(policy) for a in s["Action"]}
 
     def test_should_read_only_the_backend_prefixes(self, eks_stack: Built):
         for policy in eks_stack.of_type("aws:iam/rolePolicy:RolePolicy"):
@@ -263,7 +301,17 @@ class TestAirflowRelease:
         inputs = release(eks_stack)
         assert (inputs["chart"], inputs["version"]) == ("airflow", "1.22.0")
         assert inputs["repositoryOpts"]["repo"] == "https://airflow.apache.org"
-        assert inputs["atomic"] is True and inputs["waitForJobs"] is True
+        assert inputs["atomic"] is True and not inputs.get("skipAwait")
+        # Jobs are awaited through the workloads that wait for migrations; Helm's own job check would fail
+        # once a finished job's TTL removed it mid-wait.
+        assert not inputs.get("waitForJobs")
+
+    def test_should_install_keda_where_the_network_policy_expects_it(self, eks_stack: Built):
+        keda = eks_stack.find_created(
+            "kubernetes:helm.sh/v3:Release", f"{eks_stack.one('airflow-aws:airflow_chart:AirflowChart').name}-keda"
+        )
+        labels = release(eks_stack)["values"]["workers"]["celery"]["keda"]["namespaceLabels"]
+        assert labels == {"kubernetes.io/metadata.name": keda.inputs["namespace"]}
 
     def test_should_pass_values_that_pass_the_chart_schema(self, eks_stack: Built):
         errors = schema_errors(release(eks_stack)["values"])
@@ -291,7 +339,8 @@ class TestAirflowRelease:
     def test_should_point_the_metadata_secret_at_the_rds_endpoint(self, eks_stack: Built):
         address = f"{eks_stack.one('aws:rds/instance:Instance').name}.c0ffee.eu-west-1.rds.amazonaws.com"
         ini = k8s_secret(eks_stack, "pgbouncer-config").inputs["stringData"]["pgbouncer.ini"]
-        assert f"host={address} port=5432 dbname=airflow" in ini
+        assert f"host={address} port=5432 dbname=airflow pool_size=20" in ini
+        assert "max_client_conn = 200" in ini, "helm_values/base.yaml's pgbouncer.maxClientConn must apply"
         connection = k8s_secret(eks_stack, "metadata").inputs["stringData"]["connection"]
         password = eks_stack.one("aws:rds/instance:Instance").inputs["password"]
         assert connection.startswith(f"postgresql://airflow:{password}@airflow-pgbouncer.airflow:6543/")

@@ -10,6 +10,7 @@ from harness import ACCOUNT_ID, Built, build_stack, run_under_mocks, stack_confi
 
 from airflow_settings import load_settings
 from airflow_settings.render import as_mwaa_options
+from airflow_settings.versions import AIRFLOW_VERSION
 from infra.config import StackConfigError
 from infra.mwaa import ARTIFACT_KEYS, MwaaEnvironment, MwaaEnvironmentArgs
 from infra.mwaa_rules import LOG_TYPES, REFUSED_OPTIONS
@@ -70,7 +71,7 @@ class TestMwaaEnvironment:
     """aws.mwaa.Environment properties."""
 
     def test_should_run_the_pinned_airflow_version(self, mwaa_stack: Built):
-        assert environment(mwaa_stack)["airflowVersion"] == "3.3.1"
+        assert environment(mwaa_stack)["airflowVersion"] == AIRFLOW_VERSION
 
     def test_should_use_exactly_two_private_subnets_in_two_zones(self, mwaa_stack: Built):
         subnet_ids = environment(mwaa_stack)["networkConfiguration"]["subnetIds"]
@@ -158,7 +159,27 @@ class TestMwaaExecutionRole:
         assert all(
             r.endswith(("airflow/connections/*", "airflow/variables/*")) for r in by_sid["SecretsBackend"]["Resource"]
         )
-        assert by_sid["PlatformKey"]["Resource"][0].startswith("arn:aws:kms:")
+        key = by_sid["PlatformKey"]
+        assert key["Resource"] == [f"arn:aws:kms:eu-west-1:{ACCOUNT_ID}:key/{mwaa_stack.one('aws:kms/key:Key').name}"]
+        # The key is usable only through the services MWAA documents (and Secrets Manager for the backend).
+        assert set(key["Condition"]["StringLike"]["kms:ViaService"]) == {
+            "sqs.eu-west-1.amazonaws.com",
+            "s3.eu-west-1.amazonaws.com",
+            "secretsmanager.eu-west-1.amazonaws.com",
+        }
+
+    def test_should_grant_only_documented_statements(self, mwaa_stack: Built):
+        assert [s["Sid"] for s in statements(mwaa_stack.one("aws:iam/rolePolicy:RolePolicy"))] == [
+            "PublishMetrics",
+            "SourceBucket",
+            "AccountPublicAccessBlock",
+            "AirflowLogs",
+            "ListLogGroups",
+            "Metrics",
+            "CeleryQueues",
+            "PlatformKey",
+            "SecretsBackend",
+        ]
 
     def test_should_only_read_the_source_bucket(self, mwaa_stack: Built):
         by_sid = {s["Sid"]: s for s in statements(mwaa_stack.one("aws:iam/rolePolicy:RolePolicy"))}
