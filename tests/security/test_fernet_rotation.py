@@ -12,7 +12,6 @@ from pathlib import Path
 import boto3
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
-from moto.server import ThreadedMotoServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = REPO_ROOT / "scripts" / "rotate-fernet-key"
@@ -20,15 +19,6 @@ AIRFLOW = str(Path(sys.executable).parent / "airflow")
 SECRET_ID = "airflow-test/fernet-key"
 CONNECTION_PASSWORD = "warehouse-pass-123"  # pragma: allowlist secret
 VARIABLE_VALUE = "variable-value-456"
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 @pytest.fixture
