@@ -39,62 +39,45 @@ ResourceCheck = Callable[[ResourceValidationArgs], Iterable[str]]
 StackCheck = Callable[[StackValidationArgs], Iterable[tuple[str, str | None]]]
 
 
-class AwsResourcePolicy(ResourceValidationPolicy):
-    """A per-resource rule: `check(args)` yields one message per violation."""
+class _Rule:
+    """What both rule shapes keep beside pulumi-policy's fields: the types they inspect and their check."""
 
     def __init__(
         self,
         name: str,
         description: str,
         resource_types: Iterable[str],
-        check: ResourceCheck,
+        check: ResourceCheck | StackCheck,
         enforcement_level: EnforcementLevel,
         remediation_steps: str,
     ) -> None:
         self.resource_types = frozenset(resource_types)
         self.check = check
-
-        def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-            if args.resource_type in self.resource_types:
-                for message in check(args):
-                    report_violation(message, None)
-
         super().__init__(
             name=name,
             description=description,
-            validate=validate,
+            validate=self._report,
             enforcement_level=enforcement_level,
             remediation_steps=remediation_steps,
         )
 
 
-class AwsStackPolicy(StackValidationPolicy):
+class AwsResourcePolicy(_Rule, ResourceValidationPolicy):
+    """A per-resource rule: `check(args)` yields one message per violation."""
+
+    def _report(self, args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        if args.resource_type in self.resource_types:
+            for message in self.check(args):
+                report_violation(message, None)
+
+
+class AwsStackPolicy(_Rule, StackValidationPolicy):
     """A rule that needs several resources at once (a bucket and its versioning resource):
     `check(args)` yields `(message, urn)` per violation."""
 
-    def __init__(
-        self,
-        name: str,
-        description: str,
-        resource_types: Iterable[str],
-        check: StackCheck,
-        enforcement_level: EnforcementLevel,
-        remediation_steps: str,
-    ) -> None:
-        self.resource_types = frozenset(resource_types)
-        self.check = check
-
-        def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-            for message, urn in check(args):
-                report_violation(message, urn)
-
-        super().__init__(
-            name=name,
-            description=description,
-            validate=validate,
-            enforcement_level=enforcement_level,
-            remediation_steps=remediation_steps,
-        )
+    def _report(self, args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        for message, urn in self.check(args):
+            report_violation(message, urn)
 
 
 def prop(props: Mapping[str, Any], *path: str | int, default: Any = None) -> Any:
