@@ -65,6 +65,7 @@ lock: | $(UV) ## Re-resolve uv.lock after editing pyproject.toml.
 dev: venv ## Run Airflow on this machine (SQLite, LocalExecutor) with dags/ and plugins/; Ctrl-C stops it.
 	$(VENV)/bin/python -m local_airflow.dev --port $(PORT) --state-dir $(STATE_DIR)
 
+include mk/local-stack.mk
 include mk/infra.mk
 include mk/security.mk
 

@@ -50,6 +50,13 @@ class Scheduler(Section):
     task_queued_timeout_check_interval: PositiveFloat | None = None
     max_tis_per_query: PositiveInt | None = None
     scheduler_idle_sleep_time: PositiveFloat | None = None
+    orphaned_tasks_check_interval: PositiveFloat | None = None
+    scheduler_health_check_threshold: PositiveInt | None = None
+
+
+class Workers(Section):
+    execution_api_timeout: PositiveFloat | None = None
+    execution_api_retries: NonNegativeInt | None = None
 
 
 class Logging(Section):
@@ -78,6 +85,7 @@ class AirflowConfig(BaseModel):
     core: Core = Core()
     dag_processor: DagProcessor = DagProcessor()
     scheduler: Scheduler = Scheduler()
+    workers: Workers = Workers()
     logging: Logging = Logging()
     secrets: Secrets = Secrets()
     api: Api = Api()
