@@ -68,6 +68,7 @@ dev: venv ## Run Airflow on this machine (SQLite, LocalExecutor) with dags/ and 
 include mk/local-stack.mk
 include mk/infra.mk
 include mk/security.mk
+include mk/mwaa.mk
 
 ##@ Testing
 
