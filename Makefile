@@ -69,6 +69,7 @@ include mk/local-stack.mk
 include mk/infra.mk
 include mk/security.mk
 include mk/mwaa.mk
+include mk/image.mk
 
 ##@ Testing
 
