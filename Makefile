@@ -67,6 +67,7 @@ dev: venv ## Run Airflow on this machine (SQLite, LocalExecutor) with dags/ and 
 
 include mk/local-stack.mk
 include mk/infra.mk
+include mk/security.mk
 include mk/mwaa.mk
 include mk/image.mk
 
@@ -80,7 +81,7 @@ test: venv venv-infra ## Run the whole test suite (both environments).
 	exit $$status
 
 .PHONY: lint
-lint: venv ## Lint Python (ruff) and YAML (yamllint).
+lint: venv secrets-scan ## Lint Python (ruff) and YAML (yamllint); scan for secrets (detect-secrets).
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/yamllint --strict .
 

@@ -110,7 +110,11 @@ class AirflowChart(pulumi.ComponentResource):
                 metadata=k8s.meta.v1.ObjectMetaArgs(name=SECRET_NAMES[role], namespace=args.namespace),
                 type="Opaque",
                 string_data={key: pulumi.Output.secret(value) for key, value in data.items()},
-                opts=in_namespace,
+                # The Fernet key is rotated in place (scripts/rotate-fernet-key); Pulumi only seeds it.
+                opts=pulumi.ResourceOptions.merge(
+                    in_namespace,
+                    pulumi.ResourceOptions(ignore_changes=["stringData"] if role == "fernet-key" else None),
+                ),
             )
             for role, data in contents.items()
         ]

@@ -24,9 +24,11 @@ def store_secret(
     value: pulumi.Input[str],
     kms_key_arn: pulumi.Input[str],
     parent: pulumi.Resource,
+    seed_only: bool = False,
 ) -> aws.secretsmanager.Secret:
     """A Secrets Manager secret `name` (with its version `name`-value beneath it) holding `value` as a Pulumi
-    secret, encrypted with the platform key: the one way the components store what they generate."""
+    secret, encrypted with the platform key: the one way the components store what they generate.
+    `seed_only`: Pulumi writes the first value and then leaves it to a rotation outside Pulumi."""
     secret = aws.secretsmanager.Secret(
         name,
         name=secret_name,
@@ -38,7 +40,7 @@ def store_secret(
         f"{name}-value",
         secret_id=secret.id,
         secret_string=pulumi.Output.secret(value),
-        opts=pulumi.ResourceOptions(parent=secret),
+        opts=pulumi.ResourceOptions(parent=secret, ignore_changes=["secretString"] if seed_only else None),
     )
     return secret
 
@@ -91,6 +93,8 @@ class AirflowSecrets(pulumi.ComponentResource):
                 value=value,
                 kms_key_arn=args.kms_key_arn,
                 parent=self,
+                # scripts/rotate-fernet-key replaces the Fernet key in place; Pulumi only seeds it.
+                seed_only=key == "fernet-key",
             )
             self.arns[key] = secret.arn
         self.connections_prefix, self.variables_prefix = SECRET_PREFIXES

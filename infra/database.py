@@ -109,6 +109,9 @@ class MetadataDatabase(pulumi.ComponentResource):
             skip_final_snapshot=not args.deletion_protection,
             final_snapshot_identifier=f"{name}-final" if args.deletion_protection else None,
             copy_tags_to_snapshot=True,
+            # Lets operators log in with short-lived IAM tokens (rds-db:connect) instead of sharing the
+            # generated master password; Airflow keeps using the password from Secrets Manager.
+            iam_database_authentication_enabled=True,
             auto_minor_version_upgrade=True,
             enabled_cloudwatch_logs_exports=["postgresql", "upgrade"],
             opts=child,

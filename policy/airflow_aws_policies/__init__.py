@@ -1,0 +1,49 @@
+"""The Airflow-on-AWS policy pack's rules, importable without starting the pack.
+
+`policy/__main__.py` hands `POLICIES` to `PulumiPolicy`'s `PolicyPack`, which blocks while it serves
+the engine; tests and tools import this package instead.
+"""
+
+from __future__ import annotations
+
+from . import ecr, eks, elasticache, iam, kubernetes, logs, mwaa, network, rds, s3, secrets, tagging
+from ._base import ENVIRONMENT_TAG, PRODUCTION_ENVIRONMENTS, AwsResourcePolicy, AwsStackPolicy
+
+PACK_NAME = "airflow-aws"
+
+POLICIES: list[AwsResourcePolicy | AwsStackPolicy] = [
+    *rds.POLICIES,
+    *elasticache.POLICIES,
+    *s3.POLICIES,
+    *secrets.POLICIES,
+    *eks.POLICIES,
+    *mwaa.POLICIES,
+    *iam.POLICIES,
+    *network.POLICIES,
+    *ecr.POLICIES,
+    *logs.POLICIES,
+    *kubernetes.POLICIES,
+    *tagging.POLICIES,
+]
+
+
+def covered_types() -> frozenset[str]:
+    """Every resource type at least one rule inspects."""
+    return frozenset(t for policy in POLICIES for t in policy.resource_types)
+
+
+def rules_table() -> str:
+    """The Markdown table of rules the README's Security section shows."""
+    rows = ["| Rule | Enforcement | Checks |", "| --- | --- | --- |"]
+    rows += [f"| `{p.name}` | {p.enforcement_level.value} | {p.description} |" for p in POLICIES]
+    return "\n".join(rows)
+
+
+__all__ = [
+    "ENVIRONMENT_TAG",
+    "PACK_NAME",
+    "POLICIES",
+    "PRODUCTION_ENVIRONMENTS",
+    "covered_types",
+    "rules_table",
+]

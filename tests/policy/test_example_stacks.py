@@ -1,0 +1,251 @@
+"""The committed example stacks (dev, prod, mwaa) under the mock runtime, checked by the whole pack.
+
+The stacks are built by the infra tests' harness (tests/infra/harness.py). The pack then sees what the
+engine would hand it: each resource's inputs for the per-resource rules, and its outputs (inputs plus
+what the mocks compute) for the stack rules; AWS resources get the default provider, configured from
+the stack's `aws:*` keys as the engine does.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pulumi
+import pytest
+from pulumi_policy import EnforcementLevel, PolicyResource
+
+from policy.airflow_aws_policies import POLICIES, AwsResourcePolicy, covered_types
+from policy.airflow_aws_policies.pod_security import rendered_containers, violations
+from tests.infra import harness
+from tests.infra.harness import Built, PlatformMocks, build_stack, stack_config
+from tests.policy.policy_args import resource_args, stack_args, stack_resource
+
+pytestmark = pytest.mark.infra
+
+STACKS = ("dev", "prod", "mwaa")
+# Types no rule inspects, each with the reason a reviewer accepted. A type the programs start to create
+# must get a rule or an entry here, or test_every_created_type_is_covered fails.
+NOT_INSPECTED = {
+    "aws:kms/alias:Alias": "a name for the key; the key itself is checked (rotation, deletion window)",
+    "aws:ec2/eip:Eip": "the NAT gateway's address; vpc-private-subnets-via-nat checks what routes reach it",
+    # pragma: allowlist nextline secret
+    "random:index/randomPassword:RandomPassword": "the generator of secrets, not a cloud resource",
+    "random:index/randomBytes:RandomBytes": "the generator of the Fernet key, not a cloud resource",
+}
+# Our own ComponentResources and the providers create nothing in the cloud themselves.
+NOT_CLOUD_RESOURCES = ("airflow-aws:", "pulumi:providers:")
+
+
+@dataclass(frozen=True)
+class Violation:
+    policy: str
+    level: str
+    message: str
+
+
+def _built(stack: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Built, dict]:
+    config = stack_config(stack)
+    if stack == "mwaa":
+        # The program only needs `make mwaa-artifacts` output to exist.
+        artifacts = tmp_path_factory.mktemp("mwaa-artifacts")
+        for file_name in ("requirements.txt", "plugins.zip", "startup.sh"):
+            (artifacts / file_name).write_bytes(b"artifact " + file_name.encode())
+        config["airflow-aws:mwaa"] = {**config["airflow-aws:mwaa"], "artifactsDir": str(artifacts)}
+    return build_stack(stack, config), config
+
+
+# `ignore_changes` of every resource by URN: the harness doesn't record it, the pack reads it.
+IGNORED_CHANGES: dict[str, list[str]] = {}
+
+
+@pytest.fixture(scope="module")
+def stacks(tmp_path_factory) -> dict[str, tuple[Built, dict]]:
+    register = harness.RecordingMonitor.RegisterResource
+
+    def register_and_note_ignore_changes(monitor, request):
+        response = register(monitor, request)
+        IGNORED_CHANGES[response.urn] = list(request.ignoreChanges)
+        return response
+
+    harness.RecordingMonitor.RegisterResource = register_and_note_ignore_changes
+    try:
+        return {stack: _built(stack, tmp_path_factory) for stack in STACKS}
+    finally:
+        harness.RecordingMonitor.RegisterResource = register
+
+
+def _default_provider(config: dict) -> dict:
+    """The default aws provider's inputs: the stack's `aws:*` config, objects JSON-encoded like the engine."""
+    return {
+        key.split(":", 1)[1]: value if isinstance(value, str) else json.dumps(value)
+        for key, value in config.items()
+        if key.startswith("aws:")
+    }
+
+
+def _outputs(resource) -> dict:
+    resource_id, state = PlatformMocks(Built()).new_resource(
+        pulumi.runtime.MockResourceArgs(resource.type, resource.name, resource.inputs)
+    )
+    return {**state, "id": resource_id}
+
+
+def analyze(built: Built, config: dict) -> list[Violation]:
+    provider = _default_provider(config)
+    found: list[Violation] = []
+
+    def report(policy, message, _urn=None):
+        found.append(Violation(policy.name, policy.enforcement_level.value, message))
+
+    resources: list[PolicyResource] = []
+    for resource in built.resources:
+        provider_props = provider if resource.type.startswith("aws:") else None
+        args = resource_args(resource.type, resource.inputs, name=resource.name, provider_props=provider_props)
+        resources.append(
+            stack_resource(
+                resource.type, resource.name, _outputs(resource), provider_props, IGNORED_CHANGES.get(resource.urn)
+            )
+        )
+        for policy in POLICIES:
+            if isinstance(policy, AwsResourcePolicy):
+                policy.validate(args, lambda message, urn=None, policy=policy: report(policy, message))
+    for policy in POLICIES:
+        if not isinstance(policy, AwsResourcePolicy):
+            policy.validate(stack_args(resources), lambda message, urn=None, policy=policy: report(policy, message))
+    return found
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_example_stack_has_no_mandatory_violation(stacks, stack):
+    violations = analyze(*stacks[stack])
+    mandatory = [f"{v.policy}: {v.message}" for v in violations if v.level == EnforcementLevel.MANDATORY.value]
+    assert mandatory == []
+
+
+def test_a_weakened_stack_is_caught(stacks):
+    """Guards the test above end to end: the same analysis catches a public DB and an unversioned bucket."""
+    built, config = stacks["prod"]
+    weakened = {
+        "aws:rds/instance:Instance": {"publiclyAccessible": True},
+        "aws:s3/bucketVersioning:BucketVersioning": {"versioningConfiguration": {"status": "Suspended"}},
+    }
+    changed = Built(resources=[replace(r, inputs={**r.inputs, **weakened.get(r.type, {})}) for r in built.resources])
+    caught = {v.policy for v in analyze(changed, config) if v.level == EnforcementLevel.MANDATORY.value}
+    assert caught == {"rds-not-public", "s3-versioning"}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_example_stack_is_seen_by_the_pack(stacks, stack):
+    """Guards the test above: the pack must actually inspect most of what the stack creates."""
+    built, _ = stacks[stack]
+    inspected = [r for r in built.resources if r.type in covered_types()]
+    assert len(inspected) >= 0.6 * len([r for r in built.resources if not r.type.startswith(NOT_CLOUD_RESOURCES)])
+
+
+def test_every_created_type_is_covered(stacks):
+    created = {r.type for built, _ in stacks.values() for r in built.resources}
+    uncovered = sorted(
+        t for t in created - covered_types() - set(NOT_INSPECTED) if not t.startswith(NOT_CLOUD_RESOURCES)
+    )
+    assert uncovered == [], "add a rule to policy/airflow_aws_policies (or a reviewed reason to NOT_INSPECTED)"
+
+
+def test_not_inspected_list_has_no_stale_entries(stacks):
+    created = {r.type for built, _ in stacks.values() for r in built.resources}
+    assert set(NOT_INSPECTED) <= created, "drop entries for types the programs no longer create"
+
+
+def _generated_values(built: Built) -> set[str]:
+    values = set()
+    for resource in built.resources:
+        if resource.type.startswith("random:"):
+            outputs = _outputs(resource)
+            values |= {str(outputs[key]) for key in ("result", "base64", "hex") if outputs.get(key)}
+    return values
+
+
+def _leaks(value, generated: set[str]) -> bool:
+    text = json.dumps(value) if not isinstance(value, str) else value
+    return any(secret in text for secret in generated)
+
+
+# The MWAA stack generates no secret (MWAA keeps its own Fernet key and metadata DB).
+EKS_STACKS = ("dev", "prod")
+
+
+@pytest.mark.parametrize("stack", EKS_STACKS)
+def test_generated_values_flow_only_as_secrets(stacks, stack):
+    """Every input that carries a generated password or key arrives as a Pulumi secret."""
+    built, _ = stacks[stack]
+    generated = _generated_values(built)
+    assert generated, "the stack generates no secret values: the check below would prove nothing"
+    plain = [
+        f"{r.type} {r.name}.{key}"
+        for r in built.resources
+        if not r.type.startswith("random:")
+        for key, value in r.inputs.items()
+        if _leaks(value, generated)
+        and not any(p == key or p.startswith((f"{key}.", f"{key}[")) for p in r.secret_paths)
+    ]
+    assert plain == []
+
+
+@pytest.mark.parametrize("stack", EKS_STACKS)
+def test_every_secret_bearing_output_is_secret(stacks, stack):
+    built, _ = stacks[stack]
+    generated = _generated_values(built)
+    assert generated and built.outputs
+    exposed = [
+        name for name, value in built.outputs.items() if _leaks(value, generated) and name not in built.secret_outputs
+    ]
+    assert exposed == []
+
+
+def test_repo_stack_files_are_the_ones_checked():
+    assert {p.name for p in Path(__file__).resolve().parents[2].glob("Pulumi.*.yaml")} == {
+        f"Pulumi.{s}.yaml" for s in STACKS
+    }
+
+
+@pytest.mark.parametrize("stack", EKS_STACKS)
+def test_fernet_key_is_only_seeded_by_pulumi(stacks, stack):
+    """A rotation (scripts/rotate-fernet-key) must survive the next `pulumi up`."""
+    built, _ = stacks[stack]
+    fernet = [
+        r
+        for r in built.resources
+        if "fernet-key" in r.name
+        and r.type in ("aws:secretsmanager/secretVersion:SecretVersion", "kubernetes:core/v1:Secret")
+    ]
+    assert {r.type: IGNORED_CHANGES[r.urn] for r in fernet} == {
+        "aws:secretsmanager/secretVersion:SecretVersion": ["secretString"],
+        "kubernetes:core/v1:Secret": ["stringData"],
+    }
+
+
+@pytest.mark.parametrize("stack", EKS_STACKS)
+def test_merged_helm_values_run_every_component_restricted(stacks, stack):
+    """The values the Release hands the chart: every component passes Pod Security `restricted`."""
+    built, _ = stacks[stack]
+    (release,) = [r for r in built.of_type("kubernetes:helm.sh/v3:Release") if r.inputs.get("chart") == "airflow"]
+    values = release.inputs["values"]
+    rendered = {c.where for c in rendered_containers(values)}
+    expected = {
+        "apiServer/api-server",
+        "scheduler/scheduler",
+        "dagProcessor/dag-processor",
+        "triggerer/triggerer",
+        "workers/worker",
+        "migrateDatabaseJob/run-airflow-migrations",
+        "createUserJob/create-user",
+        "statsd/statsd",
+        "pgbouncer/pgbouncer",
+        "cleanup/airflow-cleanup-pods",
+    }
+    if values.get("dags", {}).get("gitSync", {}).get("enabled"):
+        expected |= {"dagProcessor/git-sync", "workers/git-sync"}
+    assert expected <= rendered
+    assert violations(values) == []
+    assert values["networkPolicies"]["enabled"] is True
