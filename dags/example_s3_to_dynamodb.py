@@ -25,7 +25,7 @@ from airflow.providers.amazon.aws.hooks.dynamodb import DynamoDBHook
 from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 from airflow.providers.amazon.aws.operators.s3 import S3DeleteObjectsOperator
 from airflow.providers.amazon.aws.sensors.s3 import S3KeySensor
-from airflow.sdk import TriggerRule, chain, dag, task
+from airflow.sdk import chain, dag, task
 
 ENV_ID = os.environ.get("AIRFLOW_ENV_ID", "dev")
 BUCKET = f"orders-{ENV_ID}-landing"
@@ -100,8 +100,8 @@ def example_s3_to_dynamodb():
         items = [json.loads(line, parse_float=Decimal) for line in lines]
         for item in items:
             item["amount"] = Decimal(item["amount"])
-        dynamo_table = DynamoDBHook(table_name=table, table_keys=["order_date", "order_id"]).get_conn().Table(
-            table
+        dynamo_table = (
+            DynamoDBHook(table_name=table, table_keys=["order_date", "order_id"]).get_conn().Table(table)
         )
         existing = dynamo_table.query(
             KeyConditionExpression="order_date = :d",
@@ -120,12 +120,11 @@ def example_s3_to_dynamodb():
     loaded = load_orders(staging_key, ensure_table())
     # [END howto_s3_to_dynamodb]
 
+    # A teardown (all-done semantics): the staging file goes whatever the load did, and a failed load still
+    # fails the run, which a plain trigger_rule="all_done" leaf would hide.
     remove_staging = S3DeleteObjectsOperator(
-        task_id="remove_staging",
-        bucket=BUCKET,
-        keys=STAGING_KEY,
-        trigger_rule=TriggerRule.ALL_DONE,
-    )
+        task_id="remove_staging", bucket=BUCKET, keys=STAGING_KEY
+    ).as_teardown(setups=staging_key)
 
     chain(
         # SETUP / BODY

@@ -12,6 +12,7 @@ inline before resuming it. Two things it does not do like a scheduler, which the
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -74,3 +75,19 @@ def wait_for(condition: Callable[[], Any], *, timeout: float = 60, what: str = "
             return result
         time.sleep(0.2)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def once_deferred(classpath_suffix: str, act: Callable[[list[dict[str, Any]]], bool]) -> threading.Thread:
+    """Play the remote service moto cannot run: once a trigger of that class waits, call `act(kwargs_list)`.
+
+    `act` returns True when it found what it was waiting for (e.g. the step or crawl the trigger watches);
+    the thread keeps polling until then, so triggers left over from earlier tests are ignored.
+    """
+    thread = threading.Thread(
+        target=wait_for,
+        args=(lambda: act(triggers_fired(classpath_suffix)),),
+        kwargs={"what": f"a {classpath_suffix} to be deferred"},
+        daemon=True,
+    )
+    thread.start()
+    return thread
