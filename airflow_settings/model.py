@@ -23,6 +23,7 @@ class Section(BaseModel):
 
 class Core(Section):
     executor: Executor | None = None
+    auth_manager: StrictStr | None = None
     dags_are_paused_at_creation: StrictBool | None = None
     load_examples: StrictBool | None = None
     default_task_retries: NonNegativeInt | None = None
@@ -49,6 +50,13 @@ class Scheduler(Section):
     task_queued_timeout_check_interval: PositiveFloat | None = None
     max_tis_per_query: PositiveInt | None = None
     scheduler_idle_sleep_time: PositiveFloat | None = None
+    orphaned_tasks_check_interval: PositiveFloat | None = None
+    scheduler_health_check_threshold: PositiveInt | None = None
+
+
+class Workers(Section):
+    execution_api_timeout: PositiveFloat | None = None
+    execution_api_retries: NonNegativeInt | None = None
 
 
 class Logging(Section):
@@ -77,6 +85,7 @@ class AirflowConfig(BaseModel):
     core: Core = Core()
     dag_processor: DagProcessor = DagProcessor()
     scheduler: Scheduler = Scheduler()
+    workers: Workers = Workers()
     logging: Logging = Logging()
     secrets: Secrets = Secrets()
     api: Api = Api()

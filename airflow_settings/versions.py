@@ -19,3 +19,7 @@ def airflow_version(pyproject: Path = PYPROJECT) -> str:
 
 
 AIRFLOW_VERSION = airflow_version()
+
+if __name__ == "__main__":
+    # `python3 airflow_settings/versions.py` prints the version for make and CI without the package's deps.
+    print(AIRFLOW_VERSION)

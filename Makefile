@@ -1,0 +1,89 @@
+# Airflow 3 on AWS: run it locally, test it, build its image and deploy it. `make help` lists every target.
+
+##@ General
+
+.PHONY: help
+help: ## Show this help.
+	@awk 'BEGIN {FS = ":.*##"; printf "\nUsage:\n  make \033[36m<target>\033[0m\n"} \
+		/^[a-zA-Z_0-9-]+:.*?##/ { printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2 } \
+		/^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) }' $(MAKEFILE_LIST)
+
+##@ Settings (override on the command line, e.g. `make dev PORT=8081`)
+
+# API server / UI port of `make dev` on 127.0.0.1.
+PORT ?= 8080
+# Where `make dev` keeps its SQLite metadata DB, logs and generated login (git-ignored).
+STATE_DIR ?= .state/dev
+# Extra arguments for every pytest run, e.g. PYTEST_ARGS="-x -k spark".
+PYTEST_ARGS ?=
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+# One shell per recipe, so a recipe can carry state (an exit status) across its lines.
+.ONESHELL:
+.DEFAULT_GOAL := help
+
+##@ Dependencies
+
+# The Python that bootstraps uv when it is not installed (needs 3.11 or 3.12).
+PYTHON ?= python3
+UV_VERSION ?= 0.13.9
+TOOLS_DIR ?= .state/tools
+UV ?= $(or $(shell command -v uv 2>/dev/null),$(TOOLS_DIR)/uv/bin/uv)
+AIRFLOW_VERSION := $(shell $(PYTHON) airflow_settings/versions.py)
+VENV := .venv
+VENV_INFRA := .venv-infra
+# Tests that import pulumi run in the Pulumi environment; everything else in the Airflow one.
+INFRA_TESTS := $(wildcard tests/infra tests/helm tests/policy)
+
+$(TOOLS_DIR)/uv/bin/uv:
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or 3.12, or pass PYTHON=..." >&2; exit 1; }
+	$(PYTHON) -m venv $(TOOLS_DIR)/uv
+	$(TOOLS_DIR)/uv/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	@touch $@
+
+$(VENV_INFRA)/.synced: pyproject.toml uv.lock | $(UV)
+	UV_PROJECT_ENVIRONMENT=$(VENV_INFRA) $(UV) sync --frozen --no-default-groups --group pulumi --group test
+	@touch $@
+
+.PHONY: venv
+venv: $(VENV)/.synced ## Create or update the Airflow environment (.venv) from the lock.
+
+.PHONY: venv-infra
+venv-infra: $(VENV_INFRA)/.synced ## Create or update the Pulumi environment (.venv-infra) from the lock.
+
+.PHONY: lock
+lock: | $(UV) ## Re-resolve uv.lock after editing pyproject.toml.
+	$(UV) lock
+
+##@ Development
+
+.PHONY: dev
+dev: venv ## Run Airflow on this machine (SQLite, LocalExecutor) with dags/ and plugins/; Ctrl-C stops it.
+	$(VENV)/bin/python -m local_airflow.dev --port $(PORT) --state-dir $(STATE_DIR)
+
+include mk/local-stack.mk
+include mk/infra.mk
+include mk/mwaa.mk
+include mk/image.mk
+
+##@ Testing
+
+.PHONY: test
+test: venv venv-infra ## Run the whole test suite (both environments).
+	status=0
+	$(VENV)/bin/pytest tests $(addprefix --ignore=,$(INFRA_TESTS)) $(PYTEST_ARGS) || status=$$?
+	$(if $(INFRA_TESTS),$(VENV_INFRA)/bin/pytest $(INFRA_TESTS) $(PYTEST_ARGS) || status=$$?)
+	exit $$status
+
+.PHONY: lint
+lint: venv ## Lint Python (ruff) and YAML (yamllint).
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/yamllint --strict .
+
+.PHONY: clean
+clean: ## Remove local state (.state/, logs/) and build outputs; keeps the environments.
+	rm -rf .state logs build

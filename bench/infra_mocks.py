@@ -1,0 +1,44 @@
+"""How long the Pulumi program takes under the mock runtime, per committed stack, and how many resources it makes.
+
+    .venv-infra/bin/python bench/infra_mocks.py
+
+Prints figures only (no assertions): the cost of the tests/infra session fixtures on this machine. The first
+build also pays for pulumi_aws loading its service submodules (ec2, rds, …) lazily on first use.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "tests" / "infra")]
+
+from harness import build_stack, stack_config  # noqa: E402
+
+
+def main() -> None:
+    started = time.perf_counter()
+    import infra.stack  # noqa: F401  (pulumi_aws, pulumi_eks and pulumi_kubernetes dominate)
+
+    print(f"import  {time.perf_counter() - started:6.2f} s")
+    with tempfile.TemporaryDirectory() as artifacts:
+        for name in ("requirements.txt", "plugins.zip", "startup.sh"):
+            (Path(artifacts) / name).write_bytes(b"bench")
+        timings = {}
+        for stack in ("dev", "prod", "mwaa"):
+            config = stack_config(stack)
+            if stack == "mwaa":
+                config["airflow-aws:mwaa"] = {**config["airflow-aws:mwaa"], "artifactsDir": artifacts}
+            started = time.perf_counter()
+            built = build_stack(stack, config)
+            timings[stack] = time.perf_counter() - started
+            custom = sum(1 for resource in built.resources if resource.custom)
+            print(f"{stack:5} {timings[stack]:6.2f} s  {len(built.resources):4} resources ({custom} custom)")
+        print(f"prod/dev time ratio: {timings['prod'] / timings['dev']:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""Airflow's own secrets (Fernet key, JWT secret, API secret key, first admin password), generated once and
+kept in Secrets Manager.
+
+(Named airflow_secrets, not secrets: Pulumi runs infra/ as the program folder, where a secrets.py would
+shadow the standard library module.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+from infra.policies import SECRET_PREFIXES
+
+
+def store_secret(
+    name: str,
+    *,
+    secret_name: str,
+    description: str,
+    value: pulumi.Input[str],
+    kms_key_arn: pulumi.Input[str],
+    parent: pulumi.Resource,
+) -> aws.secretsmanager.Secret:
+    """A Secrets Manager secret `name` (with its version `name`-value beneath it) holding `value` as a Pulumi
+    secret, encrypted with the platform key: the one way the components store what they generate."""
+    secret = aws.secretsmanager.Secret(
+        name,
+        name=secret_name,
+        kms_key_id=kms_key_arn,
+        description=description,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    aws.secretsmanager.SecretVersion(
+        f"{name}-value",
+        secret_id=secret.id,
+        secret_string=pulumi.Output.secret(value),
+        opts=pulumi.ResourceOptions(parent=secret),
+    )
+    return secret
+
+
+def fernet_key_from_base64(standard_base64: str) -> str:
+    """Fernet wants 32 bytes in URL-safe base64; random.RandomBytes gives standard base64."""
+    return standard_base64.replace("+", "-").replace("/", "_")
+
+
+@dataclass(frozen=True)
+class AirflowSecretsArgs:
+    name_prefix: str
+    """Secrets Manager names become <name_prefix>/fernet-key, …/jwt-secret, …/api-secret-key."""
+    kms_key_arn: pulumi.Input[str]
+    """Key encrypting the three secrets."""
+
+
+class AirflowSecrets(pulumi.ComponentResource):
+    """random.RandomBytes (Fernet key) and two random.RandomPassword (JWT secret, API secret key), each stored
+    as an aws.secretsmanager.Secret + SecretVersion encrypted with the platform key. Values are generated once
+    and stay stable across updates; outputs carrying them are secret."""
+
+    values: dict[str, pulumi.Output[str]]
+    arns: dict[str, pulumi.Output[str]]
+    connections_prefix: str
+    variables_prefix: str
+
+    def __init__(self, name: str, args: AirflowSecretsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("airflow-aws:airflow_secrets:AirflowSecrets", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        fernet = random.RandomBytes(f"{name}-fernet-key", length=32, opts=child)
+        generated = {
+            "fernet-key": fernet.base64.apply(fernet_key_from_base64),
+            "jwt-secret": random.RandomPassword(f"{name}-jwt-secret", length=64, special=False, opts=child).result,
+            "api-secret-key": random.RandomPassword(
+                f"{name}-api-secret-key", length=64, special=False, opts=child
+            ).result,
+            # The first UI login (FAB auth manager); people then get their own users.
+            "admin-password": random.RandomPassword(
+                f"{name}-admin-password", length=32, special=False, opts=child
+            ).result,
+        }
+        self.values = {key: pulumi.Output.secret(value) for key, value in generated.items()}
+        self.arns = {}
+        for key, value in self.values.items():
+            secret = store_secret(
+                f"{name}-{key}",
+                secret_name=f"{args.name_prefix}/{key}",
+                description=f"Airflow {key}",
+                value=value,
+                kms_key_arn=args.kms_key_arn,
+                parent=self,
+            )
+            self.arns[key] = secret.arn
+        self.connections_prefix, self.variables_prefix = SECRET_PREFIXES
+        self.register_outputs(
+            {
+                "values": self.values,
+                "arns": self.arns,
+                "connections_prefix": self.connections_prefix,
+                "variables_prefix": self.variables_prefix,
+            }
+        )

@@ -1,0 +1,106 @@
+"""The Celery broker: an ElastiCache Valkey/Redis replication group."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+from infra.airflow_secrets import store_secret
+
+REDIS_PORT = 6379
+
+
+@dataclass(frozen=True)
+class BrokerArgs:
+    vpc_id: pulumi.Input[str]
+    """VPC of the security group."""
+    subnet_ids: list[pulumi.Input[str]]
+    """Private subnets for the cache subnet group."""
+    allowed_cidrs: list[str]
+    """Only these networks may open port 6379."""
+    kms_key_arn: pulumi.Input[str]
+    """Key for at-rest encryption and the URL secret."""
+    group_id: str
+    """Replication group ID, at most 40 characters, e.g. airflow-dev-broker."""
+    secret_name: str
+    """Secrets Manager name for the broker URL, e.g. airflow-dev/broker."""
+    engine: str
+    """valkey or redis. https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/engine-versions.html"""
+    node_type: str
+    """Cache node type. https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.SupportedTypes.html"""
+    replicas: int
+    """Read replicas; one or more turns on automatic failover and Multi-AZ."""
+
+
+def broker_url(host: str, auth_token: str) -> str:
+    """Celery broker URL over TLS (`rediss://`) with the AUTH token; certificates are verified."""
+    return f"rediss://:{auth_token}@{host}:{REDIS_PORT}/0?ssl_cert_reqs=required"
+
+
+class Broker(pulumi.ComponentResource):
+    """aws.elasticache.ReplicationGroup with transit and at-rest (KMS) encryption and an AUTH token from
+    random.RandomPassword, in an aws.elasticache.SubnetGroup behind an aws.ec2.SecurityGroup; the broker URL
+    is stored in Secrets Manager."""
+
+    url: pulumi.Output[str]
+    secret_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: BrokerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("airflow-aws:broker:Broker", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        # AUTH tokens allow 16-128 printable characters without @, " or /: letters and digits it is.
+        token = random.RandomPassword(f"{name}-auth-token", length=64, special=False, opts=child)
+        subnets = aws.elasticache.SubnetGroup(
+            f"{name}-subnets", subnet_ids=args.subnet_ids, description="Airflow broker", opts=child
+        )
+        firewall = aws.ec2.SecurityGroup(
+            f"{name}-sg",
+            vpc_id=args.vpc_id,
+            description="Redis protocol from the private subnets",
+            ingress=[
+                aws.ec2.SecurityGroupIngressArgs(
+                    protocol="tcp", from_port=REDIS_PORT, to_port=REDIS_PORT, cidr_blocks=args.allowed_cidrs
+                )
+            ],
+            opts=child,
+        )
+        failover = args.replicas > 0
+        group = aws.elasticache.ReplicationGroup(
+            f"{name}-redis",
+            replication_group_id=args.group_id,
+            description="Airflow Celery broker",
+            engine=args.engine,
+            node_type=args.node_type,
+            num_cache_clusters=1 + args.replicas,
+            automatic_failover_enabled=failover,
+            multi_az_enabled=failover,
+            port=REDIS_PORT,
+            subnet_group_name=subnets.name,
+            security_group_ids=[firewall.id],
+            at_rest_encryption_enabled=True,
+            kms_key_id=args.kms_key_arn,
+            transit_encryption_enabled=True,
+            auth_token=token.result,
+            auto_minor_version_upgrade=True,
+            snapshot_retention_limit=1,
+            opts=child,
+        )
+        self.url = pulumi.Output.secret(
+            pulumi.Output.all(group.primary_endpoint_address, token.result).apply(
+                lambda parts: broker_url(parts[0], parts[1])
+            )
+        )
+        secret = store_secret(
+            f"{name}-url",
+            secret_name=args.secret_name,
+            description="Airflow Celery broker URL",
+            value=self.url.apply(lambda url: json.dumps({"url": url})),
+            kms_key_arn=args.kms_key_arn,
+            parent=self,
+        )
+        self.secret_arn = secret.arn
+        self.register_outputs({"url": self.url, "secret_arn": self.secret_arn})

@@ -1,0 +1,159 @@
+"""The EKS cluster (pulumi-eks) with managed node groups."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_eks as eks
+
+CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+NODE_MANAGED_POLICIES = (
+    "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+    "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+    "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
+)
+
+
+@dataclass(frozen=True)
+class NodeGroupSpec:
+    name: str
+    """Node group name, unique in the cluster; also the node label airflow-aws/node-group."""
+    instance_types: list[str]
+    """EC2 instance types."""
+    min_size: int
+    """Fewest nodes."""
+    max_size: int
+    """Most nodes."""
+    desired_size: int
+    """Nodes at creation; min_size <= desired_size <= max_size."""
+    disk_size_gb: int
+    """Encrypted gp3 root volume size in GiB."""
+
+
+@dataclass(frozen=True)
+class ClusterArgs:
+    vpc_id: pulumi.Input[str]
+    """VPC of the cluster."""
+    private_subnet_ids: list[pulumi.Input[str]]
+    """Nodes and the control plane's network interfaces live here."""
+    public_subnet_ids: list[pulumi.Input[str]]
+    """For Internet-facing load balancers only."""
+    version: str
+    """Kubernetes version. https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html"""
+    endpoint_public_access: bool
+    """The private endpoint is always on. Note: when true, public_access_cidrs must be non-empty."""
+    public_access_cidrs: list[str]
+    """Networks allowed to reach a public endpoint."""
+    kms_key_arn: pulumi.Input[str]
+    """Envelope encryption of Kubernetes Secrets. https://docs.aws.amazon.com/eks/latest/userguide/enable-kms.html"""
+    node_groups: list[NodeGroupSpec]
+    """Managed node groups, at least one (the default node group is skipped)."""
+
+
+class Cluster(pulumi.ComponentResource):
+    """pulumi_eks.Cluster (private endpoint, OIDC provider, KMS secrets encryption, all control-plane logs,
+    API authentication mode, no default node group), an aws.iam.Role for nodes with the three AWS-managed node
+    policies, and one pulumi_eks.ManagedNodeGroup per spec in private subnets, each with an
+    aws.ec2.LaunchTemplate (KMS-encrypted gp3 root volume, IMDSv2 only, hop limit 1)."""
+
+    kubeconfig: pulumi.Output[str]
+    oidc_provider_arn: pulumi.Output[str]
+    oidc_provider_url: pulumi.Output[str]
+
+    def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("airflow-aws:cluster:Cluster", name, None, opts)
+        if args.endpoint_public_access and not args.public_access_cidrs:
+            raise pulumi.RunError(
+                f"{name}: endpoint_public_access is on but public_access_cidrs is empty; list "
+                "the allowed networks or turn the public endpoint off."
+            )
+        child = pulumi.ResourceOptions(parent=self)
+        node_role = aws.iam.Role(
+            f"{name}-node-role",
+            assume_role_policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "ec2.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+            opts=child,
+        )
+        for policy_arn in NODE_MANAGED_POLICIES:
+            aws.iam.RolePolicyAttachment(
+                f"{name}-node-{policy_arn.rsplit('/', 1)[1]}",
+                role=node_role.name,
+                policy_arn=policy_arn,
+                opts=pulumi.ResourceOptions(parent=node_role),
+            )
+        cluster = eks.Cluster(
+            f"{name}-eks",
+            vpc_id=args.vpc_id,
+            private_subnet_ids=args.private_subnet_ids,
+            public_subnet_ids=args.public_subnet_ids,
+            node_associate_public_ip_address=False,
+            version=args.version,
+            endpoint_private_access=True,
+            endpoint_public_access=args.endpoint_public_access,
+            public_access_cidrs=args.public_access_cidrs or None,
+            create_oidc_provider=True,
+            encryption_config_key_arn=args.kms_key_arn,
+            enabled_cluster_log_types=CONTROL_PLANE_LOG_TYPES,
+            authentication_mode="API",
+            skip_default_node_group=True,
+            instance_roles=[node_role],
+            opts=child,
+        )
+        for group in args.node_groups:
+            # Encrypted root volume, and IMDSv2 with one hop so pods cannot borrow the node role.
+            template = aws.ec2.LaunchTemplate(
+                f"{name}-{group.name}-lt",
+                block_device_mappings=[
+                    aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                        device_name="/dev/xvda",
+                        ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                            volume_size=group.disk_size_gb,
+                            volume_type="gp3",
+                            encrypted="true",
+                            kms_key_id=args.kms_key_arn,
+                            delete_on_termination="true",
+                        ),
+                    )
+                ],
+                metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
+                    http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1
+                ),
+                opts=pulumi.ResourceOptions(parent=cluster),
+            )
+            eks.ManagedNodeGroup(
+                f"{name}-{group.name}",
+                cluster=cluster,
+                node_role=node_role,
+                subnet_ids=args.private_subnet_ids,
+                instance_types=group.instance_types,
+                launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
+                    id=template.id, version=template.latest_version.apply(str)
+                ),
+                scaling_config=aws.eks.NodeGroupScalingConfigArgs(
+                    min_size=group.min_size, max_size=group.max_size, desired_size=group.desired_size
+                ),
+                labels={"airflow-aws/node-group": group.name},
+                opts=pulumi.ResourceOptions(parent=cluster),
+            )
+        self.kubeconfig = pulumi.Output.secret(cluster.kubeconfig_json)
+        self.oidc_provider_arn = cluster.oidc_provider_arn
+        self.oidc_provider_url = cluster.oidc_provider_url
+        self.register_outputs(
+            {
+                "kubeconfig": self.kubeconfig,
+                "oidc_provider_arn": self.oidc_provider_arn,
+                "oidc_provider_url": self.oidc_provider_url,
+            }
+        )

@@ -1,0 +1,142 @@
+"""The Airflow metadata database: RDS for PostgreSQL 16."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+from infra.airflow_secrets import store_secret
+
+POSTGRES_PORT = 5432
+ENGINE_VERSION = "16"
+DB_NAME = "airflow"
+DB_USER = "airflow"
+
+
+@dataclass(frozen=True)
+class MetadataDatabaseArgs:
+    vpc_id: pulumi.Input[str]
+    """VPC of the security group."""
+    subnet_ids: list[pulumi.Input[str]]
+    """Private subnets in two or more zones for the DB subnet group."""
+    allowed_cidrs: list[str]
+    """Only these networks (the private subnets) may open port 5432."""
+    kms_key_arn: pulumi.Input[str]
+    """Key for storage encryption and the credentials secret."""
+    secret_name: str
+    """Secrets Manager name of the credentials secret, e.g. airflow-dev/metadata-db."""
+    instance_class: str
+    """https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.html"""
+    allocated_storage_gb: int
+    """Initial gp3 storage in GiB, at least 20."""
+    max_allocated_storage_gb: int
+    """Storage autoscaling ceiling; at least allocated_storage_gb."""
+    multi_az: bool
+    """Synchronous standby in another zone."""
+    backup_retention_days: int
+    """1 to 35. https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithAutomatedBackups.html"""
+    deletion_protection: bool
+    """Also decides the final snapshot: protected databases keep one when finally deleted."""
+
+
+class MetadataDatabase(pulumi.ComponentResource):
+    """aws.rds.Instance (PostgreSQL 16, private, KMS-encrypted, backups) in an aws.rds.SubnetGroup, behind an
+    aws.ec2.SecurityGroup open on 5432 to the private subnets only, with an aws.rds.ParameterGroup forcing
+    SSL. The master password comes from random.RandomPassword and is stored, with the endpoint, in Secrets
+    Manager."""
+
+    address: pulumi.Output[str]
+    port: int
+    password: pulumi.Output[str]
+    secret_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: MetadataDatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("airflow-aws:database:MetadataDatabase", name, None, opts)
+        if args.max_allocated_storage_gb < args.allocated_storage_gb:
+            raise pulumi.RunError(f"{name}: max_allocated_storage_gb is below allocated_storage_gb; raise the ceiling.")
+        child = pulumi.ResourceOptions(parent=self)
+        # Letters and digits only: the password is embedded in connection URLs and pgbouncer's users.txt.
+        password = random.RandomPassword(f"{name}-password", length=40, special=False, opts=child)
+        subnets = aws.rds.SubnetGroup(f"{name}-subnets", subnet_ids=args.subnet_ids, opts=child)
+        firewall = aws.ec2.SecurityGroup(
+            f"{name}-sg",
+            vpc_id=args.vpc_id,
+            description="PostgreSQL from the private subnets",
+            ingress=[
+                aws.ec2.SecurityGroupIngressArgs(
+                    protocol="tcp",
+                    from_port=POSTGRES_PORT,
+                    to_port=POSTGRES_PORT,
+                    cidr_blocks=args.allowed_cidrs,
+                )
+            ],
+            opts=child,
+        )
+        parameters = aws.rds.ParameterGroup(
+            f"{name}-params",
+            family=f"postgres{ENGINE_VERSION}",
+            description="Airflow metadata DB: TLS required",
+            parameters=[
+                aws.rds.ParameterGroupParameterArgs(name="rds.force_ssl", value="1", apply_method="pending-reboot")
+            ],
+            opts=child,
+        )
+        instance = aws.rds.Instance(
+            f"{name}-db",
+            engine="postgres",
+            engine_version=ENGINE_VERSION,
+            instance_class=args.instance_class,
+            allocated_storage=args.allocated_storage_gb,
+            max_allocated_storage=args.max_allocated_storage_gb,
+            storage_type="gp3",
+            storage_encrypted=True,
+            kms_key_id=args.kms_key_arn,
+            db_name=DB_NAME,
+            username=DB_USER,
+            password=password.result,
+            port=POSTGRES_PORT,
+            db_subnet_group_name=subnets.name,
+            vpc_security_group_ids=[firewall.id],
+            parameter_group_name=parameters.name,
+            publicly_accessible=False,
+            multi_az=args.multi_az,
+            backup_retention_period=args.backup_retention_days,
+            deletion_protection=args.deletion_protection,
+            skip_final_snapshot=not args.deletion_protection,
+            final_snapshot_identifier=f"{name}-final" if args.deletion_protection else None,
+            copy_tags_to_snapshot=True,
+            auto_minor_version_upgrade=True,
+            enabled_cloudwatch_logs_exports=["postgresql", "upgrade"],
+            opts=child,
+        )
+        secret = store_secret(
+            f"{name}-credentials",
+            secret_name=args.secret_name,
+            description="Airflow metadata DB master credentials",
+            value=pulumi.Output.all(instance.address, password.result).apply(
+                lambda parts: json.dumps(
+                    {
+                        "engine": "postgres",
+                        "host": parts[0],
+                        "port": POSTGRES_PORT,
+                        "dbname": DB_NAME,
+                        "username": DB_USER,
+                        "password": parts[1],
+                    }
+                )
+            ),
+            kms_key_arn=args.kms_key_arn,
+            parent=self,
+        )
+
+        self.address = instance.address
+        self.port = POSTGRES_PORT
+        self.password = pulumi.Output.secret(password.result)
+        self.secret_arn = secret.arn
+        self.register_outputs(
+            {"address": self.address, "port": self.port, "password": self.password, "secret_arn": self.secret_arn}
+        )

@@ -1,0 +1,406 @@
+"""The official chart's values: committed `helm_values/*.yaml` merged with an overlay computed from the infra.
+
+Pure (no pulumi import), so tests/helm/ and the config-drift test call `chart_values(...)` directly:
+
+    values = chart_values(ChartInputs(...))           # what helm.v3.Release receives
+
+Precedence, lowest first: `helm_values/base.yaml`, `helm_values/<size>.yaml`, then the overlay. The overlay
+owns every key it sets; a committed file that sets one of them is refused, so a reviewer never
+edits a value that the infra silently replaces. The chart's `config:` comes only from airflow_settings (target
+"eks") plus the infra wiring keys in `infra_wiring_config`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from airflow_settings import load_settings
+from airflow_settings.render import as_helm_config
+from infra.mappings import deep_merge
+
+HELM_VALUES_DIR = Path(__file__).resolve().parent.parent / "helm_values"
+RELEASE_NAME = "airflow"
+PGBOUNCER_PORT = 6543
+PGBOUNCER_DATABASE = "airflow-metadata"
+
+SECRET_NAMES = {
+    "metadata": "airflow-metadata",
+    "result-backend": "airflow-result-backend",
+    "broker": "airflow-broker-url",
+    "fernet-key": "airflow-fernet-key",
+    "jwt-secret": "airflow-jwt-secret",
+    "api-secret-key": "airflow-api-secret-key",
+    "admin-password": "airflow-admin-password",
+    "pgbouncer-config": "airflow-pgbouncer-config",
+    "pgbouncer-stats": "airflow-pgbouncer-stats",
+}
+"""Kubernetes Secrets the stack creates before the release, by role."""
+
+SERVICE_ACCOUNTS = {
+    "workers": "airflow-worker",
+    "triggerer": "airflow-triggerer",
+    "apiServer": "airflow-api-server",
+    "scheduler": "airflow-scheduler",
+    "dagProcessor": "airflow-dag-processor",
+}
+"""Chart component (values key) -> the service account name we pin, so IRSA trust can name it up front."""
+
+KEDA_NAMESPACE = "keda"
+"""Namespace of the KEDA operator the stack installs beside the release."""
+
+GIT_BUNDLE_CONN_ID = "git_dags_repo"
+"""Connection the GitDagBundle clones with. The Secrets Manager backend is consulted before environment
+variables, so `airflow/connections/git_dags_repo` (a private repository's URL and token) overrides the
+token-less fallback the overlay defines for public repositories."""
+TASK_LOGS_CONN_ID = "aws_task_logs"
+"""Connection the S3 task handler uses. Defined with no keys, so boto3 falls back to the pod's IRSA web
+identity; a dedicated id (not aws_default) means a task connection named aws_default can never redirect logs."""
+
+# Pod Security Standard "restricted": non-root, no privilege escalation, no capabilities, default seccomp.
+RESTRICTED_POD = {
+    "runAsNonRoot": True,
+    "runAsUser": 50000,
+    "runAsGroup": 0,
+    "fsGroup": 0,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+RESTRICTED_CONTAINER = {
+    "allowPrivilegeEscalation": False,
+    "capabilities": {"drop": ["ALL"]},
+    "runAsNonRoot": True,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+# pgbouncer and statsd images run as `nobody`.
+RESTRICTED_NOBODY_POD = {**RESTRICTED_POD, "runAsUser": 65534, "runAsGroup": 65534, "fsGroup": 65534}
+
+JOB_TTL_SECONDS = 60
+"""Finished migration / first-admin Jobs are deleted after this long. Without Helm hooks they are ordinary release
+objects with an immutable pod template: an upgrade that changes it (a new image tag) fails while the old Job
+still exists, so keep it briefly (for `kubectl logs`), then let the next upgrade create it afresh."""
+
+PDB_COMPONENTS = ("scheduler", "apiServer", "triggerer", "dagProcessor", "workers", "pgbouncer")
+"""Components that get a PodDisruptionBudget (maxUnavailable 1), so node drains never stop all replicas."""
+
+
+class ValuesError(ValueError):
+    """A committed values file is unreadable or sets a key the overlay owns."""
+
+
+@dataclass(frozen=True)
+class DagSource:
+    source: str
+    """git-sync or git-bundle."""
+    repo: str
+    """Git clone URL."""
+    branch: str
+    """git-sync ref, or the bundle's tracking_ref."""
+    sub_path: str
+    """Folder of the DAG files inside the repository."""
+    credentials_secret: str | None = None
+    """git-sync only: Kubernetes Secret with the chart's git-sync credential keys. None for a public repository
+    (and always for git-bundle, whose private connection lives in Secrets Manager)."""
+
+
+@dataclass(frozen=True)
+class ChartInputs:
+    """Everything the overlay needs from the infra, as plain values (Pulumi resolves Outputs first)."""
+
+    airflow_version: str
+    """Chart airflowVersion and defaultAirflowTag (airflow_settings.versions)."""
+    image_repository: str
+    """Airflow image repository (the stack's ECR repository by default)."""
+    image_tag: str
+    """Immutable image tag."""
+    logs_bucket: str
+    """Bucket name for remote task logs."""
+    region: str
+    """AWS region, for boto3 in every pod."""
+    role_arns: Mapping[str, str]
+    """Chart component (values key) -> IRSA role ARN, one per SERVICE_ACCOUNTS entry."""
+    dags: DagSource
+    """Where DAGs come from."""
+    size: str = "dev"
+    """Size preset; picks helm_values/<size>.yaml when present."""
+    ingress_host: str | None = None
+    """UI host name; no ingress when None."""
+    ingress_certificate_arn: str | None = None
+    """ACM certificate of the ingress."""
+    ingress_internal: bool = True
+    """Internal (VPC-only) ALB rather than Internet-facing."""
+
+
+def chart_values(inputs: ChartInputs, values_dir: Path = HELM_VALUES_DIR) -> dict[str, Any]:
+    """The final values for the chart: committed files for the size, then the infra overlay on top."""
+    committed: dict[str, Any] = {}
+    for path in committed_files(inputs.size, values_dir):
+        committed = deep_merge(committed, _read(path))
+    overlay = infra_overlay(inputs)
+    clashes = sorted(set(_leaf_paths(committed)) & set(_leaf_paths(overlay)))
+    if clashes:
+        raise ValuesError(
+            f"{values_dir}: committed values set keys the infra overlay owns: {clashes}. "
+            "Fix: remove them from helm_values/ (the overlay computes them from the stack)."
+        )
+    return deep_merge(committed, overlay)
+
+
+def committed_files(size: str, values_dir: Path = HELM_VALUES_DIR) -> list[Path]:
+    """base.yaml, then <size>.yaml when it exists."""
+    return [path for path in (values_dir / "base.yaml", values_dir / f"{size}.yaml") if path.exists()]
+
+
+def airflow_config() -> dict[str, dict[str, str]]:
+    """The chart's `config:` as airflow_settings renders it for the eks target."""
+    return as_helm_config(load_settings().for_target("eks"))
+
+
+def infra_wiring_config(inputs: ChartInputs) -> dict[str, dict[str, str]]:
+    """Config keys that are infrastructure wiring, not settings: where remote logs go."""
+    return {
+        "logging": {
+            "remote_logging": "True",
+            "remote_base_log_folder": f"s3://{inputs.logs_bucket}/logs",
+            "remote_log_conn_id": TASK_LOGS_CONN_ID,
+        }
+    }
+
+
+def task_logs_connection(region: str) -> str:
+    """The S3 task handler's connection: type and region only, so boto3 signs with the pod's IRSA role."""
+    return json.dumps({"conn_type": "aws", "extra": {"region_name": region}})
+
+
+def infra_overlay(inputs: ChartInputs) -> dict[str, Any]:
+    """Values computed from the infra: secrets, IRSA, logging, DAGs, image, scaling and hardening."""
+    config = deep_merge(airflow_config(), infra_wiring_config(inputs))
+    overlay: dict[str, Any] = {
+        "airflowVersion": inputs.airflow_version,
+        "defaultAirflowTag": inputs.airflow_version,
+        "images": {"airflow": {"repository": inputs.image_repository, "tag": inputs.image_tag}},
+        "executor": config["core"]["executor"],
+        "config": config,
+        "data": {
+            "metadataSecretName": SECRET_NAMES["metadata"],
+            "resultBackendSecretName": SECRET_NAMES["result-backend"],
+            "brokerUrlSecretName": SECRET_NAMES["broker"],
+        },
+        "fernetKeySecretName": SECRET_NAMES["fernet-key"],
+        "jwtSecretName": SECRET_NAMES["jwt-secret"],
+        "apiSecretKeySecretName": SECRET_NAMES["api-secret-key"],
+        "env": [
+            {"name": "AWS_DEFAULT_REGION", "value": inputs.region},
+            {"name": f"AIRFLOW_CONN_{TASK_LOGS_CONN_ID.upper()}", "value": task_logs_connection(inputs.region)},
+        ],
+        # The data stores live in AWS; the chart's bundled ones stay off.
+        "postgresql": {"enabled": False},
+        "redis": {"enabled": False},
+        "pgbouncer": {
+            "enabled": True,
+            "configSecretName": SECRET_NAMES["pgbouncer-config"],
+            "metricsExporterSidecar": {
+                "statsSecretName": SECRET_NAMES["pgbouncer-stats"],
+                "securityContexts": {"container": RESTRICTED_CONTAINER},
+            },
+            "securityContexts": {"pod": RESTRICTED_NOBODY_POD, "container": RESTRICTED_CONTAINER},
+        },
+        "statsd": {"securityContexts": {"pod": RESTRICTED_NOBODY_POD, "container": RESTRICTED_CONTAINER}},
+        # Migrations run as a plain Job, not a post-install hook: with `wait`/atomic installs a hook would
+        # wait for pods that wait for the migration (the chart's documented deadlock).
+        "migrateDatabaseJob": {
+            "useHelmHooks": False,
+            "applyCustomEnv": False,
+            "ttlSecondsAfterFinished": JOB_TTL_SECONDS,
+        },
+        "createUserJob": _create_user_job(),
+        "securityContexts": {"pod": RESTRICTED_POD, "containers": RESTRICTED_CONTAINER},
+        "networkPolicies": {"enabled": True},
+        # No PersistentVolumeClaims: task logs live in S3, and the cluster runs no EBS CSI driver (EKS has
+        # provisioned EBS volumes only through it since 1.23), so a claim would stay Pending and the release
+        # would time out. The chart claims 100Gi for the triggerer and for Celery workers unless told not to.
+        "triggerer": {"persistence": {"enabled": False}},
+        "workers": {
+            "persistence": {"enabled": False},
+            "celery": {
+                "keda": {
+                    "enabled": True,
+                    "usePgbouncer": True,
+                    # The chart's pgbouncer NetworkPolicy admits the KEDA operator from this namespace only;
+                    # left empty it looks in the release's namespace and KEDA cannot query the queue depth.
+                    "namespaceLabels": {"kubernetes.io/metadata.name": KEDA_NAMESPACE},
+                }
+            },
+        },
+    }
+    for component, account in SERVICE_ACCOUNTS.items():
+        overlay = deep_merge(
+            overlay,
+            {
+                component: {
+                    "serviceAccount": {
+                        "create": True,
+                        "name": account,
+                        "annotations": {"eks.amazonaws.com/role-arn": inputs.role_arns[component]},
+                    }
+                }
+            },
+        )
+    for component in PDB_COMPONENTS:
+        overlay = deep_merge(overlay, {component: {"podDisruptionBudget": {"enabled": True}}})
+    dags = _dags_overlay(inputs.dags)
+    overlay["env"] += dags.pop("env", [])
+    overlay = deep_merge(overlay, dags)
+    if inputs.ingress_host:
+        overlay["ingress"] = _ingress(inputs)
+    return overlay
+
+
+ADMIN_USERNAME = "admin"
+
+
+def _create_user_job() -> dict[str, Any]:
+    """The first FAB admin, with the generated password read from its Secret at run time: the chart's default
+    job passes `createUserJob.defaultUser.password` from the values, which would put it in the release."""
+    command = (
+        f"exec airflow users create --role Admin --username {ADMIN_USERNAME} --email admin@airflow.invalid "
+        '--firstname Airflow --lastname Admin --password "$AIRFLOW_ADMIN_PASSWORD"'
+    )
+    return {
+        "enabled": True,
+        # A plain Job like the migration one (see migrateDatabaseJob), so atomic installs cannot deadlock.
+        "useHelmHooks": False,
+        "applyCustomEnv": False,
+        "ttlSecondsAfterFinished": JOB_TTL_SECONDS,
+        "args": ["bash", "-c", command],
+        "env": [
+            {
+                "name": "AIRFLOW_ADMIN_PASSWORD",
+                "valueFrom": {"secretKeyRef": {"name": SECRET_NAMES["admin-password"], "key": "password"}},
+            }
+        ],
+    }
+
+
+def _dags_overlay(dags: DagSource) -> dict[str, Any]:
+    if dags.source == "git-sync":
+        git_sync: dict[str, Any] = {
+            "enabled": True,
+            "repo": dags.repo,
+            "branch": dags.branch,
+            "ref": dags.branch,
+            "subPath": dags.sub_path,
+            "securityContexts": {"container": RESTRICTED_CONTAINER},
+        }
+        if dags.credentials_secret:
+            git_sync["credentialsSecret"] = dags.credentials_secret
+        return {"dags": {"gitSync": git_sync}}
+    if dags.credentials_secret:
+        raise ValuesError(
+            "dags.credentials_secret applies to git-sync only; a git-bundle's private connection lives in "
+            f"Secrets Manager as airflow/connections/{GIT_BUNDLE_CONN_ID}. Fix: drop credentials_secret."
+        )
+    bundle = {
+        "name": "git_dags",
+        "classpath": "airflow.providers.git.bundles.git.GitDagBundle",
+        "kwargs": {"git_conn_id": GIT_BUNDLE_CONN_ID, "tracking_ref": dags.branch, "subdir": dags.sub_path},
+    }
+    # Token-less, for public repositories; see GIT_BUNDLE_CONN_ID for private ones.
+    fallback = json.dumps({"conn_type": "git", "host": dags.repo})
+    return {
+        "dagProcessor": {"dagBundleConfigList": [bundle]},
+        "env": [{"name": f"AIRFLOW_CONN_{GIT_BUNDLE_CONN_ID.upper()}", "value": fallback}],
+    }
+
+
+def _ingress(inputs: ChartInputs) -> dict[str, Any]:
+    scheme = "internal" if inputs.ingress_internal else "internet-facing"
+    return {
+        "apiServer": {
+            "enabled": True,
+            "ingressClassName": "alb",
+            "hosts": [{"name": inputs.ingress_host}],
+            "annotations": {
+                "alb.ingress.kubernetes.io/scheme": scheme,
+                "alb.ingress.kubernetes.io/target-type": "ip",
+                "alb.ingress.kubernetes.io/certificate-arn": inputs.ingress_certificate_arn or "",
+                "alb.ingress.kubernetes.io/listen-ports": '[{"HTTPS": 443}]',
+                "alb.ingress.kubernetes.io/ssl-redirect": "443",
+            },
+        }
+    }
+
+
+def pgbouncer_ini(db_host: str, db_port: int, db_name: str, user: str, values: Mapping[str, Any]) -> str:
+    """pgbouncer.ini for the config secret: clients connect in-cluster, pgbouncer reaches RDS over TLS.
+
+    With `configSecretName` set the chart writes no pgbouncer.ini of its own, so the pool limits reviewers set in
+    helm_values/ (`pgbouncer.metadataPoolSize`, `pgbouncer.maxClientConn`) are applied here, from the final
+    `values`; unset, they keep the chart's defaults (10 and 100)."""
+    pgbouncer = values.get("pgbouncer", {})
+    pool_size, max_client_conn = pgbouncer.get("metadataPoolSize", 10), pgbouncer.get("maxClientConn", 100)
+    return "\n".join(
+        [
+            "[databases]",
+            f"{PGBOUNCER_DATABASE} = host={db_host} port={db_port} dbname={db_name} pool_size={pool_size}",
+            "",
+            "[pgbouncer]",
+            "pool_mode = transaction",
+            "listen_addr = *",
+            f"listen_port = {PGBOUNCER_PORT}",
+            "auth_type = scram-sha-256",
+            "auth_file = /etc/pgbouncer/users.txt",
+            f"stats_users = {user}",
+            "ignore_startup_parameters = extra_float_digits",
+            f"max_client_conn = {max_client_conn}",
+            # RDS forces SSL (rds.force_ssl=1); verify-full would need the RDS CA bundle in pgbouncer's image.
+            "server_tls_sslmode = require",
+            "",
+        ]
+    )
+
+
+def pgbouncer_users(user: str, password: str) -> str:
+    return f'"{user}" "{password}"\n'
+
+
+def metadata_connection(user: str, password: str, namespace: str) -> str:
+    """The metadata DB URL Airflow uses: through the release's pgbouncer service."""
+    host = f"{RELEASE_NAME}-pgbouncer.{namespace}"
+    return f"postgresql://{user}:{password}@{host}:{PGBOUNCER_PORT}/{PGBOUNCER_DATABASE}?sslmode=disable"
+
+
+def result_backend_connection(user: str, password: str, namespace: str) -> str:
+    """Celery's result backend: the metadata DB through pgbouncer, in SQLAlchemy form (`db+` prefix)."""
+    return f"db+{metadata_connection(user, password, namespace)}"
+
+
+def pgbouncer_stats_connection(user: str, password: str) -> str:
+    return f"postgresql://{user}:{password}@127.0.0.1:{PGBOUNCER_PORT}/pgbouncer?sslmode=disable"
+
+
+def _leaf_paths(values: Mapping[str, Any], prefix: str = "") -> list[str]:
+    paths = []
+    for key, value in values.items():
+        path = f"{prefix}{key}"
+        paths += _leaf_paths(value, f"{path}.") if isinstance(value, Mapping) and value else [path]
+    return paths
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as err:
+        raise ValuesError(f"{path}: cannot read values: {err}") from err
+    if not isinstance(loaded, dict):
+        raise ValuesError(f"{path}: top level must be a mapping of chart values")
+    if "config" in loaded:
+        raise ValuesError(
+            f"{path}: sets `config:`; Airflow settings come only from airflow_settings/settings.yaml. "
+            "Fix: move the keys there (target eks for EKS-only values)."
+        )
+    return loaded

@@ -1,0 +1,69 @@
+"""MWAA's input rules and the Airflow options it receives: pure, checked before anything is created."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from airflow_settings.render import as_mwaa_options
+
+MWAA_ENVIRONMENT_CLASSES = ("mw1.micro", "mw1.small", "mw1.medium", "mw1.large", "mw1.xlarge", "mw1.2xlarge")
+"""https://docs.aws.amazon.com/mwaa/latest/userguide/environment-class.html"""
+
+REFUSED_OPTIONS = {
+    # MWAA runs its own CeleryExecutor on SQS and rejects an executor override.
+    "core.executor": "MWAA manages the executor (Celery on SQS)",
+    # MWAA signs users in through IAM with its own auth manager.
+    "core.auth_manager": "MWAA manages authentication",
+    # MWAA sets log levels per log type; this value feeds logging_configuration instead (mwaa_log_level).
+    "logging.logging_level": "set per log type through the environment's logging_configuration",
+}
+"""Options from airflow_settings that MWAA refuses in airflow_configuration_options, with the reason."""
+
+LOG_TYPES = ("dag_processing_logs", "scheduler_logs", "task_logs", "webserver_logs", "worker_logs")
+
+
+def mwaa_configuration_options(settings: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """`airflow_configuration_options` from the mwaa target's settings, minus what MWAA refuses."""
+    return {key: value for key, value in as_mwaa_options(settings).items() if key not in REFUSED_OPTIONS}
+
+
+def mwaa_log_level(settings: Mapping[str, Mapping[str, Any]]) -> str:
+    """The level every MWAA log type uses: the settings' logging.logging_level (INFO when unset)."""
+    return str(settings.get("logging", {}).get("logging_level", "INFO"))
+
+
+def mwaa_input_problems(
+    *,
+    bucket_prefix: str,
+    versioning: bool,
+    environment_class: str,
+    min_workers: int,
+    max_workers: int,
+    subnet_zones: Sequence[str] | None = None,
+) -> list[str]:
+    """Every broken MWAA input rule as "key: problem; fix: …" (empty when all hold)."""
+    problems = []
+    if not bucket_prefix.startswith("airflow-"):
+        problems.append(
+            f"namePrefix: {bucket_prefix!r} must start with 'airflow-' because MWAA's source bucket "
+            "name must; fix: set namePrefix to airflow-<something>"
+        )
+    if not versioning:
+        problems.append("storage.versioning: MWAA requires a versioned source bucket; fix: set it to true")
+    if environment_class not in MWAA_ENVIRONMENT_CLASSES:
+        problems.append(
+            f"mwaa.environmentClass: {environment_class!r} is not an MWAA class; fix: choose one of "
+            f"{', '.join(MWAA_ENVIRONMENT_CLASSES)}"
+        )
+    if min_workers > max_workers:
+        problems.append(
+            f"mwaa.minWorkers ({min_workers}) exceeds mwaa.maxWorkers ({max_workers}); fix: lower "
+            "minWorkers or raise maxWorkers"
+        )
+    if subnet_zones is not None and (len(subnet_zones) != 2 or len(set(subnet_zones)) != 2):
+        problems.append(
+            f"network: MWAA needs exactly two private subnets in two zones, got zones "
+            f"{list(subnet_zones)}; fix: set network.azCount to 2 or more"
+        )
+    return problems

@@ -1,0 +1,187 @@
+"""The VPC every other component lives in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from infra.network_plan import nat_zone_indexes, plan_subnets
+
+INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "secretsmanager", "sts", "logs")
+"""AWS APIs reached through interface endpoints, so image pulls, secrets, IRSA and logs stay off the NAT."""
+MWAA_INTERFACE_ENDPOINTS = ("sqs", "monitoring", "kms")
+"""Added for MWAA, whose workers talk to SQS, CloudWatch metrics and KMS from private subnets."""
+
+
+@dataclass(frozen=True)
+class NetworkArgs:
+    cidr: str
+    """IPv4 CIDR of the VPC (/16 to /20). https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html"""
+    zones: list[str]
+    """Availability zone names, at least two; one public and one private subnet each."""
+    nat_gateway_per_zone: bool
+    """A NAT gateway in every zone (true) or one shared in the first zone (false)."""
+    region: str
+    """Region of the VPC endpoints' service names."""
+    extra_interface_endpoints: tuple[str, ...] = ()
+    """Further interface endpoint services beyond INTERFACE_ENDPOINTS. Defaults to none."""
+
+
+class Network(pulumi.ComponentResource):
+    """aws.ec2.Vpc with a public and a private subnet per zone, an Internet gateway, NAT gateway(s) with
+    Elastic IPs, route tables, an S3 gateway endpoint and interface endpoints (ECR, Secrets Manager, STS,
+    Logs, plus SQS, CloudWatch metrics and KMS for MWAA) behind a security group open on 443 to the VPC only."""
+
+    vpc_id: pulumi.Output[str]
+    private_subnet_ids: list[pulumi.Output[str]]
+    public_subnet_ids: list[pulumi.Output[str]]
+    zones: list[str]
+
+    def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("airflow-aws:network:Network", name, None, opts)
+        if len(args.zones) < 2:
+            raise pulumi.RunError(
+                f"{name}: Network needs at least two zones, got {args.zones}; RDS, ElastiCache "
+                "and MWAA all require two. Choose a region with two or more zones."
+            )
+        child = pulumi.ResourceOptions(parent=self)
+        vpc = aws.ec2.Vpc(
+            f"{name}-vpc",
+            cidr_block=args.cidr,
+            enable_dns_hostnames=True,
+            enable_dns_support=True,
+            tags={"Name": name},
+            opts=child,
+        )
+        in_vpc = pulumi.ResourceOptions(parent=vpc)
+        gateway = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags={"Name": name}, opts=in_vpc)
+        public_routes = aws.ec2.RouteTable(
+            f"{name}-public-rt", vpc_id=vpc.id, tags={"Name": f"{name}-public"}, opts=in_vpc
+        )
+        aws.ec2.Route(
+            f"{name}-public-default",
+            route_table_id=public_routes.id,
+            destination_cidr_block="0.0.0.0/0",
+            gateway_id=gateway.id,
+            opts=pulumi.ResourceOptions(parent=public_routes),
+        )
+
+        plans = plan_subnets(args.cidr, args.zones)
+        public_subnets, private_subnets = [], []
+        for index, plan in enumerate(plans):
+            public = aws.ec2.Subnet(
+                f"{name}-public-{index}",
+                vpc_id=vpc.id,
+                cidr_block=plan.public_cidr,
+                availability_zone=plan.zone,
+                tags={"Name": f"{name}-public-{plan.zone}", "kubernetes.io/role/elb": "1"},
+                opts=in_vpc,
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{name}-public-{index}-rta",
+                subnet_id=public.id,
+                route_table_id=public_routes.id,
+                opts=pulumi.ResourceOptions(parent=public),
+            )
+            private = aws.ec2.Subnet(
+                f"{name}-private-{index}",
+                vpc_id=vpc.id,
+                cidr_block=plan.private_cidr,
+                availability_zone=plan.zone,
+                tags={"Name": f"{name}-private-{plan.zone}", "kubernetes.io/role/internal-elb": "1"},
+                opts=in_vpc,
+            )
+            public_subnets.append(public)
+            private_subnets.append(private)
+
+        nat_zones = nat_zone_indexes(len(plans), args.nat_gateway_per_zone)
+        nat_gateways = {}
+        for index in nat_zones:
+            public = public_subnets[index]
+            eip = aws.ec2.Eip(
+                f"{name}-nat-{index}-eip",
+                domain="vpc",
+                tags={"Name": f"{name}-nat-{index}"},
+                opts=pulumi.ResourceOptions(parent=public),
+            )
+            nat_gateways[index] = aws.ec2.NatGateway(
+                f"{name}-nat-{index}",
+                subnet_id=public.id,
+                allocation_id=eip.id,
+                tags={"Name": f"{name}-nat-{index}"},
+                opts=pulumi.ResourceOptions(parent=public),
+            )
+        private_route_tables = []
+        for index, private in enumerate(private_subnets):
+            nat = nat_gateways.get(index, nat_gateways[nat_zones[0]])
+            routes = aws.ec2.RouteTable(
+                f"{name}-private-{index}-rt",
+                vpc_id=vpc.id,
+                tags={"Name": f"{name}-private-{index}"},
+                opts=pulumi.ResourceOptions(parent=private),
+            )
+            aws.ec2.Route(
+                f"{name}-private-{index}-default",
+                route_table_id=routes.id,
+                destination_cidr_block="0.0.0.0/0",
+                nat_gateway_id=nat.id,
+                opts=pulumi.ResourceOptions(parent=routes),
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{name}-private-{index}-rta",
+                subnet_id=private.id,
+                route_table_id=routes.id,
+                opts=pulumi.ResourceOptions(parent=private),
+            )
+            private_route_tables.append(routes)
+
+        aws.ec2.VpcEndpoint(
+            f"{name}-s3",
+            vpc_id=vpc.id,
+            service_name=f"com.amazonaws.{args.region}.s3",
+            vpc_endpoint_type="Gateway",
+            route_table_ids=[table.id for table in private_route_tables],
+            opts=in_vpc,
+        )
+        endpoint_group = aws.ec2.SecurityGroup(
+            f"{name}-endpoints-sg",
+            vpc_id=vpc.id,
+            description="HTTPS from the VPC to AWS interface endpoints",
+            ingress=[
+                aws.ec2.SecurityGroupIngressArgs(
+                    protocol="tcp",
+                    from_port=443,
+                    to_port=443,
+                    cidr_blocks=[args.cidr],
+                    description="HTTPS from the VPC",
+                )
+            ],
+            tags={"Name": f"{name}-endpoints"},
+            opts=in_vpc,
+        )
+        for service in (*INTERFACE_ENDPOINTS, *args.extra_interface_endpoints):
+            aws.ec2.VpcEndpoint(
+                f"{name}-{service.replace('.', '-')}",
+                vpc_id=vpc.id,
+                service_name=f"com.amazonaws.{args.region}.{service}",
+                vpc_endpoint_type="Interface",
+                private_dns_enabled=True,
+                subnet_ids=[subnet.id for subnet in private_subnets],
+                security_group_ids=[endpoint_group.id],
+                opts=in_vpc,
+            )
+
+        self.vpc_id = vpc.id
+        self.private_subnet_ids = [subnet.id for subnet in private_subnets]
+        self.public_subnet_ids = [subnet.id for subnet in public_subnets]
+        self.zones = [plan.zone for plan in plans]
+        self.register_outputs(
+            {
+                "vpc_id": self.vpc_id,
+                "private_subnet_ids": self.private_subnet_ids,
+                "public_subnet_ids": self.public_subnet_ids,
+                "zones": self.zones,
+            }
+        )

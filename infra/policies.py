@@ -1,0 +1,263 @@
+"""IAM and bucket policy documents as plain dicts: pure, so tests read every statement without Pulumi.
+
+No statement uses a wildcard action. Resources are exact ARNs or fixed prefixes; the few account-level actions
+AWS only authorises on "*" are listed in ACCOUNT_LEVEL_ACTIONS with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Policy = dict[str, Any]
+
+SECRET_PREFIXES = ("airflow/connections", "airflow/variables")
+"""Where the SecretsManagerBackend looks (airflow_settings `secrets.backend_kwargs`)."""
+
+ACCOUNT_LEVEL_ACTIONS = {
+    # MWAA checks that the account does not make its bucket public; the action has no resource-level form.
+    "s3:GetAccountPublicAccessBlock": "no resource-level permissions (AWS service authorization reference)",
+    # CloudWatch metrics and log-group listing are account-wide APIs.
+    "cloudwatch:PutMetricData": "no resource-level permissions",
+    "logs:DescribeLogGroups": "lists every group; the MWAA console and environment call it",
+}
+
+
+def _document(*statements: Policy) -> Policy:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def tls_only_bucket_policy(bucket_arn: str) -> Policy:
+    """Deny every request to the bucket that does not come over TLS."""
+    return _document(
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [bucket_arn, f"{bucket_arn}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+    )
+
+
+def irsa_trust_policy(oidc_provider_arn: str, oidc_provider_url: str, namespace: str, service_account: str) -> Policy:
+    """Trust exactly one Kubernetes service account of one namespace through the cluster's OIDC provider."""
+    issuer = oidc_provider_url.removeprefix("https://")
+    return _document(
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": oidc_provider_arn},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {
+                    f"{issuer}:sub": f"system:serviceaccount:{namespace}:{service_account}",
+                    f"{issuer}:aud": "sts.amazonaws.com",
+                }
+            },
+        }
+    )
+
+
+LogAccess = Literal["write", "read", "none"]
+
+
+@dataclass(frozen=True)
+class ComponentAccess:
+    """What one Airflow component may touch: its task logs and the secrets backend prefixes."""
+
+    logs: LogAccess
+    reads_secrets: bool
+
+
+COMPONENT_ACCESS: dict[str, ComponentAccess] = {
+    # Workers write task logs and read connections/variables while tasks run.
+    "workers": ComponentAccess(logs="write", reads_secrets=True),
+    # The triggerer writes the logs of deferred tasks.
+    "triggerer": ComponentAccess(logs="write", reads_secrets=True),
+    # The API server serves logs to the UI and hands secrets to tasks (Airflow 3 execution API).
+    "apiServer": ComponentAccess(logs="read", reads_secrets=True),
+    # The scheduler resolves connections for callbacks; it never touches task logs.
+    "scheduler": ComponentAccess(logs="none", reads_secrets=True),
+    # DAG files may read variables at parse time.
+    "dagProcessor": ComponentAccess(logs="none", reads_secrets=True),
+}
+"""Chart components, by their values key, that get an IRSA role, with the access each needs."""
+
+
+def secret_arn_patterns(region: str, account_id: str) -> list[str]:
+    return [f"arn:aws:secretsmanager:{region}:{account_id}:secret:{prefix}/*" for prefix in SECRET_PREFIXES]
+
+
+def airflow_component_policy(
+    access: ComponentAccess, *, logs_bucket_arn: str, kms_key_arn: str, region: str, account_id: str
+) -> Policy:
+    """The inline policy of one component's IRSA role, scoped to the logs bucket, secret prefixes and key."""
+    statements: list[Policy] = []
+    if access.logs != "none":
+        object_actions = ["s3:GetObject"] + (["s3:PutObject"] if access.logs == "write" else [])
+        statements += [
+            {
+                "Sid": "ListLogsBucket",
+                "Effect": "Allow",
+                "Action": ["s3:ListBucket"],
+                "Resource": [logs_bucket_arn],
+            },
+            {
+                "Sid": "TaskLogs",
+                "Effect": "Allow",
+                "Action": object_actions,
+                "Resource": [f"{logs_bucket_arn}/*"],
+            },
+        ]
+    if access.reads_secrets:
+        statements.append(
+            {
+                "Sid": "SecretsBackend",
+                "Effect": "Allow",
+                "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                "Resource": secret_arn_patterns(region, account_id),
+            }
+        )
+    kms_actions = ["kms:Decrypt"] + (["kms:GenerateDataKey"] if access.logs == "write" else [])
+    statements.append({"Sid": "PlatformKey", "Effect": "Allow", "Action": kms_actions, "Resource": [kms_key_arn]})
+    return _document(*statements)
+
+
+MWAA_SERVICE_PRINCIPALS = ("airflow.amazonaws.com", "airflow-env.amazonaws.com")
+
+
+def mwaa_trust_policy() -> Policy:
+    return _document(
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": list(MWAA_SERVICE_PRINCIPALS)},
+            "Action": "sts:AssumeRole",
+        }
+    )
+
+
+def mwaa_execution_policy(
+    *, environment_name: str, source_bucket_arn: str, kms_key_arn: str, region: str, account_id: str
+) -> Policy:
+    """The permissions MWAA documents for an execution role with a customer-managed key, and nothing more.
+
+    https://docs.aws.amazon.com/mwaa/latest/userguide/mwaa-create-role.html
+    """
+    log_groups = f"arn:aws:logs:{region}:{account_id}:log-group:airflow-{environment_name}-*"
+    return _document(
+        {
+            "Sid": "PublishMetrics",
+            "Effect": "Allow",
+            "Action": ["airflow:PublishMetrics"],
+            "Resource": [f"arn:aws:airflow:{region}:{account_id}:environment/{environment_name}"],
+        },
+        {
+            "Sid": "SourceBucket",
+            "Effect": "Allow",
+            "Action": [
+                "s3:GetObject",
+                "s3:GetObjectVersion",
+                "s3:GetBucketLocation",
+                "s3:GetBucketVersioning",
+                "s3:GetBucketPublicAccessBlock",
+                "s3:ListBucket",
+            ],
+            "Resource": [source_bucket_arn, f"{source_bucket_arn}/*"],
+        },
+        {
+            "Sid": "AccountPublicAccessBlock",
+            "Effect": "Allow",
+            "Action": ["s3:GetAccountPublicAccessBlock"],
+            "Resource": ["*"],
+        },
+        {
+            "Sid": "AirflowLogs",
+            "Effect": "Allow",
+            "Action": [
+                "logs:CreateLogStream",
+                "logs:CreateLogGroup",
+                "logs:PutLogEvents",
+                "logs:GetLogEvents",
+                "logs:GetLogRecord",
+                "logs:GetLogGroupFields",
+                "logs:GetQueryResults",
+            ],
+            "Resource": [log_groups],
+        },
+        {"Sid": "ListLogGroups", "Effect": "Allow", "Action": ["logs:DescribeLogGroups"], "Resource": ["*"]},
+        {"Sid": "Metrics", "Effect": "Allow", "Action": ["cloudwatch:PutMetricData"], "Resource": ["*"]},
+        {
+            "Sid": "CeleryQueues",
+            "Effect": "Allow",
+            "Action": [
+                "sqs:ChangeMessageVisibility",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "sqs:GetQueueUrl",
+                "sqs:ReceiveMessage",
+                "sqs:SendMessage",
+            ],
+            "Resource": [f"arn:aws:sqs:{region}:*:airflow-celery-*"],
+        },
+        {
+            "Sid": "PlatformKey",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey", "kms:Encrypt"],
+            "Resource": [kms_key_arn],
+            "Condition": {
+                "StringLike": {
+                    "kms:ViaService": [
+                        f"sqs.{region}.amazonaws.com",
+                        f"s3.{region}.amazonaws.com",
+                        f"secretsmanager.{region}.amazonaws.com",
+                    ]
+                }
+            },
+        },
+        {
+            "Sid": "SecretsBackend",
+            "Effect": "Allow",
+            "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+            "Resource": secret_arn_patterns(region, account_id),
+        },
+    )
+
+
+def platform_key_policy(*, account_id: str, region: str, cloudwatch_logs: bool) -> Policy:
+    """The key policy: AWS's default account delegation (key use is then granted by IAM policies only), plus,
+    for MWAA, the CloudWatch Logs service encrypting the environment's log groups with this key.
+
+    https://docs.aws.amazon.com/mwaa/latest/userguide/custom-keys-certs.html
+    """
+    statements: list[Policy] = [
+        {
+            "Sid": "DelegateToIam",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+    ]
+    if cloudwatch_logs:
+        statements.append(
+            {
+                "Sid": "CloudWatchLogs",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+                "Action": [
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:ReEncryptFrom",
+                    "kms:ReEncryptTo",
+                    "kms:GenerateDataKey",
+                    "kms:GenerateDataKeyWithoutPlaintext",
+                    "kms:DescribeKey",
+                ],
+                "Resource": "*",
+                "Condition": {
+                    "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account_id}:*"}
+                },
+            }
+        )
+    return _document(*statements)

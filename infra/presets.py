@@ -1,0 +1,102 @@
+"""Size presets: the defaults a stack gets for `size: dev` or `size: prod`, before its own config.
+
+Every value here can be overridden key by key in `Pulumi.<stack>.yaml`. Each default carries the reason
+it was chosen, so a reviewer can tell a deliberate choice from an accident.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from infra.mappings import deep_merge
+
+Size = Literal["dev", "prod"]
+
+PRESETS: dict[Size, dict[str, Any]] = {
+    "dev": {
+        # Two AZs is the minimum RDS subnet groups, ElastiCache failover and MWAA accept.
+        "network": {"vpcCidr": "10.40.0.0/16", "azCount": 2, "natGatewayPerAz": False},
+        "eks": {
+            "version": "1.33",
+            "endpointPublicAccess": True,
+            "publicAccessCidrs": [],
+            "nodeGroups": [
+                {
+                    "name": "general",
+                    "instanceTypes": ["m6i.large"],
+                    "minSize": 2,
+                    "maxSize": 4,
+                    "desiredSize": 2,
+                    "diskSizeGb": 50,
+                }
+            ],
+        },
+        "database": {
+            "instanceClass": "db.t4g.medium",
+            "allocatedStorageGb": 20,
+            "maxAllocatedStorageGb": 100,
+            "multiAz": False,
+            "backupRetentionDays": 3,
+            "deletionProtection": False,
+        },
+        "broker": {"engine": "valkey", "nodeType": "cache.t4g.small", "replicas": 0},
+        "storage": {"logRetentionDays": 30, "versioning": True},
+        "mwaa": {
+            "environmentClass": "mw1.small",
+            "minWorkers": 1,
+            "maxWorkers": 3,
+            "schedulers": 2,
+            "webserverAccessMode": "PRIVATE_ONLY",
+            "artifactsDir": "build/mwaa",
+        },
+        "chart": {"version": "1.22.0", "namespace": "airflow", "timeoutSeconds": 1200},
+        "ingress": {"enabled": False, "internal": True},
+    },
+    "prod": {
+        # Three AZs and a NAT gateway per AZ: losing one AZ must not cut the others off the Internet.
+        "network": {"vpcCidr": "10.50.0.0/16", "azCount": 3, "natGatewayPerAz": True},
+        "eks": {
+            "version": "1.33",
+            # Production control planes are reached through the VPC (VPN or bastion) only.
+            "endpointPublicAccess": False,
+            "publicAccessCidrs": [],
+            "nodeGroups": [
+                {
+                    "name": "general",
+                    "instanceTypes": ["m6i.xlarge"],
+                    "minSize": 3,
+                    "maxSize": 9,
+                    "desiredSize": 3,
+                    "diskSizeGb": 100,
+                }
+            ],
+        },
+        # Multi-AZ and deletion protection are required in prod (see config.py); two weeks of backups.
+        "database": {
+            "instanceClass": "db.r6g.large",
+            "allocatedStorageGb": 100,
+            "maxAllocatedStorageGb": 500,
+            "multiAz": True,
+            "backupRetentionDays": 14,
+            "deletionProtection": True,
+        },
+        # One replica gives automatic failover across AZs.
+        "broker": {"engine": "valkey", "nodeType": "cache.r6g.large", "replicas": 1},
+        "storage": {"logRetentionDays": 90, "versioning": True},
+        "mwaa": {
+            "environmentClass": "mw1.medium",
+            "minWorkers": 2,
+            "maxWorkers": 10,
+            "schedulers": 2,
+            "webserverAccessMode": "PRIVATE_ONLY",
+            "artifactsDir": "build/mwaa",
+        },
+        "chart": {"version": "1.22.0", "namespace": "airflow", "timeoutSeconds": 1800},
+        "ingress": {"enabled": False, "internal": True},
+    },
+}
+
+
+def with_preset(size: Size, raw: dict[str, Any]) -> dict[str, Any]:
+    """The stack's raw config laid over its size preset, section by section (lists replace, not merge)."""
+    return deep_merge(PRESETS[size], raw)

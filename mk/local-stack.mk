@@ -1,0 +1,66 @@
+
+##@ Local Celery stack (docker compose, or native without Docker)
+
+# docker compose v2 CLI, for `make up` and friends.
+DOCKER_COMPOSE ?= docker compose
+# The git-ignored env file compose reads; `make up` writes the secrets into it on first use.
+COMPOSE_ENV_FILE ?= .env
+# A personal override, validated with the base file before anything starts.
+COMPOSE_OVERRIDE ?= docker-compose.override.yaml
+# The compose-spec JSON schema (pinned commit); `make compose-schema` fetches it here.
+COMPOSE_SPEC_COMMIT ?= 170098ba07d9f53c383a41bfd4c5166b0a4529a6
+COMPOSE_SPEC_SHA256 ?= 1f91e091f16b2dd50ab8860e02bb391d22df553d91c145eacedb1b6eff9c3f0e
+export COMPOSE_SPEC_SCHEMA ?= $(CURDIR)/.tools/compose-spec.json
+
+COMPOSE = $(DOCKER_COMPOSE) --env-file $(COMPOSE_ENV_FILE) -f docker-compose.yaml \
+	$(if $(wildcard $(COMPOSE_OVERRIDE)),-f $(COMPOSE_OVERRIDE))
+
+.PHONY: compose-schema
+compose-schema: ## Download the pinned compose-spec JSON schema to .tools/ (or set COMPOSE_SPEC_SCHEMA)
+	@if [ ! -f "$(COMPOSE_SPEC_SCHEMA)" ]; then \
+		mkdir -p "$(dir $(COMPOSE_SPEC_SCHEMA))"; \
+		curl -fsSL -o "$(COMPOSE_SPEC_SCHEMA)" \
+			https://raw.githubusercontent.com/compose-spec/compose-spec/$(COMPOSE_SPEC_COMMIT)/schema/compose-spec.json; \
+		echo "$(COMPOSE_SPEC_SHA256)  $(COMPOSE_SPEC_SCHEMA)" | sha256sum -c --quiet; \
+	fi
+
+.PHONY: compose-file
+compose-file: venv ## Regenerate docker-compose.yaml from airflow_settings/ (commit the result)
+	$(VENV)/bin/python -m local_airflow.compose
+
+.PHONY: compose-check
+compose-check: compose-schema venv ## Validate docker-compose.yaml (+ override) offline: compose config -q and the schema
+	$(VENV)/bin/python -m local_airflow.compose --check
+	$(VENV)/bin/python -m local_airflow.compose_env --env-file $(COMPOSE_ENV_FILE)
+	$(VENV)/bin/python -m local_airflow.compose_check --override $(COMPOSE_OVERRIDE) --env-file $(COMPOSE_ENV_FILE)
+
+.PHONY: up
+up: compose-check ## Start the compose stack (image from `make image`); prints URL and login when healthy
+	@command -v docker >/dev/null || { echo "make up needs Docker with compose v2 (docker compose); without it use 'make stack'"; exit 1; }
+	mkdir -p dags logs plugins
+	$(COMPOSE) up -d --wait
+	@$(VENV)/bin/python -m local_airflow.compose_env --env-file $(COMPOSE_ENV_FILE) --print-login
+
+.PHONY: down
+down: ## Stop the compose stack (keeps the database volume; add ARGS=-v to drop it)
+	$(COMPOSE) down $(ARGS)
+
+.PHONY: logs
+logs: ## Follow the compose stack's logs (SERVICE=airflow-scheduler for one)
+	$(COMPOSE) logs -f $(SERVICE)
+
+.PHONY: ps
+ps: ## Show the compose services and their health
+	$(COMPOSE) ps
+
+.PHONY: stack
+stack: venv ## The same stack natively (PostgreSQL, Redis, moto, every component) until Ctrl-C; no Docker needed
+	$(VENV)/bin/python -m local_airflow.stack
+
+.PHONY: test-stack
+test-stack: venv ## e2e and fault tests on the native stack, and the compose tests
+	$(VENV)/bin/python -m pytest tests/compose tests/stack
+
+.PHONY: bench-stack
+bench-stack: venv ## Stock vs tuned settings on the native stack (about 25 min)
+	$(VENV)/bin/python bench/stack.py

@@ -1,0 +1,102 @@
+"""The DAG quality gates, as functions: the tests in this folder apply them to dags/ and to broken samples.
+
+Each gate returns Violations that name the file, the line and the rule, so a failing test reads as a fix.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from airflow.dag_processing.dagbag import DagBag
+
+DEFAULT_PARSE_BUDGET_S = 1.0
+# A DAG that really wants catchup says so with this tag, so the choice is visible in review and in the UI.
+CATCHUP_TAG = "catchup"
+
+
+@dataclass(frozen=True)
+class Violation:
+    file: str
+    line: int
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: [{self.rule}] {self.message}"
+
+
+def parse_budget_s() -> float:
+    """Per-file parse budget in seconds; DAG_PARSE_BUDGET_S overrides the default of 1 s."""
+    return float(os.environ.get("DAG_PARSE_BUDGET_S", DEFAULT_PARSE_BUDGET_S))
+
+
+def load_dag_bag(folder: Path) -> DagBag:
+    return DagBag(dag_folder=str(folder.resolve()))
+
+
+def dag_definition_line(path: Path, dag_id: str) -> int:
+    """Line of the DAG's definition: the function named after the dag_id, or the call that passes it."""
+    try:
+        tree = ast.parse(path.read_text(), filename=str(path))
+    except (OSError, SyntaxError):
+        return 1
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and node.name == dag_id:
+            return min([node.lineno, *(decorator.lineno for decorator in node.decorator_list)])
+        if isinstance(node, ast.Constant) and node.value == dag_id:
+            return node.lineno
+    return 1
+
+
+def import_violations(bag: DagBag, root: Path) -> list[Violation]:
+    """Files that failed to import: syntax errors, exceptions at parse time, cycles, duplicate dag_ids."""
+    violations = []
+    for file, message in sorted(bag.import_errors.items()):
+        # The traceback's last frame in the DAG file itself is where the author must look.
+        lines = re.findall(rf'File "{re.escape(str(file))}", line (\d+)', message)
+        line = int(lines[-1]) if lines else 1
+        violations.append(Violation(_relative(file, root), line, "import",
+                                    f"failed to import with message: {message.strip()}"))
+    return violations
+
+
+def policy_violations(dag, root: Path) -> list[Violation]:
+    """Platform policies every DAG must meet: owner, tags, retries, catchup and documentation."""
+    file = _relative(dag.fileloc, root)
+    line = dag_definition_line(Path(dag.fileloc), dag.dag_id)
+    broken = []
+    owner = (dag.default_args or {}).get("owner")
+    if not owner or owner == "airflow":
+        broken.append(("owner", "default_args must name an owning team, e.g. default_args={'owner': 'data-platform'}"))
+    if not dag.tags:
+        broken.append(("tags", "set tags=[...] so the DAG can be found and filtered in the UI"))
+    retries = [task.task_id for task in dag.tasks if not task.retries or task.retries < 1]
+    if retries:
+        broken.append(("retries", f"tasks {sorted(retries)} have retries < 1; set default_args={{'retries': 2}} "
+                                  "or retries= on the task"))
+    if dag.catchup and CATCHUP_TAG not in dag.tags:
+        broken.append(("catchup", f"catchup=True must be declared with the tag {CATCHUP_TAG!r}; "
+                                  "otherwise set catchup=False"))
+    if not (dag.doc_md or dag.description):
+        broken.append(("doc", "give the DAG doc_md=__doc__ (a Markdown module docstring) or a description"))
+    return [Violation(file, line, rule, f"DAG {dag.dag_id!r}: {message}") for rule, message in broken]
+
+
+def parse_time_violations(bag: DagBag, root: Path, budget_s: float) -> list[Violation]:
+    """Files whose parse time, as the DagBag records it for the dag-processor, exceeds the budget."""
+    return [Violation(_relative(os.path.join(root, stat.file), root), 1, "parse-time",
+                      f"took {stat.duration.total_seconds():.3f} s to parse, over the {budget_s:.3f} s budget; "
+                      "move work (API calls, heavy imports) from module level into tasks")
+            for stat in bag.dagbag_stats if stat.duration.total_seconds() > budget_s]
+
+
+def _relative(file: str, root: Path) -> str:
+    path = Path(file)
+    try:
+        return str(path.resolve().relative_to(root.resolve().parent))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,280 @@
+"""Pulumi mock runtime harness: mocks that record every resource and fail on unexpected invokes.
+
+`build_stack(stack, config)` runs infra.stack.run() under the mocks and returns a `Built` with every
+registered resource (type, name, parent, inputs) and the resolved exports, plus whether each export is secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import runpy
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from google.protobuf import json_format
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime.proto import resource_pb2
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# The chart values helpers (schema gate) are shared with tests/helm.
+sys.path.insert(0, str(REPO_ROOT / "tests" / "helm"))
+ACCOUNT_ID = "111122223333"
+ZONES = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+OIDC_URL = "https://oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF0123456789"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    urn: str
+    type: str
+    name: str
+    parent: str
+    inputs: dict[str, Any]
+    custom: bool
+    secret_paths: frozenset[str]
+
+
+@dataclass
+class Built:
+    resources: list[Recorded] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    secret_outputs: set[str] = field(default_factory=set)
+    invokes: list[str] = field(default_factory=list)
+    invoke_args: list[dict[str, Any]] = field(default_factory=list)
+    registered_outputs: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Component URN -> the output names it passed to register_outputs."""
+
+    def of_type(self, type_: str) -> list[Recorded]:
+        return [resource for resource in self.resources if resource.type == type_]
+
+    def find_created(self, type_: str, name: str) -> Recorded:
+        matches = [resource for resource in self.of_type(type_) if resource.name == name]
+        assert len(matches) == 1, f"expected one {type_} named {name!r}, found {[r.name for r in self.of_type(type_)]}"
+        return matches[0]
+
+    def one(self, type_: str) -> Recorded:
+        found = self.of_type(type_)
+        assert len(found) == 1, f"expected exactly one {type_}, found {[r.name for r in found]}"
+        return found[0]
+
+    def by_urn(self, urn: str) -> Recorded:
+        return next(resource for resource in self.resources if resource.urn == urn)
+
+    def type_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for resource in self.resources:
+            counts[resource.type] = counts.get(resource.type, 0) + 1
+        return dict(sorted(counts.items()))
+
+
+class PlatformMocks(pulumi.runtime.Mocks):
+    """Computed outputs the program reads; an invoke it does not expect raises."""
+
+    def __init__(self, built: Built) -> None:
+        self.built = built
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        state = dict(args.inputs)
+        name = args.name
+        match args.typ:
+            case "aws:s3/bucket:Bucket":
+                state["bucket"] = f"{args.inputs.get('bucketPrefix', name)}abc123"
+                state["arn"] = f"arn:aws:s3:::{state['bucket']}"
+                return state["bucket"], state
+            case "aws:kms/key:Key":
+                state.update(arn=f"arn:aws:kms:eu-west-1:{ACCOUNT_ID}:key/{name}", keyId=f"{name}-id")
+            case "aws:rds/instance:Instance":
+                state["address"] = f"{name}.c0ffee.eu-west-1.rds.amazonaws.com"
+            case "aws:elasticache/replicationGroup:ReplicationGroup":
+                state["primaryEndpointAddress"] = f"master.{name}.abc.euw1.cache.amazonaws.com"
+            case "aws:secretsmanager/secret:Secret":
+                state["arn"] = f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:secret:{args.inputs['name']}-Ab12Cd"
+            case "random:index/randomPassword:RandomPassword":
+                state["result"] = f"pw{name.replace('-', '')}"[: int(args.inputs["length"])]
+            case "random:index/randomBytes:RandomBytes":
+                # Chosen to contain + and /, which Fernet's URL-safe alphabet must not.
+                state["base64"] = base64.b64encode(bytes([251, 255, 191] * 10 + [0, 1])).decode()
+            case "aws:ecr/repository:Repository":
+                state.update(
+                    repositoryUrl=f"{ACCOUNT_ID}.dkr.ecr.eu-west-1.amazonaws.com/{args.inputs['name']}",
+                    arn=f"arn:aws:ecr:eu-west-1:{ACCOUNT_ID}:repository/{args.inputs['name']}",
+                )
+            case "eks:index:Cluster":
+                state.update(
+                    kubeconfigJson=json.dumps({"apiVersion": "v1", "clusters": [{"name": name}]}),
+                    oidcProviderArn=f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{OIDC_URL[8:]}",
+                    oidcProviderUrl=OIDC_URL,
+                )
+            case "aws:iam/role:Role":
+                state["arn"] = f"arn:aws:iam::{ACCOUNT_ID}:role/{name}"
+            case "aws:s3/bucketObjectv2:BucketObjectv2":
+                state["versionId"] = f"version-of-{args.inputs['key']}"
+            case "aws:mwaa/environment:Environment":
+                state.update(
+                    arn=f"arn:aws:airflow:eu-west-1:{ACCOUNT_ID}:environment/{args.inputs['name']}",
+                    webserverUrl="abc.c2.airflow.eu-west-1.on.aws",
+                )
+            case "kubernetes:helm.sh/v3:Release":
+                state["status"] = {"name": args.inputs["name"], "status": "deployed"}
+            case "aws:ec2/launchTemplate:LaunchTemplate":
+                state["latestVersion"] = 1
+        # Pulumi auto-names resources that get no explicit name; the mock names them after the logical name.
+        state.setdefault("name", name)
+        return f"{name}-id", state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        self.built.invokes.append(args.token)
+        self.built.invoke_args.append(dict(args.args))
+        if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            return {"id": "eu-west-1", "names": ZONES, "zoneIds": ["euw1-az1", "euw1-az2", "euw1-az3"]}
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "id": ACCOUNT_ID,
+                "accountId": ACCOUNT_ID,
+                "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/ci",
+                "userId": "AIDA",
+            }
+        raise NotImplementedError(f"Mock call not implemented: {args.token}")
+
+
+SPECIAL_SIG = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+
+
+def _decode(value: Any, path: str, secret_paths: set[str]) -> Any:
+    """Wire inputs to plain values: secrets unwrapped (their paths noted), resource references as URNs."""
+    if isinstance(value, dict):
+        if value.get(SPECIAL_SIG) == SECRET_SIG:
+            secret_paths.add(path)
+            return _decode(value.get("value"), path, secret_paths)
+        if value.get(SPECIAL_SIG) == RESOURCE_SIG:
+            return value["urn"]
+        return {key: _decode(item, f"{path}.{key}" if path else key, secret_paths) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_decode(item, f"{path}[{index}]", secret_paths) for index, item in enumerate(value)]
+    return value
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """MockMonitor that also keeps each resource's parent and custom flag."""
+
+    def __init__(self, mocks: PlatformMocks) -> None:
+        super().__init__(mocks)
+        self.built = mocks.built
+
+    # Resource references are turned off: the stock mock monitor resolves them with a task on its own thread's
+    # event loop, which the program's loop then awaits and fails on ("attached to a different loop") when a
+    # resource (eks.Cluster's instance_roles, ManagedNodeGroup's cluster) is passed as an input.
+    def GetDeploymentInfo(self, request):  # noqa: N802 (gRPC method name)
+        info = super().GetDeploymentInfo(request)
+        features = [
+            feature
+            for feature in info.supportedFeatures
+            if feature != resource_pb2.RESOURCE_MONITOR_FEATURE_RESOURCE_REFERENCES
+        ]
+        return resource_pb2.DeploymentInfo(supportedFeatures=features)
+
+    def SupportsFeature(self, request):  # noqa: N802 (gRPC method name)
+        if request.id == "resourceReferences":
+            return type("SupportsFeatureResponse", (object,), {"hasSupport": False})
+        return super().SupportsFeature(request)
+
+    def RegisterResourceOutputs(self, request):  # noqa: N802 (gRPC method name)
+        self.built.registered_outputs[request.urn] = frozenset(request.outputs.fields.keys())
+        return super().RegisterResourceOutputs(request)
+
+    def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            secret_paths: set[str] = set()
+            inputs = _decode(json_format.MessageToDict(request.object), "", secret_paths)
+            self.built.resources.append(
+                Recorded(
+                    urn=response.urn,
+                    type=request.type,
+                    name=request.name,
+                    parent=request.parent,
+                    inputs=inputs,
+                    custom=request.custom,
+                    secret_paths=frozenset(secret_paths),
+                )
+            )
+        return response
+
+
+def stack_config(stack: str) -> dict[str, Any]:
+    """The committed Pulumi.<stack>.yaml config, as the engine hands it to the program."""
+    return yaml.safe_load((REPO_ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+
+
+def build_stack(
+    stack: str, config: dict[str, Any], built: Built | None = None, *, through_entry_point: bool = False
+) -> Built:
+    """Run the program for `config` under the mocks, recording into `built` (so a caller still sees what was
+    recorded when the program raises). `through_entry_point` runs infra/ the way Pulumi does (its folder as
+    the script, so only infra/ is on sys.path) and records resources but no outputs."""
+    built = Built() if built is None else built
+    from infra.stack import run
+
+    def program() -> Any:
+        if through_entry_point:
+            runpy.run_path(str(REPO_ROOT / "infra"), run_name="__main__")
+            return None
+        outputs = run()
+        names = list(outputs)
+
+        def collect(values: list[Any]) -> None:
+            built.outputs.update(zip(names, values, strict=True))
+
+        async def secret_names() -> None:
+            for name in names:
+                if await pulumi.Output.from_input(outputs[name]).is_secret():
+                    built.secret_outputs.add(name)
+
+        return pulumi.Output.all(*outputs.values()).apply(collect), secret_names()
+
+    return run_under_mocks(stack, config, program, built)
+
+
+def run_under_mocks(stack: str, config: dict[str, Any], program: Any, built: Built | None = None) -> Built:
+    """Run `program()` (anything creating resources) under fresh recording mocks with `config` set."""
+    built = Built() if built is None else built
+    mocks = PlatformMocks(built)
+    pulumi.runtime.set_mocks(mocks, project="airflow-aws", stack=stack, preview=False, monitor=RecordingMonitor(mocks))
+    pulumi.runtime.set_all_config(
+        {key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()}
+    )
+    pulumi.runtime.test(program)()
+    return built
+
+
+def statements(resource: Recorded, key: str = "policy") -> list[dict[str, Any]]:
+    """The statements of a policy input, each with Action and Resource as lists."""
+    document = json.loads(resource.inputs[key])
+    return [
+        {
+            **statement,
+            "Action": _as_list(statement["Action"]),
+            "Resource": _as_list(statement.get("Resource", [])),
+        }
+        for statement in document["Statement"]
+    ]
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def descends_from(built: Built, resource: Recorded, ancestor_urn: str) -> bool:
+    parent = resource.parent
+    while parent:
+        if parent == ancestor_urn:
+            return True
+        parent = built.by_urn(parent).parent if any(r.urn == parent for r in built.resources) else ""
+    return False

@@ -1,0 +1,217 @@
+"""Stack config: committed stacks validate; bad configs fail with key, problem and fix, creating nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from harness import Built, build_stack, stack_config
+
+from infra.config import StackConfig, StackConfigError
+from infra.presets import PRESETS
+
+pytestmark = pytest.mark.infra
+
+EKS_BASE = stack_config("dev")
+
+BAD_CONFIGS: list[tuple[str, dict[str, Any], str]] = [
+    ("unknown-target", {"airflow-aws:target": "gke"}, r"airflow-aws:target: .*'eks' or 'mwaa'"),
+    (
+        "unknown-size",
+        {"airflow-aws:size": "huge"},
+        r"airflow-aws:size: 'huge' is not a size\. Fix: .*dev, prod",
+    ),
+    ("misspelled-key", {"airflow-aws:databse": {"multiAz": True}}, r"airflow-aws:databse: unknown key"),
+    (
+        "misspelled-nested-key",
+        {"airflow-aws:database": {"multiAZ": True}},
+        r"airflow-aws:database\.multiAZ: unknown key",
+    ),
+    (
+        "public-vpc-cidr",
+        {"airflow-aws:network": {"vpcCidr": "8.8.0.0/16"}},
+        r"network\.vpcCidr: 8\.8\.0\.0/16 is not a private .*fix: use 10\.0\.0\.0/8",
+    ),
+    (
+        "tiny-vpc",
+        {"airflow-aws:network": {"vpcCidr": "10.0.0.0/24"}},
+        r"network\.vpcCidr: /24 is outside /16\.\./20",
+    ),
+    (
+        "one-az",
+        {"airflow-aws:network": {"azCount": 1}},
+        r"network\.azCount: .*greater than or equal to 2 \(got 1\); fix: .*Availability zones to spread over, 2 to 6",
+    ),
+    ("missing-dags", {"airflow-aws:dags": None}, r"dags: missing, required when target is eks"),
+    ("latest-tag", {"airflow-aws:image": {"tag": "latest"}}, r"image\.tag: 'latest' is mutable"),
+    (
+        "old-chart",
+        {"airflow-aws:chart": {"version": "1.15.0"}},
+        r"chart\.version: 1\.15\.0 is older than 1\.22\.0",
+    ),
+    (
+        "world-open-api",
+        {"airflow-aws:eks": {"publicAccessCidrs": ["0.0.0.0/0"]}},
+        r"eks\.publicAccessCidrs: 0\.0\.0\.0/0 opens the API server",
+    ),
+    (
+        "public-api-without-cidrs",
+        {"airflow-aws:eks": {"publicAccessCidrs": []}},
+        r"eks\.publicAccessCidrs: empty while eks\.endpointPublicAccess is true",
+    ),
+    (
+        "node-sizes-unordered",
+        {
+            "airflow-aws:eks": {
+                "publicAccessCidrs": ["203.0.113.0/24"],
+                "nodeGroups": [
+                    {
+                        "name": "general",
+                        "instanceTypes": ["m6i.large"],
+                        "minSize": 3,
+                        "maxSize": 2,
+                        "desiredSize": 2,
+                    }
+                ],
+            }
+        },
+        r"eks\.nodeGroups\.0: node group 'general' needs minSize <= desiredSize <= maxSize, got 3 / 2 / 2",
+    ),
+    (
+        "prod-single-az-db",
+        {"airflow-aws:size": "prod", "airflow-aws:database": {"multiAz": False}},
+        r"database\.multiAz: must be true when size is prod",
+    ),
+    (
+        "backups-too-long",
+        {"airflow-aws:database": {"backupRetentionDays": 90}},
+        r"database\.backupRetentionDays: .*less than or equal to 35",
+    ),
+    (
+        "storage-ceiling-low",
+        {"airflow-aws:database": {"maxAllocatedStorageGb": 20, "allocatedStorageGb": 50}},
+        r"database\.maxAllocatedStorageGb \(20\) is below allocatedStorageGb \(50\)",
+    ),
+    (
+        "bad-broker-node",
+        {"airflow-aws:broker": {"nodeType": "t3.micro"}},
+        r"broker\.nodeType: .*should match pattern .*fix: .*e\.g\. cache\.t4g\.small",
+    ),
+    (
+        "not-a-git-url",
+        {"airflow-aws:dags": {"source": "git-sync", "repo": "github.com/x/y"}},
+        r"dags\.repo: 'github\.com/x/y' is not a git URL",
+    ),
+    (
+        "git-sync-over-ssh",
+        {"airflow-aws:dags": {"source": "git-sync", "repo": "git@github.com:x/y.git"}},
+        r"dags\.repo: 'git@github\.com:x/y\.git' is an SSH URL.*fix: use the https:// clone URL",
+    ),
+    (
+        "bundle-with-kubernetes-credentials",
+        {
+            "airflow-aws:dags": {
+                "source": "git-bundle",
+                "repo": "https://github.com/x/y.git",
+                "credentialsSecret": "git-creds",
+            }
+        },
+        r"dags\.credentialsSecret: applies to git-sync only.*fix: .*airflow/connections/git_dags_repo",
+    ),
+    (
+        "ingress-without-host",
+        {"airflow-aws:ingress": {"enabled": True}},
+        r"ingress\.host: missing while ingress\.enabled is true",
+    ),
+    ("wrong-type", {"airflow-aws:storage": {"versioning": "yes"}}, r"storage\.versioning: .*valid boolean"),
+    ("govcloud-region", {"aws:region": "us-gov-west-1"}, r"aws:region: 'us-gov-west-1' is not a commercial region"),
+    (
+        "no-region",
+        {"aws:region": None},
+        r"(?s)^(?!.*airflow-aws:region).*aws:region: missing; fix: `pulumi config set aws:region",
+    ),
+]
+
+
+def _with(overrides: dict[str, Any]) -> dict[str, Any]:
+    config = {**EKS_BASE, **overrides}
+    return {key: value for key, value in config.items() if value is not None}
+
+
+class TestBadStackConfig:
+    """Rejected before the first resource, with the key, the problem and the fix."""
+
+    @pytest.mark.parametrize(
+        ("overrides", "message"), [case[1:] for case in BAD_CONFIGS], ids=[case[0] for case in BAD_CONFIGS]
+    )
+    def test_should_fail_before_creating_anything(self, overrides: dict[str, Any], message: str):
+        built = Built()
+        with pytest.raises(StackConfigError, match=message) as failure:
+            build_stack("dev", _with(overrides), built)
+        assert "fix" in str(failure.value).lower()
+        assert built.resources == [], f"created {[r.name for r in built.resources]} before refusing the config"
+        assert built.invokes == [], "called AWS before refusing the config"
+
+    def test_should_refuse_more_zones_than_the_region_has(self):
+        built = Built()
+        with pytest.raises(StackConfigError, match=r"network\.azCount: eu-west-1 has only 3 available zones"):
+            build_stack("dev", _with({"airflow-aws:network": {"azCount": 4}}), built)
+        assert built.resources == []
+
+    def test_should_list_every_problem_at_once(self):
+        with pytest.raises(StackConfigError) as failure:
+            build_stack(
+                "dev",
+                _with({"airflow-aws:image": {"tag": "latest"}, "airflow-aws:chart": {"version": "1.0.0"}}),
+            )
+        assert "image.tag" in str(failure.value) and "chart.version" in str(failure.value)
+
+
+class TestCommittedStacks:
+    """Pulumi.dev.yaml, Pulumi.prod.yaml and Pulumi.mwaa.yaml."""
+
+    @pytest.mark.parametrize("stack", ["dev", "prod", "mwaa"])
+    def test_should_validate(self, stack: str):
+        config = stack_config(stack)
+        raw = {key.split(":", 1)[1]: value for key, value in config.items() if key.startswith("airflow-aws:")}
+        parsed = StackConfig.from_raw(raw, region=config["aws:region"], stack=stack)
+        assert parsed.size == config["airflow-aws:size"]
+
+    @pytest.mark.parametrize("stack", ["dev", "prod", "mwaa"])
+    def test_should_hold_no_secret_in_plain_text(self, stack: str):
+        text = str(stack_config(stack)).lower()
+        for word in ("password", "token", "secretkey", "fernet", "private_key"):
+            assert word not in text, f"Pulumi.{stack}.yaml mentions {word}: use `pulumi config set --secret`"
+
+    def test_should_default_the_name_prefix_to_the_stack(self):
+        raw = {key.split(":", 1)[1]: value for key, value in EKS_BASE.items() if key.startswith("airflow-aws:")}
+        assert StackConfig.from_raw(raw, region="eu-west-1", stack="dev").name_prefix == "airflow-dev"
+
+
+class TestPresets:
+    """Size presets."""
+
+    def test_should_make_prod_stricter_than_dev(self):
+        dev, prod = PRESETS["dev"], PRESETS["prod"]
+        assert prod["database"]["multiAz"] and not dev["database"]["multiAz"]
+        assert prod["network"]["azCount"] > dev["network"]["azCount"]
+        assert prod["eks"]["endpointPublicAccess"] is False
+
+
+class TestConfigReference:
+    """README's configuration reference table."""
+
+    def test_should_document_every_config_key(self):
+        from harness import REPO_ROOT
+
+        from infra.config import config_reference
+
+        readme = (REPO_ROOT / "README.md").read_text()
+        section = readme[readme.index("### Configuration reference") :]
+        missing = [key for key, _ in config_reference() if f"| `{key}` |" not in section]
+        assert not missing, f"README.md's configuration reference lacks {missing}"
+
+    def test_should_describe_every_config_key(self):
+        from infra.config import config_reference
+
+        assert not [key for key, doc in config_reference() if not doc], "every config field needs a docstring"

@@ -1,0 +1,303 @@
+"""The MWAA stack (Pulumi.mwaa.yaml): resources, properties, IAM, artifact versions and input rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pulumi
+import pytest
+from harness import ACCOUNT_ID, Built, build_stack, run_under_mocks, stack_config, statements
+
+from airflow_settings import load_settings
+from airflow_settings.render import as_mwaa_options
+from airflow_settings.versions import AIRFLOW_VERSION
+from infra.config import StackConfigError
+from infra.mwaa import ARTIFACT_KEYS, MwaaEnvironment, MwaaEnvironmentArgs
+from infra.mwaa_rules import LOG_TYPES, REFUSED_OPTIONS
+
+pytestmark = pytest.mark.infra
+
+MWAA_COUNTS = {
+    "airflow-aws:encryption:PlatformKey": 1,
+    "airflow-aws:mwaa:MwaaArtifacts": 1,
+    "airflow-aws:mwaa:MwaaEnvironment": 1,
+    "airflow-aws:network:Network": 1,
+    "airflow-aws:storage:Storage": 1,
+    "aws:ec2/eip:Eip": 1,
+    "aws:ec2/internetGateway:InternetGateway": 1,
+    "aws:ec2/natGateway:NatGateway": 1,
+    "aws:ec2/route:Route": 3,
+    "aws:ec2/routeTable:RouteTable": 3,
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": 4,
+    "aws:ec2/securityGroup:SecurityGroup": 2,
+    "aws:ec2/subnet:Subnet": 4,
+    "aws:ec2/vpc:Vpc": 1,
+    "aws:ec2/vpcEndpoint:VpcEndpoint": 9,
+    "aws:iam/role:Role": 1,
+    "aws:iam/rolePolicy:RolePolicy": 1,
+    "aws:kms/alias:Alias": 1,
+    "aws:kms/key:Key": 1,
+    "aws:mwaa/environment:Environment": 1,
+    "aws:s3/bucket:Bucket": 2,
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1,
+    "aws:s3/bucketObjectv2:BucketObjectv2": 3,
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 2,
+    "aws:s3/bucketPolicy:BucketPolicy": 2,
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 2,
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 2,
+    "aws:s3/bucketVersioning:BucketVersioning": 2,
+}
+
+
+def environment(built: Built) -> dict:
+    return built.one("aws:mwaa/environment:Environment").inputs
+
+
+class TestMwaaResourceGraph:
+    """What an mwaa stack creates, and what it does not."""
+
+    def test_should_create_the_mwaa_graph(self, mwaa_stack: Built):
+        assert mwaa_stack.type_counts() == MWAA_COUNTS
+
+    def test_should_create_no_eks_database_or_broker(self, mwaa_stack: Built):
+        assert not [
+            r.type
+            for r in mwaa_stack.resources
+            if r.type.startswith(("eks:", "kubernetes:", "aws:rds", "aws:elasticache"))
+        ]
+
+
+class TestMwaaEnvironment:
+    """aws.mwaa.Environment properties."""
+
+    def test_should_run_the_pinned_airflow_version(self, mwaa_stack: Built):
+        assert environment(mwaa_stack)["airflowVersion"] == AIRFLOW_VERSION
+
+    def test_should_use_exactly_two_private_subnets_in_two_zones(self, mwaa_stack: Built):
+        subnet_ids = environment(mwaa_stack)["networkConfiguration"]["subnetIds"]
+        subnets = {f"{s.name}-id": s for s in mwaa_stack.of_type("aws:ec2/subnet:Subnet")}
+        assert len(subnet_ids) == 2
+        assert all("-private-" in subnets[subnet_id].name for subnet_id in subnet_ids)
+        assert len({subnets[subnet_id].inputs["availabilityZone"] for subnet_id in subnet_ids}) == 2
+
+    def test_should_keep_the_web_server_private(self, mwaa_stack: Built):
+        assert environment(mwaa_stack)["webserverAccessMode"] == "PRIVATE_ONLY"
+
+    def test_should_size_from_the_preset(self, mwaa_stack: Built):
+        inputs = environment(mwaa_stack)
+        assert [inputs[key] for key in ("environmentClass", "minWorkers", "maxWorkers", "schedulers")] == [
+            "mw1.small",
+            1,
+            3,
+            2,
+        ]
+
+    def test_should_turn_on_all_five_log_types(self, mwaa_stack: Built):
+        logging = environment(mwaa_stack)["loggingConfiguration"]
+        expected = load_settings().for_target("mwaa")["logging"]["logging_level"]
+        assert {log: (logging[_camel(log)]["enabled"], logging[_camel(log)]["logLevel"]) for log in LOG_TYPES} == {
+            log: (True, expected) for log in LOG_TYPES
+        }
+
+    def test_should_read_from_the_shared_dags_bucket(self, mwaa_stack: Built):
+        dags = next(b for b in mwaa_stack.of_type("aws:s3/bucket:Bucket") if b.name.endswith("-dags"))
+        assert environment(mwaa_stack)["sourceBucketArn"] == f"arn:aws:s3:::{dags.inputs['bucketPrefix']}abc123"
+        assert dags.inputs["bucketPrefix"].startswith("airflow-")
+
+    def test_should_render_options_from_the_settings_source(self, mwaa_stack: Built):
+        options = environment(mwaa_stack)["airflowConfigurationOptions"]
+        expected = as_mwaa_options(load_settings().for_target("mwaa"))
+        assert options == {key: value for key, value in expected.items() if key not in REFUSED_OPTIONS}
+        assert options["secrets.backend"].endswith("SecretsManagerBackend")
+        assert not set(options) & set(REFUSED_OPTIONS)
+
+
+class TestMwaaOutputs:
+    """Stack outputs of the mwaa target."""
+
+    def test_should_export_where_dags_go_and_the_web_server(self, mwaa_stack: Built):
+        outputs = mwaa_stack.outputs
+        dags = next(b for b in mwaa_stack.of_type("aws:s3/bucket:Bucket") if b.name.endswith("-dags"))
+        assert outputs["dagsS3Uri"] == f"s3://{dags.inputs['bucketPrefix']}abc123/dags"
+        assert environment(mwaa_stack)["dagS3Path"] == "dags"
+        assert outputs["apiUrl"] == "https://abc.c2.airflow.eu-west-1.on.aws"
+        assert mwaa_stack.secret_outputs == set()
+
+
+class TestMwaaArtifacts:
+    """requirements.txt, plugins.zip and startup.sh as versioned objects."""
+
+    @pytest.mark.parametrize(
+        ("artifact", "prefix"),
+        [("requirements", "requirements"), ("plugins", "plugins"), ("startup", "startupScript")],
+    )
+    def test_should_feed_object_versions_to_the_environment(self, mwaa_stack: Built, artifact: str, prefix: str):
+        inputs = environment(mwaa_stack)
+        assert inputs[f"{prefix}S3Path"] == ARTIFACT_KEYS[artifact]
+        assert inputs[f"{prefix}S3ObjectVersion"] == f"version-of-{ARTIFACT_KEYS[artifact]}"
+
+    def test_should_refuse_missing_artifacts(self, tmp_path: Path):
+        config = stack_config("mwaa")
+        config["airflow-aws:mwaa"] = {**config["airflow-aws:mwaa"], "artifactsDir": str(tmp_path)}
+        with pytest.raises(pulumi.RunError, match=r"MWAA artifacts missing: .*make mwaa-artifacts"):
+            build_stack("mwaa", config)
+
+
+class TestMwaaExecutionRole:
+    """Execution role trust and permissions."""
+
+    def test_should_be_trusted_by_the_two_mwaa_principals(self, mwaa_stack: Built):
+        (trust,) = statements(mwaa_stack.one("aws:iam/role:Role"), "assumeRolePolicy")
+        assert sorted(trust["Principal"]["Service"]) == ["airflow-env.amazonaws.com", "airflow.amazonaws.com"]
+
+    def test_should_scope_logs_queues_and_secrets(self, mwaa_stack: Built):
+        by_sid = {s["Sid"]: s for s in statements(mwaa_stack.one("aws:iam/rolePolicy:RolePolicy"))}
+        assert by_sid["AirflowLogs"]["Resource"] == [
+            f"arn:aws:logs:eu-west-1:{ACCOUNT_ID}:log-group:airflow-airflow-mwaa-*"
+        ]
+        assert by_sid["CeleryQueues"]["Resource"] == ["arn:aws:sqs:eu-west-1:*:airflow-celery-*"]
+        assert all(
+            r.endswith(("airflow/connections/*", "airflow/variables/*")) for r in by_sid["SecretsBackend"]["Resource"]
+        )
+        key = by_sid["PlatformKey"]
+        assert key["Resource"] == [f"arn:aws:kms:eu-west-1:{ACCOUNT_ID}:key/{mwaa_stack.one('aws:kms/key:Key').name}"]
+        # The key is usable only through the services MWAA documents (and Secrets Manager for the backend).
+        assert set(key["Condition"]["StringLike"]["kms:ViaService"]) == {
+            "sqs.eu-west-1.amazonaws.com",
+            "s3.eu-west-1.amazonaws.com",
+            "secretsmanager.eu-west-1.amazonaws.com",
+        }
+
+    def test_should_grant_only_documented_statements(self, mwaa_stack: Built):
+        assert [s["Sid"] for s in statements(mwaa_stack.one("aws:iam/rolePolicy:RolePolicy"))] == [
+            "PublishMetrics",
+            "SourceBucket",
+            "AccountPublicAccessBlock",
+            "AirflowLogs",
+            "ListLogGroups",
+            "Metrics",
+            "CeleryQueues",
+            "PlatformKey",
+            "SecretsBackend",
+        ]
+
+    def test_should_only_read_the_source_bucket(self, mwaa_stack: Built):
+        by_sid = {s["Sid"]: s for s in statements(mwaa_stack.one("aws:iam/rolePolicy:RolePolicy"))}
+        assert not [a for a in by_sid["SourceBucket"]["Action"] if a.startswith(("s3:Put", "s3:Delete"))]
+
+
+class TestMwaaKey:
+    """The platform key's policy."""
+
+    def test_should_let_cloudwatch_logs_encrypt_only_this_account_log_groups(self, mwaa_stack: Built):
+        by_sid = {s["Sid"]: s for s in statements(mwaa_stack.one("aws:kms/key:Key"))}
+        logs = by_sid["CloudWatchLogs"]
+        assert logs["Principal"] == {"Service": "logs.eu-west-1.amazonaws.com"}
+        assert logs["Condition"]["ArnLike"] == {
+            "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:eu-west-1:{ACCOUNT_ID}:*"
+        }
+
+    def test_should_not_open_the_key_to_logs_on_eks(self, dev_stack: Built):
+        assert [s["Sid"] for s in statements(dev_stack.one("aws:kms/key:Key"))] == ["DelegateToIam"]
+
+
+class TestMwaaSecurityGroup:
+    """The environment's security group."""
+
+    def test_should_have_the_self_referencing_rule(self, mwaa_stack: Built):
+        group = next(
+            g for g in mwaa_stack.of_type("aws:ec2/securityGroup:SecurityGroup") if g.name.endswith("-mwaa-sg")
+        )
+        assert group.inputs["ingress"] == [
+            {
+                "protocol": "-1",
+                "fromPort": 0,
+                "toPort": 0,
+                "self": True,
+                "description": "self-referencing rule MWAA requires",
+            }
+        ]
+
+
+class TestMwaaEnvironmentComponent:
+    """MwaaEnvironment checks its own inputs before creating a child."""
+
+    @pytest.mark.parametrize("zones", [["eu-west-1a", "eu-west-1a"], ["eu-west-1a"]])
+    def test_should_refuse_subnets_outside_two_zones(self, zones: list[str]):
+        args = MwaaEnvironmentArgs(
+            environment_name="airflow-x",
+            airflow_version="3.3.1",
+            vpc_id="vpc",
+            subnet_ids=["s1", "s2"][: len(zones)],
+            subnet_zones=zones,
+            source_bucket_arn="arn:aws:s3:::airflow-x-dags",
+            source_bucket_prefix="airflow-x",
+            versioning=True,
+            kms_key_arn="arn:aws:kms:eu-west-1:1:key/k",
+            region="eu-west-1",
+            account_id="1",
+            environment_class="mw1.small",
+            min_workers=1,
+            max_workers=2,
+            schedulers=2,
+            webserver_access_mode="PRIVATE_ONLY",
+            airflow_configuration_options={},
+            log_level="INFO",
+            artifact_paths=dict(ARTIFACT_KEYS),
+            artifact_versions={key: "v1" for key in ARTIFACT_KEYS},
+        )
+        built = Built()
+        with pytest.raises(pulumi.RunError, match="exactly two private subnets in two zones"):
+            run_under_mocks("mwaa", {}, lambda: MwaaEnvironment("airflow-x-mwaa", args), built)
+        assert [r.type for r in built.resources] == ["airflow-aws:mwaa:MwaaEnvironment"]
+
+
+MWAA_BAD = [
+    (
+        "prefix-without-airflow",
+        {"airflow-aws:namePrefix": "data-platform"},
+        r"namePrefix: 'data-platform' must start with 'airflow-'",
+    ),
+    (
+        "unversioned-bucket",
+        {"airflow-aws:storage": {"versioning": False}},
+        r"storage\.versioning: MWAA requires",
+    ),
+    (
+        "unknown-class",
+        {"airflow-aws:mwaa": {"environmentClass": "mw2.huge"}},
+        r"mwaa\.environmentClass: 'mw2\.huge'",
+    ),
+    (
+        "workers-inverted",
+        {"airflow-aws:mwaa": {"minWorkers": 5, "maxWorkers": 2}},
+        r"mwaa\.minWorkers \(5\) exceeds",
+    ),
+    (
+        "one-scheduler",
+        {"airflow-aws:mwaa": {"schedulers": 1}},
+        r"mwaa\.schedulers: .*greater than or equal to 2",
+    ),
+    ("public-typo", {"airflow-aws:mwaa": {"webserverAccessMode": "PUBLIC"}}, r"mwaa\.webserverAccessMode"),
+]
+
+
+class TestMwaaInputRules:
+    """MWAA input rules, checked before anything is created."""
+
+    @pytest.mark.parametrize(("overrides", "message"), [case[1:] for case in MWAA_BAD], ids=[c[0] for c in MWAA_BAD])
+    def test_should_refuse_bad_inputs(self, overrides: dict, message: str):
+        from harness import Built as Record
+
+        config = stack_config("mwaa")
+        for key, value in overrides.items():
+            config[key] = {**config.get(key, {}), **value} if isinstance(value, dict) else value
+        built = Record()
+        with pytest.raises(StackConfigError, match=message):
+            build_stack("mwaa", config, built)
+        assert built.resources == [] and built.invokes == []
+
+
+def _camel(snake: str) -> str:
+    first, *rest = snake.split("_")
+    return first + "".join(part.capitalize() for part in rest)
