@@ -1,0 +1,67 @@
+"""The platform-info FastAPI app, mounted by Airflow's API server through the plugin."""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+
+import pytest
+from fastapi.testclient import TestClient
+
+from airflow_settings.versions import AIRFLOW_VERSION
+from tests.examples.dagruns import REPO_ROOT
+
+COMMIT = "3f1c0de5a9b7e2d4c6f8a0b1c2d3e4f5a6b7c8d9"
+
+
+@pytest.fixture
+def api_server(airflow_db, monkeypatch):
+    """Airflow's real API server app, with this repo's plugins folder loaded from scratch."""
+    from airflow import plugins_manager, settings
+    from airflow.api_fastapi.app import create_app, purge_cached_app
+
+    monkeypatch.setattr(settings, "PLUGINS_FOLDER", str(REPO_ROOT / "plugins"))
+    plugins_manager._get_plugins.cache_clear()
+    plugins_manager.get_fastapi_plugins.cache_clear()
+    purge_cached_app()
+    yield TestClient(create_app())
+    purge_cached_app()
+    plugins_manager._get_plugins.cache_clear()
+    plugins_manager.get_fastapi_plugins.cache_clear()
+
+
+def record_bundle_commit(name: str, commit: str) -> None:
+    """What the DAG processor stores after refreshing a git bundle."""
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+    from airflow.models.dagbundle import DagBundleModel
+    from airflow.utils.session import create_session
+
+    DagBundlesManager().sync_bundles_to_db()
+    with create_session() as session:
+        session.get(DagBundleModel, name).version = commit
+
+
+class TestPlatformInfoPlugin:
+    """`GET /platform/info` from the API server."""
+
+    def test_should_load_in_the_plugins_manager_without_errors(self, api_server):
+        from airflow import plugins_manager
+
+        plugins, errors = plugins_manager._get_plugins()
+        assert "dataplatform" in [p.name for p in plugins]
+        assert not [e for e in errors if "dataplatform" in e], errors
+
+    def test_should_report_airflow_provider_versions_and_bundle_commit(self, api_server):
+        record_bundle_commit("dags-folder", COMMIT)
+
+        response = api_server.get("/platform/info")
+
+        assert response.status_code == 200, response.text
+        info = response.json()
+        assert info["airflow_version"] == version("apache-airflow") == AIRFLOW_VERSION
+        assert info["providers"]["apache-airflow-providers-amazon"] == version(
+            "apache-airflow-providers-amazon"
+        )
+        assert info["providers"]["apache-airflow-providers-databricks"] == version(
+            "apache-airflow-providers-databricks"
+        )
+        assert {"name": "dags-folder", "version": COMMIT} in info["dag_bundles"]
