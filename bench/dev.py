@@ -37,6 +37,7 @@ def one_run() -> tuple[float, float]:
             ready_s = time.monotonic() - started
             api = AirflowAPI(f"http://127.0.0.1:{port}", "admin", admin_password(state_dir))
             api.wait_for_dag(EXAMPLE_DAG)
+            api.unpause(EXAMPLE_DAG)
             triggered = time.monotonic()
             run_id = api.trigger(EXAMPLE_DAG)
             state = api.wait_for_run(EXAMPLE_DAG, run_id)
