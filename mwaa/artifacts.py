@@ -18,7 +18,7 @@ import subprocess
 import tomllib
 import zipfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from airflow_settings.versions import AIRFLOW_VERSION, PYPROJECT
@@ -50,7 +50,8 @@ MWAA_OWNED = {
     "pyspark": "the local spark-submit distribution: no Java on MWAA, and too large for its install time",
 }
 
-_PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>[^\s;]+)(?P<marker>\s*;.*)?$")
+_PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(?P<extras>\[[^\]]*\])?==(?P<version>[^\s;]+)"
+                  r"(?P<marker>\s*;.*)?$")
 
 
 class ArtifactError(ValueError):
@@ -84,9 +85,10 @@ class Pin:
     name: str
     version: str
     marker: str = ""
+    extras: str = ""
 
     def line(self) -> str:
-        return f"{self.name}=={self.version}{self.marker}"
+        return f"{self.name}{self.extras}=={self.version}{self.marker}"
 
 
 def parse_pins(text: str) -> dict[str, Pin]:
@@ -95,15 +97,22 @@ def parse_pins(text: str) -> dict[str, Pin]:
     for raw in text.splitlines():
         if match := _PIN.match(raw.strip()):
             pins[canonical(match.group("name"))] = Pin(match.group("name"), match.group("version"),
-                                                       (match.group("marker") or "").rstrip())
+                                                       (match.group("marker") or "").rstrip(),
+                                                       match.group("extras") or "")
     return pins
 
 
-def airflow_group(pyproject: Path = PYPROJECT) -> list[str]:
-    """Canonical names of the `airflow` dependency group's direct members."""
+def airflow_group(pyproject: Path = PYPROJECT) -> dict[str, str]:
+    """The `airflow` dependency group's direct members: canonical name -> extras as written (`[aiobotocore]`).
+
+    Extras matter on MWAA: its pip installs an extra's packages at the versions its constraints file allows.
+    """
     groups = tomllib.loads(pyproject.read_text())["dependency-groups"]
-    return [canonical(re.split(r"[\s=<>!~;\[]", requirement, maxsplit=1)[0])
-            for requirement in groups["airflow"]]
+    members = {}
+    for requirement in groups["airflow"]:
+        match = re.match(r"([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?", requirement)
+        members[canonical(match.group(1))] = match.group(2) or ""
+    return members
 
 
 def uv_executable() -> str:
@@ -126,7 +135,7 @@ def locked_airflow_pins(repo_root: Path = REPO_ROOT) -> dict[str, Pin]:
     return parse_pins(exported)
 
 
-def mwaa_requirements(locked: Mapping[str, Pin], group: Iterable[str],
+def mwaa_requirements(locked: Mapping[str, Pin], group: Mapping[str, str] | Iterable[str],
                       airflow_version: str = AIRFLOW_VERSION) -> str:
     """requirements.txt: the constraint line, then the group's members MWAA doesn't own, pinned as locked."""
     shipped = sorted(name for name in set(group) if name not in MWAA_OWNED)
@@ -142,7 +151,9 @@ def mwaa_requirements(locked: Mapping[str, Pin], group: Iterable[str],
         *(f"#   {name}: {MWAA_OWNED[name]}" for name in left_out),
         f'--constraint "{constraint_url(airflow_version)}"',
     ]
-    return "\n".join([*header, *(locked[name].line() for name in shipped)]) + "\n"
+    extras = group if isinstance(group, Mapping) else {}
+    lines = [replace(locked[name], extras=extras.get(name, "")).line() for name in shipped]
+    return "\n".join([*header, *lines]) + "\n"
 
 
 def constraint_conflicts(requirements: str, constraints: str) -> list[str]:

@@ -66,6 +66,12 @@ class TestRequirementsFile:
         assert shipped == set(airflow_group()) - set(MWAA_OWNED)
         assert not shipped & {"apache-airflow", "celery", "psycopg2-binary"}
 
+    def test_should_keep_the_extras_the_airflow_group_asks_for(self, built):
+        # The deferrable AWS operators need aiobotocore; MWAA's pip installs it within its constraints.
+        assert "apache-airflow-providers-amazon[aiobotocore]==" in built.read_text()
+        assert all(parse_pins(built.read_text())[name].extras == extras
+                   for name, extras in airflow_group().items() if name not in MWAA_OWNED)
+
     def test_should_be_identical_when_rebuilt(self, built, tmp_path):
         assert build(tmp_path).requirements.read_bytes() == built.read_bytes()
 
