@@ -12,10 +12,16 @@ DOCKERFILE="${HERE}/../airflow/Dockerfile"
 # debootstrap uses the machine's own apt mirror (the Debian archive entry, not -security): the one package
 # source this machine is known to reach.
 apt_mirror() {
-    sed -n 's|^URIs: *\([^ ]*/debian\)/\?$|\1|p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1
-    sed -n 's|^deb \(\[[^]]*\] \)\?\([^ ]*/debian\)/\? bookworm .*|\2|p' /etc/apt/sources.list 2>/dev/null | head -n 1
+    local sources
+    for sources in /etc/apt/sources.list.d/*.sources; do
+        if [[ -f "${sources}" ]]; then sed -n 's|^URIs: *\([^ ]*/debian\)/\?$|\1|p' "${sources}"; fi
+    done
+    if [[ -f /etc/apt/sources.list ]]; then
+        sed -n 's|^deb \(\[[^]]*\] \)\?\([^ ]*/debian\)/\? bookworm .*|\2|p' /etc/apt/sources.list
+    fi
 }
-DEBIAN_MIRROR="${DEBIAN_MIRROR:-$(apt_mirror | head -n 1)}"
+mirrors="$(apt_mirror)"
+DEBIAN_MIRROR="${DEBIAN_MIRROR:-${mirrors%%$'\n'*}}"
 if [[ -z "${DEBIAN_MIRROR}" ]]; then
     echo "prepare-podman: no Debian archive found in the apt sources; set DEBIAN_MIRROR=<mirror URL>" >&2
     exit 1
