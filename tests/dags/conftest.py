@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -12,9 +14,12 @@ from tests.dags.dag_gates import load_dag_bag
 DAGS_FOLDER = Path(__file__).resolve().parents[2] / "dags"
 
 
-@pytest.fixture(scope="session")
-def parse_time_env():
-    """Answer Variable/Connection lookups a DAG makes while parsing, as `make dev` would, without secrets."""
+@contextmanager
+def parse_time_lookups() -> Iterator[None]:
+    """Answer Variable/Connection lookups a DAG makes while parsing, as `make dev` would, without secrets.
+
+    Only for the parse: left set, these variables would shadow what later test modules configure.
+    """
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("AIRFLOW__SECRETS__BACKEND", "")
         for name, value in connection_env().items():
@@ -23,5 +28,6 @@ def parse_time_env():
 
 
 @pytest.fixture(scope="session")
-def dag_bag(parse_time_env):
-    return load_dag_bag(DAGS_FOLDER)
+def dag_bag():
+    with parse_time_lookups():
+        return load_dag_bag(DAGS_FOLDER)

@@ -6,6 +6,7 @@ import textwrap
 
 import pytest
 
+from tests.dags.conftest import parse_time_lookups
 from tests.dags.dag_gates import (
     import_violations,
     load_dag_bag,
@@ -27,7 +28,8 @@ def write_dag(folder, name, body):
 
 
 def all_violations(folder):
-    bag = load_dag_bag(folder)
+    with parse_time_lookups():
+        bag = load_dag_bag(folder)
     found = import_violations(bag, folder)
     for dag in bag.dags.values():
         found += policy_violations(dag, folder)
@@ -35,7 +37,7 @@ def all_violations(folder):
 
 
 @pytest.fixture
-def dags_dir(tmp_path, parse_time_env):
+def dags_dir(tmp_path):
     folder = tmp_path / "dags"
     folder.mkdir()
     return folder
@@ -139,7 +141,8 @@ def test_slow_file_breaks_the_parse_budget(dags_dir):
 
     slow()
     """)
-    bag = load_dag_bag(dags_dir)
+    with parse_time_lookups():
+        bag = load_dag_bag(dags_dir)
     [violation] = parse_time_violations(bag, dags_dir, budget_s=0.2)
     assert (violation.file, violation.rule) == ("dags/slow.py", "parse-time")
     assert parse_time_violations(bag, dags_dir, budget_s=5.0) == []

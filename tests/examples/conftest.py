@@ -37,8 +37,6 @@ def airflow_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         ("core", "dags_folder"): str(DAGS_FOLDER),
         ("core", "load_examples"): "False",
         ("core", "unit_test_mode"): "True",
-        # As in `make dev`: asset-scheduled DAGs are only queued when unpaused.
-        ("core", "dags_are_paused_at_creation"): "False",
         ("logging", "base_log_folder"): str(home / "logs"),
     }
     previous = {key: conf.get(*key, fallback=None) for key in overrides}

@@ -36,9 +36,17 @@ def test_mapping_should_run_one_instance_per_partition_and_reduce(airflow_db):
 
 def test_producer_should_queue_the_consumer_through_the_asset_event(airflow_db):
     from airflow.models.asset import AssetDagRunQueue, AssetEvent, AssetModel
+    from airflow.models.dag import DagModel
     from airflow.utils.session import create_session
 
-    dag_run = run_dag(load_dag("example_asset_producer", "example_assets.py"))
+    producer = load_dag("example_asset_producer", "example_assets.py")
+    # A first run syncs the bundle, so the consumer exists; like any new DAG it may start paused, and a paused
+    # DAG is never queued by an asset event: switch it on as a person would, then produce again.
+    run_dag(producer)
+    with create_session() as session:
+        session.query(DagModel).filter_by(dag_id="example_asset_consumer").update({"is_paused": False})
+        session.query(AssetDagRunQueue).delete()
+    dag_run = run_dag(producer, logical_date=LOGICAL_DATE.add(days=1))
 
     assert task_states(dag_run) == {"refresh_orders": "success"}
     with create_session() as session:
