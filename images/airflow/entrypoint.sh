@@ -57,12 +57,13 @@ create_www_user() {
     case "${auth_manager}" in
         *.FabAuthManager)
             # Idempotent: an existing user is reported and left as it is.
-            airflow users create --username "${username}" \
-                --firstname "${_AIRFLOW_WWW_USER_FIRSTNAME:-Airflow}" \
-                --lastname "${_AIRFLOW_WWW_USER_LASTNAME:-Admin}" \
-                --email "${_AIRFLOW_WWW_USER_EMAIL:-airflowadmin@example.com}" \
-                --role "${_AIRFLOW_WWW_USER_ROLE:-Admin}" \
-                --password "${password}"
+            # --option=value: a generated password may start with "-", which argparse would take for an option.
+            airflow users create --username="${username}" \
+                --firstname="${_AIRFLOW_WWW_USER_FIRSTNAME:-Airflow}" \
+                --lastname="${_AIRFLOW_WWW_USER_LASTNAME:-Admin}" \
+                --email="${_AIRFLOW_WWW_USER_EMAIL:-airflowadmin@example.com}" \
+                --role="${_AIRFLOW_WWW_USER_ROLE:-Admin}" \
+                --password="${password}"
             ;;
         *.SimpleAuthManager)
             WWW_USER_USERNAME="${username}" WWW_USER_PASSWORD="${password}" python - <<'PYTHON'

@@ -108,7 +108,8 @@ def airflow_state(tmp_path_factory: pytest.TempPathFactory, auth_manager: str) -
 
 @pytest.fixture(scope="module")
 def ui_user() -> dict[str, str]:
-    return {"username": "ada", "password": secrets.token_urlsafe(16)}
+    # Generated passwords can start with "-"; this one always does, so the entrypoint must not read it as an option.
+    return {"username": "ada", "password": "-" + secrets.token_urlsafe(16)}
 
 
 @pytest.fixture(scope="module")
