@@ -14,6 +14,9 @@ import pytest
 from local_airflow.dev import admin_password, session_members
 from local_airflow.rest_client import AirflowAPI
 
+# Between checks of a condition that has a deadline.
+POLL_INTERVAL_S = 0.2
+
 REPO = Path(__file__).resolve().parents[2]
 READY_LINE = "make dev: Airflow is ready at "
 
@@ -37,7 +40,7 @@ def wait_for_line(process: subprocess.Popen, log: Path, line: str, timeout_s: fl
         if line in text:
             return text
         assert process.poll() is None, f"make dev exited with {process.returncode}:\n{text[-3000:]}"
-        time.sleep(0.5)
+        time.sleep(POLL_INTERVAL_S)
     raise AssertionError(f"{line!r} not printed within {timeout_s} s:\n{log.read_text()[-3000:]}")
 
 
@@ -91,7 +94,7 @@ def test_ctrl_c_stops_every_process(make_dev):
     assert "standalone | Complete" in make_dev["log"].read_text()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and _alive(standalone_sessions):
-        time.sleep(0.2)
+        time.sleep(POLL_INTERVAL_S)
     assert not _alive(standalone_sessions), f"left running after Ctrl-C: {_alive(standalone_sessions)}"
 
 

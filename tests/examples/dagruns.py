@@ -20,6 +20,9 @@ from typing import Any
 
 import pendulum
 
+# Between checks of a condition that has a deadline.
+POLL_INTERVAL_S = 0.2
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DAGS_FOLDER = REPO_ROOT / "dags"
 AWS_REGION = "us-east-1"
@@ -73,7 +76,7 @@ def wait_for(condition: Callable[[], Any], *, timeout: float = 60, what: str = "
         result = condition()
         if result:
             return result
-        time.sleep(0.2)
+        time.sleep(POLL_INTERVAL_S)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 

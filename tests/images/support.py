@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+# Between checks of a condition that has a deadline.
+POLL_INTERVAL_S = 1.0
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -102,4 +105,4 @@ def wait_for(condition: Callable[[], bool], deadline_s: float, what: str, diagno
     while not condition():
         if time.monotonic() > deadline:
             pytest.fail(f"{what} not reached within {deadline_s:.0f} s:\n{diagnostics()[-4000:]}")
-        time.sleep(1)
+        time.sleep(POLL_INTERVAL_S)
