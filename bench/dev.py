@@ -22,7 +22,8 @@ sys.path.insert(0, str(REPO))
 
 from local_airflow.dev import admin_password  # noqa: E402
 from local_airflow.rest_client import AirflowAPI  # noqa: E402
-from tests.dev.test_make_dev import READY_LINE, free_port, start_make_dev, wait_for_line  # noqa: E402
+from local_airflow.stack import free_port  # noqa: E402
+from tests.dev.test_make_dev import READY_LINE, start_make_dev, wait_for_line  # noqa: E402
 
 EXAMPLE_DAG = "taskflow_etl"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -13,18 +12,13 @@ import pytest
 
 from local_airflow.dev import admin_password, session_members
 from local_airflow.rest_client import AirflowAPI
+from local_airflow.stack import free_port
 
 # Between checks of a condition that has a deadline.
 POLL_INTERVAL_S = 0.2
 
 REPO = Path(__file__).resolve().parents[2]
 READY_LINE = "make dev: Airflow is ready at "
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_make_dev(state_dir: Path, port: int, log: Path) -> subprocess.Popen:

@@ -16,8 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import pytest
-from moto.server import ThreadedMotoServer
 
 from airflow_settings.render import as_env
 from infra.helm_values import GIT_BUNDLE_CONN_ID, SERVICE_ACCOUNTS, ChartInputs, DagSource, chart_values
@@ -35,15 +33,6 @@ INPUTS = ChartInputs(
     dags=DagSource("git-bundle", "https://git.example.com/org/dags.git", "main", "dags"),
 )
 VENV_BIN = Path(sys.executable).parent
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 def pod_environment(values: dict[str, Any], tmp_path: Path, moto_endpoint: str) -> dict[str, str]:

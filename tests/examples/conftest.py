@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from tests.examples.dagruns import AWS_REGION, DAGS_FOLDER
-
-
-def free_port() -> int:
-    """A port the OS just handed out, so parallel test sessions never collide."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -53,35 +44,25 @@ def airflow_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
             conf.set(section, key, value)
 
 
-@pytest.fixture(scope="session")
-def moto_server() -> Iterator[str]:
-    """One moto server on loopback for the session; tests reset its state instead of restarting it."""
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-
-
 @pytest.fixture
-def aws(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Point boto3 and Airflow's `aws_default` connection at a clean moto, with dummy credentials."""
     import requests
 
-    requests.post(f"{moto_server}/moto-api/reset", timeout=10).raise_for_status()
+    requests.post(f"{moto_endpoint}/moto-api/reset", timeout=10).raise_for_status()
     for name, value in {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_SESSION_TOKEN": "testing",
         "AWS_DEFAULT_REGION": AWS_REGION,
-        "AWS_ENDPOINT_URL": moto_server,
+        "AWS_ENDPOINT_URL": moto_endpoint,
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv(
         "AIRFLOW_CONN_AWS_DEFAULT",
-        json.dumps({"conn_type": "aws", "extra": {"region_name": AWS_REGION, "endpoint_url": moto_server}}),
+        json.dumps({"conn_type": "aws", "extra": {"region_name": AWS_REGION, "endpoint_url": moto_endpoint}}),
     )
-    yield moto_server
+    yield moto_endpoint
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import time
 import uuid
@@ -91,12 +90,6 @@ class Image:
         for source, target in (volumes or {}).items():
             options += ["--volume", f"{source}:{target}"]
         return options
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_for(condition: Callable[[], bool], deadline_s: float, what: str, diagnostics: Callable[[], str]) -> None:

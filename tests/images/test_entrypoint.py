@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from airflow_settings.versions import AIRFLOW_VERSION
-from tests.images.support import free_port, wait_for
+from local_airflow.stack import free_port
+from tests.images.support import wait_for
 
 pytestmark = pytest.mark.image
 

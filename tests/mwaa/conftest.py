@@ -1,23 +1,11 @@
-"""Fixtures for the MWAA tests: a moto S3 server on 127.0.0.1 and a fresh versioned bucket per test."""
+"""Fixtures for the MWAA tests: the suite's moto server (tests/conftest.py) and a fresh versioned bucket per test."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
-
-
-@pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
-    """One moto server for the session, on a free loopback port (parallel runs never collide)."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 @pytest.fixture

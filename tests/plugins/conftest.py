@@ -1,3 +1,3 @@
 """The plugin tests reuse the example runs' metadata DB and moto fixtures."""
 
-from tests.examples.conftest import airflow_db, aws, boto, moto_server  # noqa: F401
+from tests.examples.conftest import airflow_db, aws, boto  # noqa: F401
