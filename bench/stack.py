@@ -6,7 +6,8 @@
 "stock" is our settings with every performance key put back to Airflow's own default (the functional ones,
 such as the executor and the secrets backend, stay, so both profiles run the same platform). Each profile gets
 a fresh stack (PostgreSQL, Redis, moto, every component) and the DAGs of tests/stack/dags/stack_load.py.
-Prints figures and ratios; it asserts nothing.
+Both profiles run from the same environment (`make venv` compiles its bytecode), so what the install does
+helps both alike; only the settings differ. Prints figures and ratios; it asserts nothing.
 """
 
 from __future__ import annotations

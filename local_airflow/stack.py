@@ -156,7 +156,8 @@ class NativeStack:
 
     root: Path
     dags_folder: Path
-    plugins_folder: Path | None = None
+    # The repository's plugins/, as compose mounts ./plugins: the workers' Celery config lives there.
+    plugins_folder: Path = compose.REPO_ROOT / "plugins"
     overrides: Mapping[str, str | None] = field(default_factory=dict)
     git_bundle: bool = True
     components: dict[str, Component] = field(default_factory=dict)
@@ -204,7 +205,7 @@ class NativeStack:
             # What compose expresses with mounts and ports.
             "AIRFLOW_HOME": str(self.airflow_home),
             "AIRFLOW__CORE__DAGS_FOLDER": str(self.dags_folder),
-            "AIRFLOW__CORE__PLUGINS_FOLDER": str(self.plugins_folder or self.airflow_home / "plugins"),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(self.plugins_folder),
             "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(self.airflow_home / "logs"),
             "AIRFLOW__API__HOST": "127.0.0.1",
             "AIRFLOW__API__PORT": str(self.ports["api"]),

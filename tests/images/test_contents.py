@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ensurepip
 import json
+import shlex
 import subprocess
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import yaml
 from packaging.markers import Marker
 from packaging.utils import canonicalize_name
 
+from airflow_settings import load_settings
 from airflow_settings.versions import AIRFLOW_VERSION
 from tests.images.support import REPO
 
@@ -189,6 +191,31 @@ class TestUserAndLayout:
     def test_has_no_setuid_or_setgid_files(self, root_host):
         found = root_host.check_output("find / -xdev -type f -perm /6000 -print")
         assert found == ""
+
+
+class TestPlatformPlugins:
+    """plugins/ is baked in: on EKS nothing else delivers it, and the workers' Celery config lives there."""
+
+    def test_plugins_folder_holds_the_repository_plugins(self, host):
+        shipped = sorted(path.relative_to(REPO / "plugins").as_posix()
+                         for path in (REPO / "plugins").rglob("*")
+                         if path.is_file() and "__pycache__" not in path.parts)
+        in_image = sorted(host.check_output(
+            "cd /opt/airflow/plugins && find . -type f -not -path '*/__pycache__/*' | sed 's|^./||'").splitlines())
+        assert in_image == shipped
+
+    def test_airflow_loads_the_dataplatform_plugin(self, host):
+        result = host.run("airflow plugins --output json")
+        assert result.rc == 0, result.stderr
+        assert "dataplatform" in [plugin["name"] for plugin in json.loads(result.stdout)]
+
+    def test_celery_config_of_the_settings_resolves_in_the_image(self, host):
+        configured = load_settings().for_target("eks")["celery"]["celery_config_options"]
+        check = ("from airflow.configuration import conf; "
+                 "print(sorted(conf.getimport('celery', 'celery_config_options')))")
+        result = host.run(f"AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS={configured} python -c {shlex.quote(check)}")
+        assert result.rc == 0, result.stderr
+        assert "broker_url" in result.stdout
 
 
 class TestNothingLeftOver:

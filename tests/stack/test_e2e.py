@@ -77,3 +77,12 @@ class TestHealth:
         assert {part: health[part]["status"] for part in
                 ("metadatabase", "scheduler", "triggerer", "dag_processor")} == dict.fromkeys(
             ("metadatabase", "scheduler", "triggerer", "dag_processor"), "healthy")
+
+
+class TestWorkerWarmUp:
+    """The compose environment's Celery config reaches the worker, which warms up before its pool starts."""
+
+    def test_should_import_both_bundles_before_the_worker_is_ready(self, stack: NativeStack):
+        log = stack.components["worker"].log.read_text(errors="replace")
+        warmed = log.find("Worker warmed before the pool forks: bundle classes of dags-folder, git_dags imported")
+        assert 0 <= warmed < log.find(" ready."), log[-2000:]

@@ -1,0 +1,60 @@
+"""The workers' Celery config (plugins/dataplatform/celery_worker.py), loaded the way a worker loads it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from airflow_settings import load_settings
+
+REPO = Path(__file__).resolve().parents[2]
+GIT_BUNDLE_MODULE = "airflow.providers.git.bundles.git"
+# Runs in a fresh interpreter, so that nothing this test session imported hides what the warm-up imports.
+WORKER_START = f"""
+import json, sys
+import airflow
+from airflow.configuration import conf
+from celery.signals import worker_init
+
+config = conf.getimport("celery", "celery_config_options")
+before = {GIT_BUNDLE_MODULE!r} in sys.modules
+worker_init.send(sender=None)
+from airflow.models.taskinstance import TaskInstance
+print(json.dumps({{"git_bundle_before": before, "git_bundle_after": {GIT_BUNDLE_MODULE!r} in sys.modules,
+                  "mappers_configured": TaskInstance.__mapper__.configured, "broker_url": config["broker_url"]}}))
+"""
+
+
+def start_worker_main(tmp_path: Path) -> dict:
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(tmp_path),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS":
+            load_settings().for_target("compose")["celery"]["celery_config_options"],
+        "AIRFLOW__CELERY__BROKER_URL": "redis://127.0.0.1:6379/0",
+        "AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST": json.dumps([
+            {"name": "git_dags", "classpath": "airflow.providers.git.bundles.git.GitDagBundle",
+             "kwargs": {"git_conn_id": "git_dags_repo", "tracking_ref": "main"}},
+        ]),
+    }
+    result = subprocess.run([sys.executable, "-c", WORKER_START], env=env, capture_output=True, text=True,
+                            timeout=120, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+class TestCeleryWorkerConfig:
+    def test_should_resolve_from_the_plugins_folder_with_airflows_broker_settings(self, tmp_path):
+        assert start_worker_main(tmp_path)["broker_url"] == "redis://127.0.0.1:6379/0"
+
+    def test_should_import_the_bundle_classes_only_once_the_worker_starts(self, tmp_path):
+        started = start_worker_main(tmp_path)
+        assert (started["git_bundle_before"], started["git_bundle_after"]) == (False, True)
+
+    def test_should_configure_the_orm_mappers_before_the_pool_forks(self, tmp_path):
+        assert start_worker_main(tmp_path)["mappers_configured"] is True
