@@ -15,6 +15,8 @@ REFUSED_OPTIONS = {
     "core.executor": "MWAA manages the executor (Celery on SQS)",
     # MWAA signs users in through IAM with its own auth manager.
     "core.auth_manager": "MWAA manages authentication",
+    # MWAA points Celery at its own module (SQS broker); settings.yaml records that value for the mwaa target.
+    "celery.celery_config_options": "MWAA configures Celery on SQS with its own module",
     # MWAA sets log levels per log type; this value feeds logging_configuration instead (mwaa_log_level).
     "logging.logging_level": "set per log type through the environment's logging_configuration",
 }

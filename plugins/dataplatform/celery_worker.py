@@ -1,6 +1,6 @@
 """Celery configuration of the platform's workers: Airflow's own, plus a warm-up before the pool forks.
 
-`[celery] celery_config_options` points here (airflow_settings/settings.yaml: the compose and EKS targets).
+`[celery] celery_config_options` points here (airflow_settings/settings.yaml; MWAA keeps its own).
 
 Each task runs in a process forked from a Celery pool process, itself forked from the worker's main process.
 What the main process has imported, every task inherits; what it has not, every task imports again. Airflow
@@ -23,7 +23,7 @@ from celery.signals import worker_init
 
 log = logging.getLogger(__name__)
 
-CELERY_CONFIG: dict[str, Any] = dict(DEFAULT_CELERY_CONFIG)
+CELERY_CONFIG = DEFAULT_CELERY_CONFIG
 
 
 @worker_init.connect(weak=False, dispatch_uid="dataplatform.celery_worker.warm_worker")

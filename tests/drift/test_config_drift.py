@@ -33,12 +33,14 @@ Effective = dict[Key, str]
 
 # What MWAA runs for the options it refuses in airflow_configuration_options (infra.mwaa_rules.
 # REFUSED_OPTIONS), as its image configures it (aws/amazon-mwaa-docker-images, python/mwaa/config/airflow.py):
-# the executor is always Celery on SQS, IAM sign-in goes through the FAB auth manager, and the log level
-# reaches every log type through the environment's logging_configuration instead of an option.
+# the executor is always Celery on SQS, configured from MWAA's own Celery module, IAM sign-in goes through the
+# FAB auth manager, and the log level reaches every log type through the environment's logging_configuration
+# instead of an option.
 MWAA_AUTH_MANAGER = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
 MWAA_FIXED = {
     ("core", "executor"): lambda settings: "CeleryExecutor",
     ("core", "auth_manager"): lambda settings: MWAA_AUTH_MANAGER,
+    ("celery", "celery_config_options"): lambda settings: "mwaa.config.celery.MWAA_CELERY_CONFIG",
     ("logging", "logging_level"): mwaa_rules.mwaa_log_level,
 }
 

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from airflow_settings import load_settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -28,7 +30,10 @@ print(json.dumps({{"git_bundle_before": before, "git_bundle_after": {GIT_BUNDLE_
 """
 
 
-def start_worker_main(tmp_path: Path) -> dict:
+@pytest.fixture(scope="module")
+def worker_main(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """What a worker's main process holds before and after Celery's `worker_init`, started once per module."""
+    tmp_path = tmp_path_factory.mktemp("worker")
     env = {
         **os.environ,
         "AIRFLOW_HOME": str(tmp_path),
@@ -49,12 +54,11 @@ def start_worker_main(tmp_path: Path) -> dict:
 
 
 class TestCeleryWorkerConfig:
-    def test_should_resolve_from_the_plugins_folder_with_airflows_broker_settings(self, tmp_path):
-        assert start_worker_main(tmp_path)["broker_url"] == "redis://127.0.0.1:6379/0"
+    def test_should_resolve_from_the_plugins_folder_with_airflows_broker_settings(self, worker_main):
+        assert worker_main["broker_url"] == "redis://127.0.0.1:6379/0"
 
-    def test_should_import_the_bundle_classes_only_once_the_worker_starts(self, tmp_path):
-        started = start_worker_main(tmp_path)
-        assert (started["git_bundle_before"], started["git_bundle_after"]) == (False, True)
+    def test_should_import_the_bundle_classes_only_once_the_worker_starts(self, worker_main):
+        assert (worker_main["git_bundle_before"], worker_main["git_bundle_after"]) == (False, True)
 
-    def test_should_configure_the_orm_mappers_before_the_pool_forks(self, tmp_path):
-        assert start_worker_main(tmp_path)["mappers_configured"] is True
+    def test_should_configure_the_orm_mappers_before_the_pool_forks(self, worker_main):
+        assert worker_main["mappers_configured"] is True
