@@ -52,7 +52,7 @@ def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     requests.post(f"{moto_endpoint}/moto-api/reset", timeout=10).raise_for_status()
     for name, value in {
         "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",  # pragma: allowlist secret - moto's documented dummy
         "AWS_SESSION_TOKEN": "testing",
         "AWS_DEFAULT_REGION": AWS_REGION,
         "AWS_ENDPOINT_URL": moto_endpoint,

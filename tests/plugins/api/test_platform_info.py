@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from airflow_settings.versions import AIRFLOW_VERSION
 from tests.examples.dagruns import REPO_ROOT
 
-COMMIT = "3f1c0de5a9b7e2d4c6f8a0b1c2d3e4f5a6b7c8d9"
+COMMIT = "3f1c0de5a9b7e2d4c6f8a0b1c2d3e4f5a6b7c8d9"  # pragma: allowlist secret - a made-up git SHA
 
 
 @pytest.fixture
