@@ -17,6 +17,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 from airflow.configuration import conf
@@ -60,11 +61,18 @@ def stock_overrides() -> tuple[dict[str, str | None], list[str]]:
 
 
 def timed_run(client: AirflowClient, dag_id: str, timeout: float = 600) -> tuple[str, str, float]:
+    """Seconds from the trigger to the run's end as the scheduler stamped it.
+
+    Reading the end from the run (same machine, same clock) keeps the figure exact while polling only once a
+    second: every poll loads each task instance of the run in the API server, and polling a 200-task run four
+    times a second took about a tenth of the CPU the bench was measuring.
+    """
     wait_for(lambda: client.dag_exists(dag_id), 180, f"DAG {dag_id} to be parsed")
-    started = time.monotonic()
+    triggered = time.time()
     run_id = client.trigger(dag_id)
-    state = client.wait_run(dag_id, run_id, timeout=timeout)
-    return run_id, state, time.monotonic() - started
+    state = client.wait_run(dag_id, run_id, timeout=timeout, interval=1.0)
+    ended = datetime.fromisoformat(client.run(dag_id, run_id)["end_date"]).timestamp()
+    return run_id, state, ended - triggered
 
 
 def push_to_parsed(stack: NativeStack, client: AirflowClient) -> float:
@@ -109,12 +117,16 @@ def measure(profile: str, overrides: dict[str, str | None]) -> dict[str, str | f
             timed_run(client, "load_one")[2] for _ in range(3))
         _, _, chain_seconds = timed_run(client, "load_chain")
         results["20-task chain, per task (s)"] = chain_seconds / 20
-        run_id, state, fanout_seconds = timed_run(client, "load_fanout", timeout=900)
-        instances = client.task_instances("load_fanout", run_id)
-        results["200-task fan-out wall (s)"] = fanout_seconds
-        not_success = sum(1 for ti in instances if ti["state"] != "success")
-        retried = sum(ti["try_number"] - 1 for ti in instances)
-        results["200-task fan-out failed tries"] = float(not_success + retried)
+        # The first fan-out is also the first task of most worker slots, and a slot's first task costs ~0.5
+        # CPU-s more (its S3 and Secrets Manager clients, its first API calls); the second shows the rate a
+        # running worker sustains. Both are reported; failed tries count across both.
+        failed_tries = 0
+        for metric in ("200-task fan-out, first after start (s)", "200-task fan-out wall (s)"):
+            run_id, _, results[metric] = timed_run(client, "load_fanout", timeout=900)
+            instances = client.task_instances("load_fanout", run_id)
+            failed_tries += sum(1 for ti in instances if ti["state"] != "success")
+            failed_tries += sum(ti["try_number"] - 1 for ti in instances)
+        results["200-task fan-out failed tries"] = float(failed_tries)
         results["worker kill -9 -> run success (s)"] = recovery(
             kill_worker_mid_task(stack, client, RECOVERY_CAP))
         results["scheduler kill -9 -> run success (s)"] = recovery(
