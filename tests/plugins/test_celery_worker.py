@@ -14,18 +14,27 @@ from airflow_settings import load_settings
 
 REPO = Path(__file__).resolve().parents[2]
 GIT_BUNDLE_MODULE = "airflow.providers.git.bundles.git"
+TASK_DECORATOR_MODULE = "airflow.providers.standard.decorators.python"
 # Runs in a fresh interpreter, so that nothing this test session imported hides what the warm-up imports.
 WORKER_START = f"""
 import json, sys
 import airflow
 from airflow.configuration import conf
+from airflow.sdk import plugins_manager as sdk_plugins
 from celery.signals import worker_init
 
+def held():
+    return {{"git_bundle": {GIT_BUNDLE_MODULE!r} in sys.modules,
+            "task_decorator": {TASK_DECORATOR_MODULE!r} in sys.modules,
+            "sdk_plugins_loaded": sdk_plugins._get_plugins.cache_info().currsize == 1}}
+
 config = conf.getimport("celery", "celery_config_options")
-before = {GIT_BUNDLE_MODULE!r} in sys.modules
+before = held()
 worker_init.send(sender=None)
+after = held()
 from airflow.models.taskinstance import TaskInstance
-print(json.dumps({{"git_bundle_before": before, "git_bundle_after": {GIT_BUNDLE_MODULE!r} in sys.modules,
+plugins = [plugin.name for plugin in sdk_plugins._get_plugins()[0]]
+print(json.dumps({{"before": before, "after": after, "sdk_plugins": plugins,
                   "mappers_configured": TaskInstance.__mapper__.configured, "broker_url": config["broker_url"]}}))
 """
 
@@ -57,8 +66,12 @@ class TestCeleryWorkerConfig:
     def test_should_resolve_from_the_plugins_folder_with_airflows_broker_settings(self, worker_main):
         assert worker_main["broker_url"] == "redis://127.0.0.1:6379/0"
 
-    def test_should_import_the_bundle_classes_only_once_the_worker_starts(self, worker_main):
-        assert (worker_main["git_bundle_before"], worker_main["git_bundle_after"]) == (False, True)
+    @pytest.mark.parametrize("held", ["git_bundle", "task_decorator", "sdk_plugins_loaded"])
+    def test_should_prepare_what_every_task_needs_only_once_the_worker_starts(self, worker_main, held):
+        assert (worker_main["before"][held], worker_main["after"][held]) == (False, True)
+
+    def test_should_load_the_platform_plugin_into_the_task_sdk(self, worker_main):
+        assert "dataplatform" in worker_main["sdk_plugins"]
 
     def test_should_configure_the_orm_mappers_before_the_pool_forks(self, worker_main):
         assert worker_main["mappers_configured"] is True
