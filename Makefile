@@ -30,6 +30,8 @@ PYTHON ?= python3
 UV_VERSION ?= 0.13.9
 TOOLS_DIR ?= .state/tools
 UV ?= $(or $(shell command -v uv 2>/dev/null),$(TOOLS_DIR)/uv/bin/uv)
+# For Python that needs uv too (local_airflow/compose_check.py fetches the compose binary with `uv tool run`).
+export UV_EXECUTABLE := $(abspath $(UV))
 AIRFLOW_VERSION := $(shell $(PYTHON) airflow_settings/versions.py)
 VENV := .venv
 VENV_INFRA := .venv-infra

