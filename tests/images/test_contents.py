@@ -15,6 +15,7 @@ from packaging.utils import canonicalize_name
 
 from airflow_settings import load_settings
 from airflow_settings.versions import AIRFLOW_VERSION
+from mwaa.artifacts import uv_executable
 from tests.images.support import REPO
 
 pytestmark = pytest.mark.image
@@ -44,7 +45,7 @@ def locked_airflow_group(environment: dict[str, str]) -> dict[str, str]:
     """name -> version of the lock's `airflow` group for `environment`, as `uv export` resolves it."""
     exported = subprocess.run(
         [
-            "uv",
+            uv_executable(),
             "export",
             "--frozen",
             "--only-group",

@@ -103,7 +103,8 @@ def result_sessions(tmp_path_factory: pytest.TempPathFactory) -> dict:
     database = NativeStack(root=tmp_path, dags_folder=tmp_path)
     database.start_postgres()
     try:
-        url = f"postgresql://airflow:airflow@127.0.0.1:{database.ports['postgres']}/airflow"
+        # The compose stack's published local default login, as start_postgres creates it.
+        url = f"postgresql://airflow:airflow@127.0.0.1:{database.ports['postgres']}/airflow"  # pragma: allowlist secret
         return run_python(RESULT_SESSIONS, celery_env(tmp_path, AIRFLOW__CELERY__RESULT_BACKEND=f"db+{url}"),
                           tmp_path)
     finally:
