@@ -62,5 +62,5 @@ test-stack: venv ## e2e and fault tests on the native stack, and the compose tes
 	$(VENV)/bin/python -m pytest tests/compose tests/stack
 
 .PHONY: bench-stack
-bench-stack: venv ## Stock vs tuned settings on the native stack (about 25 min)
+bench-stack: venv ## Stock vs tuned settings on the native stack (about 12 min on 2 cores)
 	$(VENV)/bin/python bench/stack.py
