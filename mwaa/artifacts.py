@@ -11,7 +11,6 @@ The S3 object version IDs of these files feed the MWAA environment, so any chang
 
 from __future__ import annotations
 
-import os
 import re
 import stat
 import subprocess
@@ -21,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from airflow_settings.versions import AIRFLOW_VERSION, PYPROJECT
+from airflow_settings.versions import AIRFLOW_VERSION, PYPROJECT, uv_executable
 from mwaa.sources import source_files
 
 REPO_ROOT = PYPROJECT.parent
@@ -113,11 +112,6 @@ def airflow_group(pyproject: Path = PYPROJECT) -> dict[str, str]:
         match = re.match(r"([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?", requirement)
         members[canonical(match.group(1))] = match.group(2) or ""
     return members
-
-
-def uv_executable() -> str:
-    """$UV (the Makefile exports the uv it bootstrapped, which may not be on PATH), else `uv` from PATH."""
-    return os.environ.get("UV") or "uv"
 
 
 def locked_airflow_pins(repo_root: Path = REPO_ROOT) -> dict[str, Pin]:

@@ -14,8 +14,7 @@ from packaging.markers import Marker
 from packaging.utils import canonicalize_name
 
 from airflow_settings import load_settings
-from airflow_settings.versions import AIRFLOW_VERSION
-from mwaa.artifacts import uv_executable
+from airflow_settings.versions import AIRFLOW_VERSION, uv_executable
 from tests.images.support import REPO
 
 pytestmark = pytest.mark.image

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from airflow_settings.versions import uv_executable
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHECKOV = f"checkov=={os.environ.get('CHECKOV_VERSION', '3.3.30')}"
 SKIPPED_DIRS = {".venv", ".venv-infra", ".git", ".state", ".cache", "node_modules", "build", "dist", "tests"}
@@ -38,16 +40,10 @@ DOCKERFILES = _shipped("**/Dockerfile*")
 MANIFESTS = [p for p in _shipped("**/*.yaml") + _shipped("**/*.yml") if _is_kubernetes_manifest(p)]
 
 
-def _bootstrapped_uv() -> str | None:
-    """The uv that `make` installs under .state/tools when none is on PATH."""
-    candidate = REPO_ROOT / ".state" / "tools" / "uv" / "bin" / "uv"
-    return str(candidate) if candidate.exists() else None
-
-
 @pytest.fixture(scope="module")
 def checkov_report() -> list[dict]:
-    uv = os.environ.get("UV") or shutil.which("uv") or _bootstrapped_uv()
-    assert uv, "checkov runs through `uvx`: install uv (https://docs.astral.sh/uv/) or set UV=/path/to/uv"
+    uv = uv_executable()
+    assert shutil.which(uv), "checkov runs through `uv tool run`: install uv (https://docs.astral.sh/uv/) or set UV"
     files = [str(p.relative_to(REPO_ROOT)) for p in DOCKERFILES + MANIFESTS]
     assert files, "no Dockerfile or Kubernetes manifest in the repository: nothing for checkov to scan"
     result = subprocess.run(
