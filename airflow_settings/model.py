@@ -58,6 +58,7 @@ class Scheduler(Section):
 class Workers(Section):
     execution_api_timeout: PositiveFloat | None = None
     execution_api_retries: NonNegativeInt | None = None
+    min_heartbeat_interval: PositiveInt | None = None
 
 
 class Logging(Section):
