@@ -45,20 +45,31 @@ $(TOOLS_DIR)/uv/bin/uv:
 	$(TOOLS_DIR)/uv/bin/pip install --quiet uv==$(UV_VERSION)
 
 # The environments run on the interpreter the image runs on, Debian's /usr/bin/python3 (built with PGO and LTO),
-# where this machine has it in a supported version; elsewhere uv finds one. pyenv's default build has neither
-# optimisation: on it the native stack's 200-task fan-out took 7% more CPU. VENV_PYTHON=... picks another.
-VENV_PYTHON ?= $(shell /usr/bin/python3 -c 'import sys; print(sys.executable if sys.version_info[:2] in ((3, 11), (3, 12)) else "")' 2>/dev/null)
+# where this Linux machine has a full install of it (python3-minimal lacks most of the standard library) in a
+# supported version; elsewhere uv finds one. pyenv's default build has neither optimisation: on it the native
+# stack's 200-task fan-out took 7% more CPU. VENV_PYTHON=... or uv's own UV_PYTHON picks another.
+ifeq ($(origin VENV_PYTHON)$(UV_PYTHON)$(filter-out Linux,$(shell uname -s)),undefined)
+VENV_PYTHON := $(shell /usr/bin/python3 -c 'import ctypes, sqlite3, ssl, sys; print(sys.executable if sys.version_info[:2] in ((3, 11), (3, 12)) else "")' 2>/dev/null)
+endif
 # Bytecode is compiled at install, as the image does: otherwise, where PYTHONDONTWRITEBYTECODE is set (CI
 # images often set it), every Airflow process and every task compiles its imports again (measured on the
 # native stack: a no-op task's run took 0.38 s instead of 0.23 s).
 UV_SYNC = $(UV) sync --frozen --compile-bytecode $(if $(VENV_PYTHON),--python $(VENV_PYTHON))
 
-# The Makefile is a prerequisite too: it chooses the interpreter, and uv replaces an environment built on another.
-$(VENV)/.synced: pyproject.toml uv.lock Makefile | $(UV)
+# The interpreter choice, rewritten only when it changes: uv replaces an environment built on another one.
+VENV_PYTHON_CHOICE := $(TOOLS_DIR)/venv-python
+$(VENV_PYTHON_CHOICE): FORCE
+	@mkdir -p $(@D)
+	@echo '$(VENV_PYTHON)' | cmp -s - $@ || echo '$(VENV_PYTHON)' > $@
+
+.PHONY: FORCE
+FORCE:
+
+$(VENV)/.synced: pyproject.toml uv.lock $(VENV_PYTHON_CHOICE) | $(UV)
 	$(UV_SYNC)
 	@touch $@
 
-$(VENV_INFRA)/.synced: pyproject.toml uv.lock Makefile | $(UV)
+$(VENV_INFRA)/.synced: pyproject.toml uv.lock $(VENV_PYTHON_CHOICE) | $(UV)
 	UV_PROJECT_ENVIRONMENT=$(VENV_INFRA) $(UV_SYNC) --no-default-groups --group pulumi --group test
 	@touch $@
 

@@ -6,6 +6,7 @@ import ensurepip
 import json
 import shlex
 import subprocess
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -79,10 +80,14 @@ class TestPythonPackages:
         assert installed["apache-airflow"] == AIRFLOW_VERSION
 
     def test_pip_check_is_clean(self, host, image):
-        # The image carries no pip: run the real one from the wheel bundled with the test runner's Python.
-        bundled = Path(ensurepip.__file__).parent / "_bundled"
-        wheel = next(bundled.glob("pip-*.whl"), None)
-        assert wheel, f"no pip wheel in {bundled}: run the suite with a Python that bundles it (uv's, pyenv's)"
+        # The image carries no pip: run the real one from the wheel ensurepip would install for the test
+        # runner's Python, bundled with CPython or, on Debian and Ubuntu, in the distribution's wheel folder.
+        folders = [Path(ensurepip.__file__).parent / "_bundled"]
+        if distribution_wheels := sysconfig.get_config_var("WHEEL_PKG_DIR"):
+            folders.append(Path(distribution_wheels))
+        wheel = next((found for folder in folders for found in folder.glob("pip-*.whl")), None)
+        assert wheel, (f"no pip wheel in {', '.join(map(str, folders))}: install python3-pip-whl (Debian, "
+                       "Ubuntu) or run the suite on a Python that bundles pip")
         subprocess.run([image.engine, "cp", str(wheel), f"{host.backend.name}:/tmp/pip.whl"], check=True)
         result = host.run("python /tmp/pip.whl/pip check --disable-pip-version-check")
         assert result.rc == 0, result.stdout + result.stderr
