@@ -556,7 +556,13 @@ class AirflowClient:
         return wait_for(finished, timeout, f"run {run_id} of {dag_id} to finish", interval=interval)
 
     def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
-        return self.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances", limit=1000)["task_instances"]
+        """Every task instance of the run, page by page: the API caps a page at `[api] maximum_page_limit`."""
+        instances: list[dict[str, Any]] = []
+        while True:
+            page = self.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances", offset=len(instances))
+            instances += page["task_instances"]
+            if not page["task_instances"] or len(instances) >= page["total_entries"]:
+                return instances
 
     def tries(self, dag_id: str, run_id: str, task_id: str) -> list[dict[str, Any]]:
         return self.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/tries")["task_instances"]

@@ -28,6 +28,14 @@ class TestRunThroughRestApi:
         assert {ti["task_id"]: (ti["state"], ti["try_number"]) for ti in instances} == {
             "produce": ("success", 1), "consume": ("success", 1)}
 
+    def test_should_list_every_task_of_a_run_larger_than_an_api_page(self, client: AirflowClient):
+        # The 200-task fan-out the bench times: its failed-tries figure needs every instance, past page one.
+        run_id = client.trigger("load_fanout")
+        assert client.wait_run("load_fanout", run_id, timeout=300, interval=1.0) == "success"
+        instances = client.task_instances("load_fanout", run_id)
+        assert len({ti["task_id"] for ti in instances}) == len(instances) == 200
+        assert {(ti["state"], ti["try_number"]) for ti in instances} == {("success", 1)}
+
     def test_should_pass_xcom_between_tasks(self, client: AirflowClient, e2e_run: str):
         assert client.xcom(DAG_ID, e2e_run, "produce") == {"rows": 42}
         assert client.xcom(DAG_ID, e2e_run, "consume") == f"{WAREHOUSE_CONNECTION['host']}/{DATA_REGION}/42"
