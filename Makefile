@@ -106,8 +106,9 @@ test: venv venv-infra ## Run the linters, then the whole test suite (both enviro
 	exit $$status
 
 .PHONY: lint
-lint: venv secrets-scan ## Lint Python (ruff) and YAML (yamllint); scan for secrets (detect-secrets).
+lint: venv secrets-scan ## Lint Python (ruff check, ruff format --check) and YAML (yamllint); scan for secrets.
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/yamllint --strict .
 
 .PHONY: clean

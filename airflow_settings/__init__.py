@@ -42,10 +42,12 @@ class Settings:
 
     def target_specific_keys(self) -> set[tuple[str, str]]:
         """(section, key) pairs that some target overrides: the declared, allowed differences."""
-        return {(section, key)
-                for override in self.overrides.values()
-                for section, options in _as_dict(override).items()
-                for key in options}
+        return {
+            (section, key)
+            for override in self.overrides.values()
+            for section, options in _as_dict(override).items()
+            for key in options
+        }
 
 
 def _as_dict(config: AirflowConfig) -> dict[str, dict[str, Any]]:
@@ -62,8 +64,7 @@ def load_settings(path: Path = SETTINGS_FILE) -> Settings:
         parsed = SettingsFile.model_validate(raw)
     except ValidationError as err:
         raise SettingsError(_explain(path, err)) from None
-    return Settings(shared=parsed.airflow,
-                    overrides={target: getattr(parsed.targets, target) for target in TARGETS})
+    return Settings(shared=parsed.airflow, overrides={target: getattr(parsed.targets, target) for target in TARGETS})
 
 
 def _explain(path: Path, err: ValidationError) -> str:
@@ -71,9 +72,13 @@ def _explain(path: Path, err: ValidationError) -> str:
     for problem in err.errors():
         where = ".".join(str(part) for part in problem["loc"])
         if problem["type"] == "extra_forbidden":
-            lines.append(f"  {where}: unknown key. Fix: check the spelling against Airflow's configuration "
-                         "reference, or declare the key with its type in airflow_settings/model.py.")
+            lines.append(
+                f"  {where}: unknown key. Fix: check the spelling against Airflow's configuration "
+                "reference, or declare the key with its type in airflow_settings/model.py."
+            )
         else:
-            lines.append(f"  {where}: {problem['msg']} (got {problem.get('input')!r}). "
-                         f"Fix: give {where} a value of the right type.")
+            lines.append(
+                f"  {where}: {problem['msg']} (got {problem.get('input')!r}). "
+                f"Fix: give {where} a value of the right type."
+            )
     return "\n".join(lines)

@@ -29,12 +29,17 @@ def as_env(config: Config) -> dict[str, str]:
 
 def as_helm_config(config: Config) -> dict[str, dict[str, str]]:
     """The official chart's `config:` value, which it writes into airflow.cfg."""
-    return {section: {key: to_airflow_string(value) for key, value in options.items()}
-            for section, options in config.items() if options}
+    return {
+        section: {key: to_airflow_string(value) for key, value in options.items()}
+        for section, options in config.items()
+        if options
+    }
 
 
 def as_mwaa_options(config: Config) -> dict[str, str]:
     """MWAA `airflow_configuration_options`: flat `section.key` names."""
-    return {f"{section}.{key}": to_airflow_string(value)
-            for section, options in config.items()
-            for key, value in options.items()}
+    return {
+        f"{section}.{key}": to_airflow_string(value)
+        for section, options in config.items()
+        for key, value in options.items()
+    }

@@ -35,6 +35,7 @@ def uv_executable() -> str:
     found = os.environ.get("UV") or shutil.which("uv") or bootstrapped
     return os.path.abspath(found) if os.sep in found else found
 
+
 if __name__ == "__main__":
     # `python3 airflow_settings/versions.py` prints the version for make and CI without the package's deps.
     print(AIRFLOW_VERSION)

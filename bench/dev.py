@@ -58,8 +58,10 @@ def main() -> None:
     print(f"{'run':>6} {'start -> healthy (s)':>22} {'trigger -> success (s)':>24}")
     for number, (ready_s, run_s) in enumerate(runs, 1):
         print(f"{number:>6} {ready_s:>22.1f} {run_s:>24.1f}")
-    print(f"{'median':>6} {statistics.median(r for r, _ in runs):>20.1f} "
-          f"{statistics.median(s for _, s in runs):>24.1f}   ({EXAMPLE_DAG}, 3 tasks, SQLite + LocalExecutor)")
+    print(
+        f"{'median':>6} {statistics.median(r for r, _ in runs):>20.1f} "
+        f"{statistics.median(s for _, s in runs):>24.1f}   ({EXAMPLE_DAG}, 3 tasks, SQLite + LocalExecutor)"
+    )
 
 
 if __name__ == "__main__":

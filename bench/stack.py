@@ -41,11 +41,21 @@ from local_airflow.stack_faults import (  # noqa: E402
 
 DAGS = Path(__file__).resolve().parent.parent / "tests" / "stack" / "dags"
 # Settings that choose what the platform is, not how fast it goes: identical in both profiles.
-FUNCTIONAL = {("core", "executor"), ("core", "dags_are_paused_at_creation"), ("core", "load_examples"),
-              ("core", "default_task_retries"), ("scheduler", "catchup_by_default"), ("api", "expose_config"),
-              ("logging", "logging_level"), ("secrets", "backend"), ("secrets", "backend_kwargs"),
-              ("dag_processor", "dag_file_processor_timeout")}
+FUNCTIONAL = {
+    ("core", "executor"),
+    ("core", "dags_are_paused_at_creation"),
+    ("core", "load_examples"),
+    ("core", "default_task_retries"),
+    ("scheduler", "catchup_by_default"),
+    ("api", "expose_config"),
+    ("logging", "logging_level"),
+    ("secrets", "backend"),
+    ("secrets", "backend_kwargs"),
+    ("dag_processor", "dag_file_processor_timeout"),
+}
 RECOVERY_CAP = 700.0
+
+
 def stock_overrides() -> tuple[dict[str, str | None], list[str]]:
     """Environment putting each performance setting back to Airflow's default, and a line per change."""
     overrides: dict[str, str | None] = {}
@@ -85,8 +95,7 @@ def push_to_parsed(stack: NativeStack, client: AirflowClient) -> float:
     before = len(client.dag_versions("git_probe"))
     stack.git_push({"dags/git_probe.py": released_dag("git_probe", 2)}, "git_probe v2")
     started = time.monotonic()
-    wait_for(lambda: len(client.dag_versions("git_probe")) > before, 300, "git_probe v2 to be parsed",
-             interval=0.1)
+    wait_for(lambda: len(client.dag_versions("git_probe")) > before, 300, "git_probe v2 to be parsed", interval=0.1)
     return time.monotonic() - started
 
 
@@ -109,12 +118,13 @@ def recovery(outcome: Outcome) -> str | float:
 
 def measure(profile: str, overrides: dict[str, str | None]) -> dict[str, str | float]:
     results = Results(profile)
-    with tempfile.TemporaryDirectory(prefix=f"bench-{profile}-") as root, \
-            running_stack(Path(root), DAGS, overrides=overrides) as stack:
+    with (
+        tempfile.TemporaryDirectory(prefix=f"bench-{profile}-") as root,
+        running_stack(Path(root), DAGS, overrides=overrides) as stack,
+    ):
         client = stack.client()
         timed_run(client, "load_one")  # warm-up: first parse and first task of this stack
-        results["1-task trigger->success (s)"] = statistics.median(
-            timed_run(client, "load_one")[2] for _ in range(3))
+        results["1-task trigger->success (s)"] = statistics.median(timed_run(client, "load_one")[2] for _ in range(3))
         _, _, chain_seconds = timed_run(client, "load_chain")
         results["20-task chain, per task (s)"] = chain_seconds / 20
         # The first fan-out is also the first task of most worker slots, and a slot's first task costs ~0.5
@@ -127,17 +137,22 @@ def measure(profile: str, overrides: dict[str, str | None]) -> dict[str, str | f
             failed_tries += sum(1 for ti in instances if ti["state"] != "success")
             failed_tries += sum(ti["try_number"] - 1 for ti in instances)
         results["200-task fan-out failed tries"] = float(failed_tries)
-        results["worker kill -9 -> run success (s)"] = recovery(
-            kill_worker_mid_task(stack, client, RECOVERY_CAP))
+        results["worker kill -9 -> run success (s)"] = recovery(kill_worker_mid_task(stack, client, RECOVERY_CAP))
         results["scheduler kill -9 -> run success (s)"] = recovery(
-            kill_scheduler_while_queued(stack, client, RECOVERY_CAP))
+            kill_scheduler_while_queued(stack, client, RECOVERY_CAP)
+        )
         results["git push -> new version parsed (s)"] = push_to_parsed(stack, client)
     return results
 
 
-TARGETS = {"20-task chain, per task (s)": "<= 0.4", "200-task fan-out wall (s)": "<= 25",
-           "200-task fan-out failed tries": "0", "worker kill -9 -> run success (s)": "<= 60",
-           "scheduler kill -9 -> run success (s)": "<= 60", "git push -> new version parsed (s)": "<= 10"}
+TARGETS = {
+    "20-task chain, per task (s)": "<= 0.4",
+    "200-task fan-out wall (s)": "<= 25",
+    "200-task fan-out failed tries": "0",
+    "worker kill -9 -> run success (s)": "<= 60",
+    "scheduler kill -9 -> run success (s)": "<= 60",
+    "git push -> new version parsed (s)": "<= 10",
+}
 
 
 def table(measured: dict[str, dict[str, str | float]]) -> str:
@@ -150,14 +165,12 @@ def table(measured: dict[str, dict[str, str | float]]) -> str:
         row = [metric, *(f"{v:.2f}" if isinstance(v, float) else v for v in values)]
         if len(profiles) == 2:
             stock, ours = values
-            ratio = (f"{stock / ours:.1f}x" if isinstance(stock, float) and isinstance(ours, float) and ours
-                     else "n/a")
+            ratio = f"{stock / ours:.1f}x" if isinstance(stock, float) and isinstance(ours, float) and ours else "n/a"
             row.append(ratio)
         row.append(TARGETS.get(metric, ""))
         rows.append(row)
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(header))]
-    lines = [" | ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True))
-             for row in rows]
+    lines = [" | ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
     lines.insert(1, "-+-".join("-" * width for width in widths))
     return "\n".join(lines)
 

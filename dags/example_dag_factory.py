@@ -23,9 +23,7 @@ import yaml
 from airflow.sdk import DAG, task
 
 CONFIG_PATH = Path(
-    os.environ.get(
-        "DAG_FACTORY_CONFIG", Path(__file__).resolve().parent / "configs" / "ingestion_pipelines.yaml"
-    )
+    os.environ.get("DAG_FACTORY_CONFIG", Path(__file__).resolve().parent / "configs" / "ingestion_pipelines.yaml")
 )
 REQUIRED = {
     "name": str,
@@ -45,9 +43,7 @@ def validated(entry: dict, index: int) -> dict:
     where = f"{CONFIG_PATH.name}: pipelines[{index}] ({entry.get('name', '?')})"
     unknown = set(entry) - set(REQUIRED) - set(OPTIONAL)
     if unknown:
-        raise ValueError(
-            f"{where}: unknown field(s) {sorted(unknown)}; allowed: {sorted({**REQUIRED, **OPTIONAL})}"
-        )
+        raise ValueError(f"{where}: unknown field(s) {sorted(unknown)}; allowed: {sorted({**REQUIRED, **OPTIONAL})}")
     for field, kind in REQUIRED.items():
         if not isinstance(entry.get(field), kind):
             raise ValueError(f"{where}: field '{field}' is required and must be a {kind.__name__}")
@@ -80,9 +76,7 @@ def build_dag(pipeline: dict) -> DAG:
             """Keys under the prefix that arrived in this data interval."""
             from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
-            return (
-                S3Hook().list_keys(bucket_name=bucket, prefix=prefix, from_datetime=data_interval_start) or []
-            )
+            return S3Hook().list_keys(bucket_name=bucket, prefix=prefix, from_datetime=data_interval_start) or []
 
         @task
         def load(keys: list[str]) -> int:

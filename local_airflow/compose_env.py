@@ -66,9 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     values = ensure_env_file(args.env_file)
     if args.print_login:
-        print(f"Airflow is up: http://localhost:{values['AIRFLOW_API_PORT']}\n"
-              f"Login: {values['_AIRFLOW_WWW_USER_USERNAME']} / {values['_AIRFLOW_WWW_USER_PASSWORD']}"
-              f"  (from {args.env_file})")
+        print(
+            f"Airflow is up: http://localhost:{values['AIRFLOW_API_PORT']}\n"
+            f"Login: {values['_AIRFLOW_WWW_USER_USERNAME']} / {values['_AIRFLOW_WWW_USER_PASSWORD']}"
+            f"  (from {args.env_file})"
+        )
     return 0
 
 

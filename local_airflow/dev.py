@@ -61,10 +61,13 @@ def local_secrets(state_dir: Path) -> dict[str, str]:
 def connection_env(path: Path = LOCAL_CONNECTIONS) -> dict[str, str]:
     """AIRFLOW_CONN_* / AIRFLOW_VAR_* variables from the local-development connections file."""
     data = yaml.safe_load(path.read_text()) or {}
-    env = {f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(fields)
-           for conn_id, fields in (data.get("connections") or {}).items()}
-    env.update({f"AIRFLOW_VAR_{key.upper()}": to_airflow_string(value)
-                for key, value in (data.get("variables") or {}).items()})
+    env = {
+        f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(fields)
+        for conn_id, fields in (data.get("connections") or {}).items()
+    }
+    env.update(
+        {f"AIRFLOW_VAR_{key.upper()}": to_airflow_string(value) for key, value in (data.get("variables") or {}).items()}
+    )
     return env
 
 
@@ -74,19 +77,21 @@ def airflow_environment(state_dir: Path, port: int) -> dict[str, str]:
     env = dict(os.environ)
     env.update(as_env(load_settings().for_target("dev")))
     env.update(connection_env())
-    env.update({
-        "AIRFLOW_HOME": str(state_dir),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
-        "AIRFLOW__CORE__FERNET_KEY": local["fernet_key"],
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN_USER}:admin",
-        "AIRFLOW__API_AUTH__JWT_SECRET": local["jwt_secret"],
-        "AIRFLOW__API__HOST": "127.0.0.1",
-        "AIRFLOW__API__PORT": str(port),
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
-        # standalone starts components as `airflow …`: make sure that is this environment's airflow.
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-    })
+    env.update(
+        {
+            "AIRFLOW_HOME": str(state_dir),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
+            "AIRFLOW__CORE__FERNET_KEY": local["fernet_key"],
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN_USER}:admin",
+            "AIRFLOW__API_AUTH__JWT_SECRET": local["jwt_secret"],
+            "AIRFLOW__API__HOST": "127.0.0.1",
+            "AIRFLOW__API__PORT": str(port),
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+            # standalone starts components as `airflow …`: make sure that is this environment's airflow.
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        }
+    )
     return env
 
 
@@ -99,8 +104,10 @@ def single_instance(state_dir: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             lock.seek(0)
-            raise DevError(f"another `make dev` (pid {lock.read().strip() or '?'}) is using {state_dir}. "
-                           "Stop it with Ctrl-C, or give this one its own STATE_DIR= and PORT=.") from None
+            raise DevError(
+                f"another `make dev` (pid {lock.read().strip() or '?'}) is using {state_dir}. "
+                "Stop it with Ctrl-C, or give this one its own STATE_DIR= and PORT=."
+            ) from None
         lock.seek(0)
         lock.truncate()
         lock.write(str(os.getpid()))
@@ -171,8 +178,9 @@ def wait_until_ready(process: subprocess.Popen, base_url: str, timeout_s: float 
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise DevError(f"airflow standalone exited with code {process.returncode} before it was ready; "
-                           "its output is above.")
+            raise DevError(
+                f"airflow standalone exited with code {process.returncode} before it was ready; its output is above."
+            )
         if all_healthy(health(base_url)):
             return
         time.sleep(0.5)
@@ -185,8 +193,11 @@ def run(state_dir: Path, port: int) -> int:
         if not port_is_free(port):
             raise DevError(f"port {port} on 127.0.0.1 is already in use. Free it, or run `make dev PORT=8081`.")
         base_url = f"http://127.0.0.1:{port}"
-        process = subprocess.Popen([Path(sys.executable).with_name("airflow"), "standalone"],
-                                   env=airflow_environment(state_dir, port), start_new_session=True)
+        process = subprocess.Popen(
+            [Path(sys.executable).with_name("airflow"), "standalone"],
+            env=airflow_environment(state_dir, port),
+            start_new_session=True,
+        )
         stopping = False
 
         def request_stop(signum: int, _frame: object) -> None:
@@ -198,10 +209,13 @@ def run(state_dir: Path, port: int) -> int:
             signal.signal(sig, request_stop)
         try:
             wait_until_ready(process, base_url)
-            print(f"\nmake dev: Airflow is ready at {base_url}\n"
-                  f"  login: {ADMIN_USER} / {admin_password(state_dir)}  (local only; kept in {state_dir})\n"
-                  f"  DAGs: {REPO / 'dags'}\n"
-                  "  Ctrl-C stops every component.\n", flush=True)
+            print(
+                f"\nmake dev: Airflow is ready at {base_url}\n"
+                f"  login: {ADMIN_USER} / {admin_password(state_dir)}  (local only; kept in {state_dir})\n"
+                f"  DAGs: {REPO / 'dags'}\n"
+                "  Ctrl-C stops every component.\n",
+                flush=True,
+            )
             process.wait()
             return 0 if stopping else 1
         except KeyboardInterrupt:
@@ -216,10 +230,18 @@ def run(state_dir: Path, port: int) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8080)),
-                        help="API server / UI port on 127.0.0.1 (default 8080, or $PORT)")
-    parser.add_argument("--state-dir", type=Path, default=Path(os.environ.get("STATE_DIR", DEFAULT_STATE_DIR)),
-                        help="metadata DB, logs and generated credentials (default .state/dev)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("PORT", 8080)),
+        help="API server / UI port on 127.0.0.1 (default 8080, or $PORT)",
+    )
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=Path(os.environ.get("STATE_DIR", DEFAULT_STATE_DIR)),
+        help="metadata DB, logs and generated credentials (default .state/dev)",
+    )
     args = parser.parse_args(argv)
     try:
         return run(args.state_dir.resolve(), args.port)

@@ -16,8 +16,9 @@ class AirflowAPIError(RuntimeError):
 class AirflowAPI:
     def __init__(self, base_url: str, username: str, password: str):
         self.base_url = base_url.rstrip("/")
-        token = requests.post(f"{self.base_url}/auth/token", json={"username": username, "password": password},
-                              timeout=10)
+        token = requests.post(
+            f"{self.base_url}/auth/token", json={"username": username, "password": password}, timeout=10
+        )
         token.raise_for_status()
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"Bearer {token.json()['access_token']}"

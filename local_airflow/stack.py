@@ -96,9 +96,11 @@ def session_pids(sid: int) -> list[int]:
 def stop_on_sigterm() -> None:
     """Turn the first SIGTERM (a timeout, a CI cancel) into KeyboardInterrupt and ignore later ones, so the
     `finally` that stops the stack runs once, to the end."""
+
     def interrupt(*_: object) -> None:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise KeyboardInterrupt("SIGTERM")
+
     signal.signal(signal.SIGTERM, interrupt)
 
 
@@ -119,18 +121,21 @@ _INTERPOLATION = re.compile(r"\$\{(\w+)(?::?[-?][^}]*)?\}")
 
 def interpolate(value: str, variables: Mapping[str, str]) -> str:
     """Compose's ${VAR}, ${VAR:-default}, ${VAR:?error}, resolved from `variables` (or the default)."""
+
     def substitute(match: re.Match[str]) -> str:
-        name, rest = match.group(1), match.group(0)[len(match.group(1)) + 2:-1]
+        name, rest = match.group(1), match.group(0)[len(match.group(1)) + 2 : -1]
         if name in variables:
             return variables[name]
         if rest.startswith((":-", "-")):
             return rest.split("-", 1)[1]
         raise KeyError(f"{name} is required by the compose file ({match.group(0)}) and was not given")
+
     return _INTERPOLATION.sub(substitute, value)
 
 
-def native_environment(compose_env: Mapping[str, str], variables: Mapping[str, str],
-                       hosts: Mapping[str, str], airflow_home: Path) -> dict[str, str]:
+def native_environment(
+    compose_env: Mapping[str, str], variables: Mapping[str, str], hosts: Mapping[str, str], airflow_home: Path
+) -> dict[str, str]:
     """The compose environment with `.env` variables filled in, hostnames mapped and /opt/airflow moved."""
     native = {}
     for key, value in compose_env.items():
@@ -164,8 +169,10 @@ class NativeStack:
 
     def __post_init__(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        self.ports = {name: free_port() for name in
-                      ("postgres", "redis", "api", "scheduler_health", "worker_logs", "trigger_logs", "moto")}
+        self.ports = {
+            name: free_port()
+            for name in ("postgres", "redis", "api", "scheduler_health", "worker_logs", "trigger_logs", "moto")
+        }
         self.airflow_home = self.root / "airflow"
         self.api_url = f"http://127.0.0.1:{self.ports['api']}"
         self.git_repo = self.root / "git" / "dags.git"
@@ -188,10 +195,14 @@ class NativeStack:
         secrets_file = self.root / "secrets.json"
         if not secrets_file.exists():
             # Generated per stack, like `make up` does into .env: never a fixed value in a file in git.
-            secrets_file.write_text(json.dumps({
-                "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(64),
-                "AIRFLOW__CORE__FERNET_KEY": Fernet.generate_key().decode(),
-            }))
+            secrets_file.write_text(
+                json.dumps(
+                    {
+                        "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(64),
+                        "AIRFLOW__CORE__FERNET_KEY": Fernet.generate_key().decode(),
+                    }
+                )
+            )
             secrets_file.chmod(0o600)
         variables = {**json.loads(secrets_file.read_text()), "_AIRFLOW_WWW_USER_USERNAME": ADMIN_USER}
         hosts = {
@@ -222,22 +233,34 @@ class NativeStack:
             "AIRFLOW__LOGGING__REMOTE_LOGGING": "True",
             "AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER": f"s3://{LOG_BUCKET}/logs",
             "AIRFLOW__LOGGING__REMOTE_LOG_CONN_ID": "aws_default",
-            "AIRFLOW_CONN_AWS_DEFAULT": json.dumps({"conn_type": "aws",
-                                                    "extra": {"region_name": AWS_REGION}}),
+            "AIRFLOW_CONN_AWS_DEFAULT": json.dumps({"conn_type": "aws", "extra": {"region_name": AWS_REGION}}),
             "PYTHONUNBUFFERED": "1",
         }
         if self.git_bundle:
             env |= {
                 "AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_STORAGE_PATH": str(self.root / "bundles"),
-                "AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST": json.dumps([
-                    {"name": "dags-folder", "kwargs": {},
-                     "classpath": "airflow.dag_processing.bundles.local.LocalDagBundle"},
-                    {"name": GIT_BUNDLE, "classpath": "airflow.providers.git.bundles.git.GitDagBundle",
-                     "kwargs": {"git_conn_id": GIT_CONN_ID, "tracking_ref": "main", "subdir": "dags",
-                                "refresh_interval": 5}},
-                ]),
-                f"AIRFLOW_CONN_{GIT_CONN_ID.upper()}": json.dumps({"conn_type": "git",
-                                                                   "host": f"file://{self.git_repo}"}),
+                "AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST": json.dumps(
+                    [
+                        {
+                            "name": "dags-folder",
+                            "kwargs": {},
+                            "classpath": "airflow.dag_processing.bundles.local.LocalDagBundle",
+                        },
+                        {
+                            "name": GIT_BUNDLE,
+                            "classpath": "airflow.providers.git.bundles.git.GitDagBundle",
+                            "kwargs": {
+                                "git_conn_id": GIT_CONN_ID,
+                                "tracking_ref": "main",
+                                "subdir": "dags",
+                                "refresh_interval": 5,
+                            },
+                        },
+                    ]
+                ),
+                f"AIRFLOW_CONN_{GIT_CONN_ID.upper()}": json.dumps(
+                    {"conn_type": "git", "host": f"file://{self.git_repo}"}
+                ),
             }
         merged = {**os.environ, **env, **self.overrides}
         return {key: value for key, value in merged.items() if value is not None}
@@ -245,11 +268,12 @@ class NativeStack:
     # ---- PostgreSQL and Redis ------------------------------------------------------------------------------
 
     def _postgres_bin(self, tool: str) -> str:
-        candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{tool}"),
-                            key=lambda p: int(p.split("/")[4]))
+        candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{tool}"), key=lambda p: int(p.split("/")[4]))
         if not candidates:
-            raise FileNotFoundError(f"{tool} not found under /usr/lib/postgresql/*/bin: "
-                                    "install Debian's postgresql package (apt-get install postgresql)")
+            raise FileNotFoundError(
+                f"{tool} not found under /usr/lib/postgresql/*/bin: "
+                "install Debian's postgresql package (apt-get install postgresql)"
+            )
         return candidates[-1]
 
     def _as_postgres(self, *command: str) -> None:
@@ -257,8 +281,7 @@ class NativeStack:
         as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         result = subprocess.run([*as_postgres, *command], capture_output=True, text=True, cwd="/")
         if result.returncode != 0:
-            raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}):\n"
-                               f"{result.stdout}{result.stderr}")
+            raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
 
     @property
     def _pg_data(self) -> Path:
@@ -276,21 +299,39 @@ class NativeStack:
             (pg_root / "pwfile").write_text("airflow\n")
             if os.geteuid() == 0:
                 shutil.chown(pg_root / "pwfile", "postgres", "postgres")
-            self._as_postgres(self._postgres_bin("initdb"), "-D", str(self._pg_data), "-U", "airflow",
-                              "--pwfile", str(pg_root / "pwfile"), "--auth=scram-sha-256", "-E", "UTF8")
+            self._as_postgres(
+                self._postgres_bin("initdb"),
+                "-D",
+                str(self._pg_data),
+                "-U",
+                "airflow",
+                "--pwfile",
+                str(pg_root / "pwfile"),
+                "--auth=scram-sha-256",
+                "-E",
+                "UTF8",
+            )
         self._as_postgres(
-            self._postgres_bin("pg_ctl"), "-D", str(self._pg_data), "-l", str(pg_root / "postgres.log"), "-w",
-            "-o", f"-p {self.ports['postgres']} -k {pg_root} -c listen_addresses=127.0.0.1 "
-                  "-c max_connections=300",
-            "start")
+            self._postgres_bin("pg_ctl"),
+            "-D",
+            str(self._pg_data),
+            "-l",
+            str(pg_root / "postgres.log"),
+            "-w",
+            "-o",
+            f"-p {self.ports['postgres']} -k {pg_root} -c listen_addresses=127.0.0.1 -c max_connections=300",
+            "start",
+        )
         self._ensure_database()
 
     def _ensure_database(self) -> None:
         import psycopg2
 
         def connect():
-            return psycopg2.connect(host="127.0.0.1", port=self.ports["postgres"], user="airflow",
-                                    password="airflow", dbname="postgres")
+            return psycopg2.connect(
+                host="127.0.0.1", port=self.ports["postgres"], user="airflow", password="airflow", dbname="postgres"
+            )
+
         connection = wait_for(connect, 30, "PostgreSQL to accept connections")
         connection.autocommit = True
         with connection.cursor() as cursor:
@@ -301,8 +342,7 @@ class NativeStack:
 
     def stop_postgres(self) -> None:
         if self._pg_data.exists():
-            self._as_postgres(self._postgres_bin("pg_ctl"), "-D", str(self._pg_data), "-m", "fast", "-w",
-                              "stop")
+            self._as_postgres(self._postgres_bin("pg_ctl"), "-D", str(self._pg_data), "-m", "fast", "-w", "stop")
 
     def restart_postgres(self) -> None:
         self.stop_postgres()
@@ -316,10 +356,25 @@ class NativeStack:
             raise FileNotFoundError("redis-server not found: install Debian's redis-server package")
         # Redis' default save points, so a restart keeps queued Celery messages, as the redis image does.
         self._redis = subprocess.Popen(
-            [server, "--port", str(self.ports["redis"]), "--bind", "127.0.0.1", "--dir", str(redis_dir),
-             "--save", "3600 1 300 100 60 10000", "--daemonize", "no",
-             "--logfile", str(redis_dir / "redis.log")],
-            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                server,
+                "--port",
+                str(self.ports["redis"]),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(redis_dir),
+                "--save",
+                "3600 1 300 100 60 10000",
+                "--daemonize",
+                "no",
+                "--logfile",
+                str(redis_dir / "redis.log"),
+            ],
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         wait_for(lambda: self._redis_command("PING") == "+PONG", 20, "Redis to answer PING")
 
     def _redis_command(self, *words: str) -> str:
@@ -352,30 +407,33 @@ class NativeStack:
         self.aws("s3").create_bucket(Bucket=LOG_BUCKET)
 
     def aws(self, service: str) -> Any:
-        return boto3.client(service, endpoint_url=f"http://127.0.0.1:{self.ports['moto']}",
-                            region_name=AWS_REGION, aws_access_key_id="testing",
-                            aws_secret_access_key="testing")
+        return boto3.client(
+            service,
+            endpoint_url=f"http://127.0.0.1:{self.ports['moto']}",
+            region_name=AWS_REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
 
     def put_secret_connection(self, conn_id: str, connection: Mapping[str, Any]) -> None:
         """A connection stored only in Secrets Manager, where the amazon provider's backend looks."""
-        self.aws("secretsmanager").create_secret(Name=f"airflow/connections/{conn_id}",
-                                                 SecretString=json.dumps(connection))
+        self.aws("secretsmanager").create_secret(
+            Name=f"airflow/connections/{conn_id}", SecretString=json.dumps(connection)
+        )
 
     def put_secret_variable(self, key: str, value: str) -> None:
         self.aws("secretsmanager").create_secret(Name=f"airflow/variables/{key}", SecretString=value)
 
     def init_git_repo(self) -> None:
         """A bare repo with an empty `dags/` on `main`, which GitDagBundle tracks."""
-        subprocess.run(["git", "init", "--quiet", "--bare", "--initial-branch=main", str(self.git_repo)],
-                       check=True)
+        subprocess.run(["git", "init", "--quiet", "--bare", "--initial-branch=main", str(self.git_repo)], check=True)
         self.git_push({"dags/.keep": ""}, "Start the DAG repository")
 
     def git_push(self, files: Mapping[str, str], message: str) -> str:
         """Commit `files` (path -> content) on top of main and push; return the new commit SHA."""
         with tempfile.TemporaryDirectory(dir=self.root) as clone:
             git = ["git", "-C", clone, "-c", "user.name=stack", "-c", "user.email=stack@localhost"]
-            subprocess.run(["git", "clone", "--quiet", str(self.git_repo), clone], check=True,
-                           capture_output=True)
+            subprocess.run(["git", "clone", "--quiet", str(self.git_repo), clone], check=True, capture_output=True)
             subprocess.run([*git, "checkout", "--quiet", "-B", "main"], check=True)
             for path, content in files.items():
                 target = Path(clone) / path
@@ -384,14 +442,16 @@ class NativeStack:
             subprocess.run([*git, "add", "--all"], check=True)
             subprocess.run([*git, "commit", "--quiet", "-m", message], check=True)
             subprocess.run([*git, "push", "--quiet", "origin", "main"], check=True, capture_output=True)
-            return subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True,
-                                  text=True).stdout.strip()
+            return subprocess.run(
+                [*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True
+            ).stdout.strip()
 
     # ---- Airflow -------------------------------------------------------------------------------------------
 
     def airflow(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-        return subprocess.run([AIRFLOW_CLI, *args], env=self.env, check=True, capture_output=True, text=True,
-                              timeout=timeout)
+        return subprocess.run(
+            [AIRFLOW_CLI, *args], env=self.env, check=True, capture_output=True, text=True, timeout=timeout
+        )
 
     def _write_passwords_file(self) -> None:
         # What airflow-init does in compose: SimpleAuthManager's login for the admin user.
@@ -405,8 +465,14 @@ class NativeStack:
             log.parent.mkdir(exist_ok=True)
             previous = self.components.get(name)
             with log.open("a") as sink:
-                process = subprocess.Popen([AIRFLOW_CLI, *COMPONENTS[name]], env=self.env, stdout=sink,
-                                           stderr=subprocess.STDOUT, start_new_session=True, cwd=self.root)
+                process = subprocess.Popen(
+                    [AIRFLOW_CLI, *COMPONENTS[name]],
+                    env=self.env,
+                    stdout=sink,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                    cwd=self.root,
+                )
             starts = previous.starts + 1 if previous else 1
             self.components[name] = Component(name, process, log, starts=starts)
             return self.components[name]
@@ -438,8 +504,10 @@ class NativeStack:
                 for name, component in list(self.components.items()):
                     if component.process.poll() is not None and not self._stopping:
                         with component.log.open("a") as sink:
-                            sink.write(f"\n[stack] {name} exited with {component.process.returncode}; "
-                                       "restarting it (restart: always)\n")
+                            sink.write(
+                                f"\n[stack] {name} exited with {component.process.returncode}; "
+                                "restarting it (restart: always)\n"
+                            )
                         self.start_component(name)
             time.sleep(1)
 
@@ -486,7 +554,10 @@ class NativeStack:
             self._watcher.join(5)
         steps: list[Callable[[], None]] = [
             *(partial(self.kill_component, name, signal.SIGTERM) for name in reversed(self.components)),
-            self.stop_redis, self._stop_postgres_if_running, self._stop_moto]
+            self.stop_redis,
+            self._stop_postgres_if_running,
+            self._stop_moto,
+        ]
         failures = []
         for step in steps:
             try:
@@ -521,9 +592,13 @@ class AirflowClient:
     def __init__(self, base_url: str, username: str = ADMIN_USER, password: str = ADMIN_PASSWORD):
         self.base_url = base_url
         self.session = requests.Session()
-        token = wait_for(lambda: requests.post(f"{base_url}/auth/token", timeout=10,
-                                               json={"username": username, "password": password}
-                                               ).json()["access_token"], 60, "a token from /auth/token")
+        token = wait_for(
+            lambda: requests.post(
+                f"{base_url}/auth/token", timeout=10, json={"username": username, "password": password}
+            ).json()["access_token"],
+            60,
+            "a token from /auth/token",
+        )
         self.session.headers["Authorization"] = f"Bearer {token}"
 
     def get(self, path: str, **params: Any) -> Any:
@@ -536,8 +611,11 @@ class AirflowClient:
 
     def trigger(self, dag_id: str, conf: Mapping[str, Any] | None = None, parse_timeout: float = 120) -> str:
         wait_for(lambda: self.dag_exists(dag_id), parse_timeout, f"DAG {dag_id} to be parsed")
-        response = self.session.post(f"{self.base_url}/api/v2/dags/{dag_id}/dagRuns", timeout=30,
-                                     json={"logical_date": None, "conf": dict(conf or {})})
+        response = self.session.post(
+            f"{self.base_url}/api/v2/dags/{dag_id}/dagRuns",
+            timeout=30,
+            json={"logical_date": None, "conf": dict(conf or {})},
+        )
         response.raise_for_status()
         return response.json()["dag_run_id"]
 
@@ -550,9 +628,11 @@ class AirflowClient:
     def wait_run(self, dag_id: str, run_id: str, timeout: float = 300, interval: float = 0.25) -> str:
         """Poll until the run ends. Each poll costs the API server a load of every task instance of the run
         (the response lists its DAG versions), so a bench measuring a big run polls less often."""
+
         def finished() -> str | None:
             state = self.run_state(dag_id, run_id)
             return state if state in ("success", "failed") else None
+
         return wait_for(finished, timeout, f"run {run_id} of {dag_id} to finish", interval=interval)
 
     def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
@@ -569,15 +649,18 @@ class AirflowClient:
 
     def task_log(self, dag_id: str, run_id: str, task_id: str, try_number: int) -> str:
         """The log as the UI shows it: one line per structured event, wherever the API server found it."""
-        content = self.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}",
-                           full_content="true")["content"]
+        content = self.get(
+            f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}", full_content="true"
+        )["content"]
         return "\n".join(entry["event"] if isinstance(entry, dict) else str(entry) for entry in content)
 
-    def wait_task_state(self, dag_id: str, run_id: str, task_id: str, states: tuple[str, ...],
-                        timeout: float = 120) -> str:
+    def wait_task_state(
+        self, dag_id: str, run_id: str, task_id: str, states: tuple[str, ...], timeout: float = 120
+    ) -> str:
         def reached() -> str | None:
             state = self.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}")["state"]
             return state if state in states else None
+
         return wait_for(reached, timeout, f"{dag_id}.{task_id} to be {' or '.join(states)}", interval=0.25)
 
     def dag_versions(self, dag_id: str) -> list[dict[str, Any]]:
@@ -601,8 +684,12 @@ def running_stack(root: Path, dags_folder: Path, **kwargs: Any) -> Iterator[Nati
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the compose stack natively until Ctrl-C.")
-    parser.add_argument("--root", type=Path, default=compose.REPO_ROOT / ".state" / "stack",
-                        help="where PostgreSQL, Redis, logs and the git repo live (wiped first)")
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=compose.REPO_ROOT / ".state" / "stack",
+        help="where PostgreSQL, Redis, logs and the git repo live (wiped first)",
+    )
     parser.add_argument("--dags", type=Path, default=compose.REPO_ROOT / "dags")
     parser.add_argument("--plugins", type=Path, default=compose.REPO_ROOT / "plugins")
     args = parser.parse_args(argv)
@@ -612,9 +699,12 @@ def main(argv: list[str] | None = None) -> int:
     for folder in (dags, plugins):  # as `make up` creates the mounted folders
         folder.mkdir(parents=True, exist_ok=True)
     with running_stack(root, dags, plugins_folder=plugins) as stack:
-        print(f"Airflow is up: {stack.api_url}  login {ADMIN_USER} / {ADMIN_PASSWORD}\n"
-              f"DAGs from {args.dags} and from git: push to {stack.git_repo} (branch main, folder dags/)\n"
-              f"Component logs in {args.root / 'logs'}. Ctrl-C stops everything.", flush=True)
+        print(
+            f"Airflow is up: {stack.api_url}  login {ADMIN_USER} / {ADMIN_PASSWORD}\n"
+            f"DAGs from {args.dags} and from git: push to {stack.git_repo} (branch main, folder dags/)\n"
+            f"Component logs in {args.root / 'logs'}. Ctrl-C stops everything.",
+            flush=True,
+        )
         with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
     return 0

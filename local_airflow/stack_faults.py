@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from local_airflow.stack import AirflowClient, NativeStack, wait_for
 
-RELEASED_DAG = '''
+RELEASED_DAG = """
 import pendulum
 from airflow.sdk import dag, task
 
@@ -30,7 +30,7 @@ def {dag_id}():
 
 
 {dag_id}()
-'''
+"""
 
 
 def released_dag(dag_id: str, release: int) -> str:
@@ -59,8 +59,7 @@ def _any_task_in(client: AirflowClient, dag_id: str, run_id: str, state: str) ->
     return any(ti["state"] == state for ti in client.task_instances(dag_id, run_id))
 
 
-def _recover(client: AirflowClient, dag_id: str, run_id: str, fault: Callable[[], None],
-             timeout: float) -> Outcome:
+def _recover(client: AirflowClient, dag_id: str, run_id: str, fault: Callable[[], None], timeout: float) -> Outcome:
     started = time.monotonic()
     fault()
     try:
@@ -80,15 +79,19 @@ def kill_worker_mid_task(stack: NativeStack, client: AirflowClient, timeout: flo
 def kill_scheduler_while_queued(stack: NativeStack, client: AirflowClient, timeout: float = 900) -> Outcome:
     """kill -9 the scheduler the moment tasks sit in `queued`, then start it again."""
     run_id = client.trigger("load_parallel_naps", conf={"seconds": 2})
-    wait_for(lambda: _any_task_in(client, "load_parallel_naps", run_id, "queued"), 120,
-             "a queued task in load_parallel_naps", interval=0.1)
-    return _recover(client, "load_parallel_naps", run_id, lambda: stack.restart_component("scheduler"),
-                    timeout)
+    wait_for(
+        lambda: _any_task_in(client, "load_parallel_naps", run_id, "queued"),
+        120,
+        "a queued task in load_parallel_naps",
+        interval=0.1,
+    )
+    return _recover(client, "load_parallel_naps", run_id, lambda: stack.restart_component("scheduler"), timeout)
 
 
 def restart_mid_run(client: AirflowClient, restart: Callable[[], None], timeout: float = 600) -> Outcome:
     """Restart something (PostgreSQL, Redis, the api-server) while tasks are running."""
     run_id = client.trigger("load_naps", conf={"seconds": 4})
-    wait_for(lambda: _any_task_in(client, "load_naps", run_id, "running"), 120, "a running task in load_naps",
-             interval=0.25)
+    wait_for(
+        lambda: _any_task_in(client, "load_naps", run_id, "running"), 120, "a running task in load_naps", interval=0.25
+    )
     return _recover(client, "load_naps", run_id, restart, timeout)

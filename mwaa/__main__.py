@@ -24,8 +24,9 @@ def _deploy_dags(args: argparse.Namespace) -> None:
     elif args.stack:
         bucket, prefix = stack_target(args.stack, args.pulumi_dir)
     else:
-        raise DeployError("no target: pass STACK=<mwaa stack> (read through `pulumi stack output`) "
-                          "or BUCKET=<the MWAA source bucket>")
+        raise DeployError(
+            "no target: pass STACK=<mwaa stack> (read through `pulumi stack output`) or BUCKET=<the MWAA source bucket>"
+        )
     sync_dags(boto3.client("s3"), args.source, bucket, args.prefix or prefix, dry_run=args.dry_run)
 
 
@@ -36,8 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     artifacts = commands.add_parser("artifacts", help="build requirements.txt, plugins.zip and startup.sh")
     artifacts.add_argument("--out", type=Path, default=REPO_ROOT / "build" / "mwaa")
     artifacts.add_argument("--plugins", type=Path, default=REPO_ROOT / "plugins", help="plugin tree to zip")
-    artifacts.add_argument("--constraints", type=Path,
-                           help="local copy of the upstream constraints file: fail on any pin it contradicts")
+    artifacts.add_argument(
+        "--constraints", type=Path, help="local copy of the upstream constraints file: fail on any pin it contradicts"
+    )
     artifacts.set_defaults(run=_artifacts)
 
     deploy = commands.add_parser("deploy-dags", help="sync the DAG folder to the MWAA bucket's DAG prefix")

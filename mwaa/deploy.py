@@ -65,9 +65,11 @@ def normalise_prefix(prefix: str) -> str:
     """`dags`, `dags/` and `/dags` all mean the folder `dags`; an empty prefix is refused."""
     cleaned = prefix.strip().strip("/")
     if not cleaned or ".." in PurePosixPath(cleaned).parts:
-        raise DeployError(f"prefix {prefix!r} must name the DAG folder inside the bucket (MWAA's "
-                          f"dag_s3_path, {DEFAULT_PREFIX!r} in our stacks): syncing the bucket root would "
-                          "delete the requirements, plugins and startup objects. Fix: pass PREFIX=dags")
+        raise DeployError(
+            f"prefix {prefix!r} must name the DAG folder inside the bucket (MWAA's "
+            f"dag_s3_path, {DEFAULT_PREFIX!r} in our stacks): syncing the bucket root would "
+            "delete the requirements, plugins and startup objects. Fix: pass PREFIX=dags"
+        )
     return cleaned
 
 
@@ -89,8 +91,7 @@ def _is_unchanged(s3: Any, bucket: str, remote: dict[str, Any], local: LocalFile
 def plan_sync(s3: Any, source: Path, bucket: str, prefix: str) -> tuple[SyncPlan, dict[str, LocalFile]]:
     """Compare source with s3://bucket/prefix/ and return the plan plus the local files by key."""
     if not source.is_dir():
-        raise DeployError(f"DAG folder {source} does not exist. "
-                          "Fix: pass SOURCE=<folder holding the DAG files>")
+        raise DeployError(f"DAG folder {source} does not exist. Fix: pass SOURCE=<folder holding the DAG files>")
     prefix = normalise_prefix(prefix)
     local = {f"{prefix}/{relative}": LocalFile.read(source / relative) for relative in source_files(source)}
     plan = SyncPlan()
@@ -110,13 +111,18 @@ def apply_plan(s3: Any, plan: SyncPlan, local: dict[str, LocalFile], bucket: str
     try:
         for key in plan.upload:
             file = local[key]
-            s3.put_object(Bucket=bucket, Key=key, Body=file.path.read_bytes(),
-                          ContentMD5=base64.b64encode(bytes.fromhex(file.md5)).decode(),
-                          Metadata={SHA256_METADATA: file.sha256})
+            s3.put_object(
+                Bucket=bucket,
+                Key=key,
+                Body=file.path.read_bytes(),
+                ContentMD5=base64.b64encode(bytes.fromhex(file.md5)).decode(),
+                Metadata={SHA256_METADATA: file.sha256},
+            )
         for start in range(0, len(plan.delete), _DELETE_BATCH):
-            batch = plan.delete[start:start + _DELETE_BATCH]
-            answer = s3.delete_objects(Bucket=bucket,
-                                       Delete={"Objects": [{"Key": key} for key in batch], "Quiet": True})
+            batch = plan.delete[start : start + _DELETE_BATCH]
+            answer = s3.delete_objects(
+                Bucket=bucket, Delete={"Objects": [{"Key": key} for key in batch], "Quiet": True}
+            )
             if errors := answer.get("Errors"):
                 details = "; ".join(f"{e['Key']}: {e['Code']} {e.get('Message', '')}" for e in errors)
                 raise DeployError(f"S3 refused to delete {len(errors)} object(s) in {bucket}: {details}")
@@ -124,8 +130,15 @@ def apply_plan(s3: Any, plan: SyncPlan, local: dict[str, LocalFile], bucket: str
         raise _explain(err, bucket) from err
 
 
-def sync_dags(s3: Any, source: Path, bucket: str, prefix: str = DEFAULT_PREFIX, *, dry_run: bool = False,
-              report: Callable[[str], None] = print) -> SyncPlan:
+def sync_dags(
+    s3: Any,
+    source: Path,
+    bucket: str,
+    prefix: str = DEFAULT_PREFIX,
+    *,
+    dry_run: bool = False,
+    report: Callable[[str], None] = print,
+) -> SyncPlan:
     """Make s3://bucket/prefix/ hold exactly source's files (caches excluded), reporting each change."""
     plan, local = plan_sync(s3, source, bucket, prefix)
     would = "would " if dry_run else ""
@@ -134,25 +147,30 @@ def sync_dags(s3: Any, source: Path, bucket: str, prefix: str = DEFAULT_PREFIX, 
     for key in plan.delete:
         report(f"{would}delete s3://{bucket}/{key}")
     if dry_run:
-        report(f"dry run: {len(plan.upload)} to upload, {len(plan.unchanged)} unchanged, "
-               f"{len(plan.delete)} to delete; nothing changed")
+        report(
+            f"dry run: {len(plan.upload)} to upload, {len(plan.unchanged)} unchanged, "
+            f"{len(plan.delete)} to delete; nothing changed"
+        )
     else:
         apply_plan(s3, plan, local, bucket)
-        report(f"synced s3://{bucket}/{normalise_prefix(prefix)}/: {len(plan.upload)} uploaded, "
-               f"{len(plan.unchanged)} unchanged, {len(plan.delete)} deleted")
+        report(
+            f"synced s3://{bucket}/{normalise_prefix(prefix)}/: {len(plan.upload)} uploaded, "
+            f"{len(plan.unchanged)} unchanged, {len(plan.delete)} deleted"
+        )
     return plan
 
 
 def stack_target(stack: str, project_dir: Path, pulumi: str = "pulumi") -> tuple[str, str]:
     """(bucket, prefix) from `pulumi stack output` of that MWAA stack of the project in project_dir."""
     if shutil.which(pulumi) is None:
-        raise DeployError(f"the pulumi CLI is not on PATH, so stack {stack!r} can't be read. Fix: install "
-                          "it (https://www.pulumi.com/docs/install/) or pass BUCKET=<the MWAA source bucket>")
+        raise DeployError(
+            f"the pulumi CLI is not on PATH, so stack {stack!r} can't be read. Fix: install "
+            "it (https://www.pulumi.com/docs/install/) or pass BUCKET=<the MWAA source bucket>"
+        )
     command = [pulumi, "stack", "output", "--json", "--stack", stack, "--cwd", str(project_dir)]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
-        raise DeployError(f"`{' '.join(command)}` failed: {done.stderr.strip()}. "
-                          "Fix: check STACK, or pass BUCKET=")
+        raise DeployError(f"`{' '.join(command)}` failed: {done.stderr.strip()}. Fix: check STACK, or pass BUCKET=")
     return target_from_outputs(stack, json.loads(done.stdout or "{}"))
 
 
@@ -160,13 +178,17 @@ def target_from_outputs(stack: str, outputs: Mapping[str, Any]) -> tuple[str, st
     """(bucket, prefix) from an MWAA stack's dagsS3Uri output; any other stack is refused."""
     uri = outputs.get(DAGS_URI_OUTPUT)
     if uri is None:
-        raise DeployError(f"stack {stack!r} is not a deployed MWAA stack (no {DAGS_URI_OUTPUT} output); EKS "
-                          "stacks read DAGs from git, not S3. Fix: STACK=<your target: mwaa stack>, e.g. "
-                          "STACK=mwaa, after `make deploy STACK=mwaa`, or pass BUCKET=")
+        raise DeployError(
+            f"stack {stack!r} is not a deployed MWAA stack (no {DAGS_URI_OUTPUT} output); EKS "
+            "stacks read DAGs from git, not S3. Fix: STACK=<your target: mwaa stack>, e.g. "
+            "STACK=mwaa, after `make deploy STACK=mwaa`, or pass BUCKET="
+        )
     parsed = urlparse(str(uri))
     if parsed.scheme != "s3" or not parsed.netloc:
-        raise DeployError(f"stack {stack!r}: {DAGS_URI_OUTPUT} is {uri!r}, not s3://<bucket>/<prefix>. "
-                          "Fix: redeploy the stack, or pass BUCKET= and PREFIX=")
+        raise DeployError(
+            f"stack {stack!r}: {DAGS_URI_OUTPUT} is {uri!r}, not s3://<bucket>/<prefix>. "
+            "Fix: redeploy the stack, or pass BUCKET= and PREFIX="
+        )
     return parsed.netloc, normalise_prefix(parsed.path)
 
 
@@ -174,9 +196,12 @@ def _explain(err: ClientError | BotoCoreError, bucket: str) -> DeployError:
     if isinstance(err, ClientError):
         code = err.response.get("Error", {}).get("Code", "")
         if code == "NoSuchBucket":
-            return DeployError(f"bucket {bucket!r} does not exist. Fix: check BUCKET (or the stack's "
-                               f"{DAGS_URI_OUTPUT} output)")
+            return DeployError(
+                f"bucket {bucket!r} does not exist. Fix: check BUCKET (or the stack's {DAGS_URI_OUTPUT} output)"
+            )
         if code in {"AccessDenied", "403", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken"}:
-            return DeployError(f"AWS refused access to bucket {bucket!r} ({code}). Fix: use credentials "
-                               "allowed s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject on it")
+            return DeployError(
+                f"AWS refused access to bucket {bucket!r} ({code}). Fix: use credentials "
+                "allowed s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject on it"
+            )
     return DeployError(f"S3 call on bucket {bucket!r} failed: {err}")

@@ -99,6 +99,8 @@ def warm_worker(**_: Any) -> None:
     get_listener_manager()  # loads the Task SDK's plugins, then registers their listeners
     integrate_macros_plugins()
     inspect.getmodule(inspect.currentframe())  # a frame has no __module__: this maps every loaded module
-    log.info("Worker warmed before the pool forks: bundle classes of %s imported, ORM mappers configured, "
-             "Task SDK plugins loaded, task decorators imported, module map built",
-             ", ".join(sorted(bundles.get_all_bundle_names())))
+    log.info(
+        "Worker warmed before the pool forks: bundle classes of %s imported, ORM mappers configured, "
+        "Task SDK plugins loaded, task decorators imported, module map built",
+        ", ".join(sorted(bundles.get_all_bundle_names())),
+    )

@@ -23,11 +23,27 @@ from local_airflow.compose_check import (
 )
 from local_airflow.compose_env import GENERATED, ensure_env_file
 
-AIRFLOW_SERVICES = ["airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-worker",
-                    "airflow-triggerer", "airflow-init", "airflow-cli", "flower"]
+AIRFLOW_SERVICES = [
+    "airflow-apiserver",
+    "airflow-scheduler",
+    "airflow-dag-processor",
+    "airflow-worker",
+    "airflow-triggerer",
+    "airflow-init",
+    "airflow-cli",
+    "flower",
+]
 # The official file has no healthcheck on the one-shot services (init) and the debug CLI.
-LONG_RUNNING = ["postgres", "redis", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
-                "airflow-worker", "airflow-triggerer", "flower"]
+LONG_RUNNING = [
+    "postgres",
+    "redis",
+    "airflow-apiserver",
+    "airflow-scheduler",
+    "airflow-dag-processor",
+    "airflow-worker",
+    "airflow-triggerer",
+    "flower",
+]
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +72,8 @@ class TestGeneratedFile:
 
     def test_should_equal_a_fresh_render(self):
         assert compose.COMPOSE_FILE.read_text() == compose.render(), (
-            "docker-compose.yaml is stale: run `make compose-file` and commit it")
+            "docker-compose.yaml is stale: run `make compose-file` and commit it"
+        )
 
     def test_should_give_every_airflow_service_the_rendered_settings(self, document: dict):
         rendered = as_env(load_settings().for_target("compose"))
@@ -91,8 +108,17 @@ class TestOfficialLayout:
     def test_should_have_a_healthcheck(self, document: dict, service: str):
         assert jmespath.search(f'services."{service}".healthcheck.test', document)
 
-    @pytest.mark.parametrize("service", ["airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
-                                         "airflow-worker", "airflow-triggerer", "flower"])
+    @pytest.mark.parametrize(
+        "service",
+        [
+            "airflow-apiserver",
+            "airflow-scheduler",
+            "airflow-dag-processor",
+            "airflow-worker",
+            "airflow-triggerer",
+            "flower",
+        ],
+    )
     def test_should_start_after_init_and_healthy_backends(self, document: dict, service: str):
         depends_on = document["services"][service]["depends_on"]
         assert depends_on["airflow-init"]["condition"] == "service_completed_successfully"
@@ -122,7 +148,8 @@ class TestOfflineValidation:
 
     def test_should_refuse_a_typo_in_an_override(self, project: Path, schema: Path):
         (project / "docker-compose.override.yaml").write_text(
-            "services:\n  airflow-worker:\n    enviroment:\n      FOO: bar\n")
+            "services:\n  airflow-worker:\n    enviroment:\n      FOO: bar\n"
+        )
         files = compose_files(project / "docker-compose.yaml")
         with pytest.raises(ComposeInvalid, match="enviroment"):
             check_with_compose(files)
@@ -160,9 +187,18 @@ class TestMakeUp:
         override = project / "docker-compose.override.yaml"
         override.write_text("services:\n  airflow-worker:\n    imagee: typo\n")
         result = subprocess.run(
-            ["make", "up", f"COMPOSE_OVERRIDE={override}", f"COMPOSE_ENV_FILE={project / '.env'}",
-             f"COMPOSE_SPEC_SCHEMA={schema}", "DOCKER_COMPOSE=false-compose-must-not-run"],
-            cwd=compose.REPO_ROOT, capture_output=True, text=True)
+            [
+                "make",
+                "up",
+                f"COMPOSE_OVERRIDE={override}",
+                f"COMPOSE_ENV_FILE={project / '.env'}",
+                f"COMPOSE_SPEC_SCHEMA={schema}",
+                "DOCKER_COMPOSE=false-compose-must-not-run",
+            ],
+            cwd=compose.REPO_ROOT,
+            capture_output=True,
+            text=True,
+        )
         assert result.returncode != 0
         assert "compose validation failed, nothing was started" in result.stderr
         assert "imagee" in result.stderr

@@ -71,8 +71,9 @@ def import_violations(bag: DagBag, root: Path) -> list[Violation]:
         # The traceback's last frame in the DAG file itself is where the author must look.
         lines = re.findall(rf'File "{re.escape(str(file))}", line (\d+)', message)
         line = int(lines[-1]) if lines else 1
-        violations.append(Violation(_relative(file, root), line, "import",
-                                    f"failed to import with message: {message.strip()}"))
+        violations.append(
+            Violation(_relative(file, root), line, "import", f"failed to import with message: {message.strip()}")
+        )
     return violations
 
 
@@ -88,11 +89,16 @@ def policy_violations(dag, root: Path) -> list[Violation]:
         broken.append(("tags", "set tags=[...] so the DAG can be found and filtered in the UI"))
     retries = [task.task_id for task in dag.tasks if not task.retries or task.retries < 1]
     if retries:
-        broken.append(("retries", f"tasks {sorted(retries)} have retries < 1; set default_args={{'retries': 2}} "
-                                  "or retries= on the task"))
+        broken.append(
+            (
+                "retries",
+                f"tasks {sorted(retries)} have retries < 1; set default_args={{'retries': 2}} or retries= on the task",
+            )
+        )
     if dag.catchup and CATCHUP_TAG not in dag.tags:
-        broken.append(("catchup", f"catchup=True must be declared with the tag {CATCHUP_TAG!r}; "
-                                  "otherwise set catchup=False"))
+        broken.append(
+            ("catchup", f"catchup=True must be declared with the tag {CATCHUP_TAG!r}; otherwise set catchup=False")
+        )
     if not (dag.doc_md or dag.description):
         broken.append(("doc", "give the DAG doc_md=__doc__ (a Markdown module docstring) or a description"))
     return [Violation(file, line, rule, f"DAG {dag.dag_id!r}: {message}") for rule, message in broken]
@@ -100,10 +106,17 @@ def policy_violations(dag, root: Path) -> list[Violation]:
 
 def parse_time_violations(bag: DagBag, root: Path, budget_s: float) -> list[Violation]:
     """Files whose parse time, as the DagBag records it for the dag-processor, exceeds the budget."""
-    return [Violation(_relative(os.path.join(root, stat.file), root), 1, "parse-time",
-                      f"took {stat.duration.total_seconds():.3f} s to parse, over the {budget_s:.3f} s budget; "
-                      "move work (API calls, heavy imports) from module level into tasks")
-            for stat in bag.dagbag_stats if stat.duration.total_seconds() > budget_s]
+    return [
+        Violation(
+            _relative(os.path.join(root, stat.file), root),
+            1,
+            "parse-time",
+            f"took {stat.duration.total_seconds():.3f} s to parse, over the {budget_s:.3f} s budget; "
+            "move work (API calls, heavy imports) from module level into tasks",
+        )
+        for stat in bag.dagbag_stats
+        if stat.duration.total_seconds() > budget_s
+    ]
 
 
 def _relative(file: str, root: Path) -> str:

@@ -44,11 +44,15 @@ def dags_dir(tmp_path):
 
 
 def test_syntax_error_names_file_line_and_rule(dags_dir):
-    write_dag(dags_dir, "broken.py", """
+    write_dag(
+        dags_dir,
+        "broken.py",
+        """
     @dag(schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz="UTC")
     def broken():
         pass
-    """)
+    """,
+    )
     [violation] = all_violations(dags_dir)
     assert (violation.file, violation.rule) == ("dags/broken.py", "import")
     assert violation.line == 6
@@ -56,7 +60,10 @@ def test_syntax_error_names_file_line_and_rule(dags_dir):
 
 
 def test_cycle_is_an_import_error(dags_dir):
-    write_dag(dags_dir, "cyclic.py", """
+    write_dag(
+        dags_dir,
+        "cyclic.py",
+        """
     @dag(schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz="UTC"), catchup=False, tags=["t"],
          default_args={"owner": "team", "retries": 1}, doc_md=__doc__)
     def cyclic():
@@ -72,7 +79,8 @@ def test_cycle_is_an_import_error(dags_dir):
         a >> b >> a
 
     cyclic()
-    """)
+    """,
+    )
     [violation] = all_violations(dags_dir)
     assert (violation.file, violation.rule) == ("dags/cyclic.py", "import")
     assert "cycle" in violation.message.lower()
@@ -91,7 +99,10 @@ def test_cycle_is_an_import_error(dags_dir):
     ],
 )
 def test_policy_breach_names_file_line_and_rule(dags_dir, rule, dag_kwargs):
-    write_dag(dags_dir, "sample.py", f"""
+    write_dag(
+        dags_dir,
+        "sample.py",
+        f"""
     @dag(schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz="UTC"), {dag_kwargs})
     def sample():
         @task
@@ -101,14 +112,18 @@ def test_policy_breach_names_file_line_and_rule(dags_dir, rule, dag_kwargs):
         only()
 
     sample()
-    """)
+    """,
+    )
     violations = all_violations(dags_dir)
     assert [(v.file, v.line, v.rule) for v in violations] == [("dags/sample.py", 6, rule)], violations
     assert str(violations[0]).startswith(f"dags/sample.py:6: [{rule}] DAG 'sample':")
 
 
 def test_declared_catchup_is_allowed(dags_dir):
-    write_dag(dags_dir, "backfilled.py", """
+    write_dag(
+        dags_dir,
+        "backfilled.py",
+        """
     @dag(schedule="@daily", start_date=pendulum.datetime(2026, 1, 1, tz="UTC"), catchup=True,
          tags=["catchup"], default_args={"owner": "team", "retries": 1}, doc_md=__doc__)
     def backfilled():
@@ -119,12 +134,16 @@ def test_declared_catchup_is_allowed(dags_dir):
         only()
 
     backfilled()
-    """)
+    """,
+    )
     assert all_violations(dags_dir) == []
 
 
 def test_slow_file_breaks_the_parse_budget(dags_dir):
-    write_dag(dags_dir, "slow.py", """
+    write_dag(
+        dags_dir,
+        "slow.py",
+        """
     import time
 
     SLOW_PARSE_S = 0.3
@@ -140,7 +159,8 @@ def test_slow_file_breaks_the_parse_budget(dags_dir):
         only()
 
     slow()
-    """)
+    """,
+    )
     with parse_time_lookups():
         bag = load_dag_bag(dags_dir)
     [violation] = parse_time_violations(bag, dags_dir, budget_s=0.2)

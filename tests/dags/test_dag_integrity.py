@@ -36,8 +36,12 @@ def test_file_imports_without_errors(dag_bag, path):
 
 @pytest.mark.parametrize("path", DAG_FILES, ids=_ids(DAG_FILES))
 def test_file_dags_meet_platform_policies(dag_bag, path):
-    problems = [str(violation) for dag in dag_bag.dags.values() if dag.fileloc == str(path)
-                for violation in policy_violations(dag, DAGS_FOLDER)]
+    problems = [
+        str(violation)
+        for dag in dag_bag.dags.values()
+        if dag.fileloc == str(path)
+        for violation in policy_violations(dag, DAGS_FOLDER)
+    ]
     assert not problems, "\n".join(problems)
 
 

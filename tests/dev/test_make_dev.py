@@ -23,8 +23,13 @@ READY_LINE = "make dev: Airflow is ready at "
 
 def start_make_dev(state_dir: Path, port: int, log: Path) -> subprocess.Popen:
     # A terminal's Ctrl-C reaches the whole foreground process group: give make its own, to signal it alike.
-    return subprocess.Popen(["make", "--no-print-directory", "dev", f"PORT={port}", f"STATE_DIR={state_dir}"],
-                            cwd=REPO, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+    return subprocess.Popen(
+        ["make", "--no-print-directory", "dev", f"PORT={port}", f"STATE_DIR={state_dir}"],
+        cwd=REPO,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def wait_for_line(process: subprocess.Popen, log: Path, line: str, timeout_s: float = 240) -> str:
@@ -65,15 +70,18 @@ def test_example_dag_runs_to_success_through_rest_api(make_dev):
     api.unpause("taskflow_etl")
     run_id = api.trigger("taskflow_etl")
     assert api.wait_for_run("taskflow_etl", run_id) == "success"
-    assert api.task_states("taskflow_etl", run_id) == {"extract": "success", "transform": "success",
-                                                      "load": "success"}
+    assert api.task_states("taskflow_etl", run_id) == {"extract": "success", "transform": "success", "load": "success"}
     assert api.xcom("taskflow_etl", run_id, "transform") == {"acme": 150.0, "globex": 80.5}
 
 
 def test_second_make_dev_on_same_state_is_refused(make_dev):
-    second = subprocess.run(["make", "--no-print-directory", "dev", f"PORT={make_dev['port']}",
-                             f"STATE_DIR={make_dev['state_dir']}"],
-                            cwd=REPO, capture_output=True, text=True, timeout=120)
+    second = subprocess.run(
+        ["make", "--no-print-directory", "dev", f"PORT={make_dev['port']}", f"STATE_DIR={make_dev['state_dir']}"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert second.returncode != 0
     assert "another `make dev`" in second.stderr and "Stop it with Ctrl-C" in second.stderr
 

@@ -47,8 +47,12 @@ MWAA_FIXED = {
 
 def managed_keys(settings: Settings) -> set[Key]:
     """Every (section, key) settings.yaml sets, shared or for any target."""
-    return {(section, key) for target in COMPARED_TARGETS
-            for section, options in settings.for_target(target).items() for key in options}
+    return {
+        (section, key)
+        for target in COMPARED_TARGETS
+        for section, options in settings.for_target(target).items()
+        for key in options
+    }
 
 
 def compose_effective() -> dict[str, Effective]:
@@ -60,9 +64,11 @@ def compose_effective() -> dict[str, Effective]:
         environment = service.get("environment") or {}
         if isinstance(environment, list):
             environment = dict(item.split("=", 1) for item in environment)
-        settings = {tuple(variable.lower().split("__")[1:3]): str(value)
-                    for variable, value in environment.items()
-                    if variable.startswith("AIRFLOW__") and variable.count("__") == 2}
+        settings = {
+            tuple(variable.lower().split("__")[1:3]): str(value)
+            for variable, value in environment.items()
+            if variable.startswith("AIRFLOW__") and variable.count("__") == 2
+        }
         if settings:
             found[name] = settings
     return found
@@ -76,10 +82,13 @@ def chart_inputs() -> helm_values.ChartInputs:
         image_tag=AIRFLOW_VERSION,
         logs_bucket="airflow-drift-logs",
         region="eu-west-1",
-        role_arns={component: f"arn:aws:iam::123456789012:role/{account}"
-                   for component, account in helm_values.SERVICE_ACCOUNTS.items()},
-        dags=helm_values.DagSource(source="git-sync", repo="https://example.com/dags.git", branch="main",
-                                   sub_path="dags"),
+        role_arns={
+            component: f"arn:aws:iam::123456789012:role/{account}"
+            for component, account in helm_values.SERVICE_ACCOUNTS.items()
+        },
+        dags=helm_values.DagSource(
+            source="git-sync", repo="https://example.com/dags.git", branch="main", sub_path="dags"
+        ),
     )
 
 
@@ -106,10 +115,14 @@ def documents(settings: Settings) -> dict[str, Effective]:
 def drift(settings: Settings, found: Mapping[str, Effective]) -> list[str]:
     """Every disagreement, as "section.key: ..." lines (empty when the targets agree)."""
     specific = settings.target_specific_keys()
-    expected = {target: {(section, key): to_airflow_string(value)
-                         for section, options in settings.for_target(target).items()
-                         for key, value in options.items()}
-                for target in COMPARED_TARGETS}
+    expected = {
+        target: {
+            (section, key): to_airflow_string(value)
+            for section, options in settings.for_target(target).items()
+            for key, value in options.items()
+        }
+        for target in COMPARED_TARGETS
+    }
     problems = []
     for key in sorted(managed_keys(settings)):
         name = ".".join(key)
@@ -121,8 +134,9 @@ def drift(settings: Settings, found: Mapping[str, Effective]) -> list[str]:
             if value is None:
                 problems.append(f"{name}: missing from {document} (expected {wanted!r})")
             else:
-                problems.append(f"{name}: {document} has {value!r}, settings.yaml gives "
-                                f"{document.split(':')[0]} {wanted!r}")
+                problems.append(
+                    f"{name}: {document} has {value!r}, settings.yaml gives {document.split(':')[0]} {wanted!r}"
+                )
         if key not in specific and len({value for value in seen.values() if value is not None}) > 1:
             problems.append(f"{name}: not target-specific, yet the targets disagree: {seen}")
     return problems
@@ -137,9 +151,11 @@ class TestConfigDrift:
         problems = drift(settings, documents(settings))
 
         assert not problems, (
-            "Airflow settings drifted between compose, Helm and MWAA:\n  " + "\n  ".join(problems)
+            "Airflow settings drifted between compose, Helm and MWAA:\n  "
+            + "\n  ".join(problems)
             + "\nFix: change the value in airflow_settings/settings.yaml (under `targets:`, with a comment, "
-            "if it must differ), then regenerate docker-compose.yaml (python -m local_airflow.compose).")
+            "if it must differ), then regenerate docker-compose.yaml (python -m local_airflow.compose)."
+        )
 
     def test_every_declared_target_specific_key_really_differs(self):
         """An override equal to the shared value would widen the allowed differences for nothing."""
@@ -149,7 +165,8 @@ class TestConfigDrift:
             values = {target: settings.for_target(target).get(section, {}).get(key) for target in TARGETS}
             assert len({repr(value) for value in values.values()}) > 1, (
                 f"{section}.{key} is declared target-specific in settings.yaml but has one value everywhere: "
-                f"{values}. Fix: drop the override")
+                f"{values}. Fix: drop the override"
+            )
 
 
 # Each mutation changes one setting in one place only, the way a hand edit would.
@@ -163,8 +180,9 @@ def edit_compose(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 def edit_helm_overlay(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     wiring = helm_values.infra_wiring_config
-    monkeypatch.setattr(helm_values, "infra_wiring_config",
-                        lambda inputs: {**wiring(inputs), "core": {"parallelism": "64"}})
+    monkeypatch.setattr(
+        helm_values, "infra_wiring_config", lambda inputs: {**wiring(inputs), "core": {"parallelism": "64"}}
+    )
 
 
 def edit_mwaa_rules(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -191,14 +209,19 @@ def edit_settings_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 class TestDriftIsCaught:
     """Changing a setting in one place only fails the check, naming the key and where it differs."""
 
-    @pytest.mark.parametrize("edit, culprit", [
-        (edit_compose, "compose:airflow-scheduler has '64'"),
-        (edit_helm_overlay, "eks has '64'"),
-        (edit_mwaa_rules, "missing from mwaa"),
-        (edit_settings_only, "compose:airflow-scheduler has '32', settings.yaml gives compose '64'"),
-    ], ids=["compose-file", "helm-overlay", "mwaa-options", "settings-without-regenerating-compose"])
-    def test_should_report_the_edited_key(self, monkeypatch, tmp_path,
-                                          edit: Callable[[pytest.MonkeyPatch, Path], None], culprit: str):
+    @pytest.mark.parametrize(
+        "edit, culprit",
+        [
+            (edit_compose, "compose:airflow-scheduler has '64'"),
+            (edit_helm_overlay, "eks has '64'"),
+            (edit_mwaa_rules, "missing from mwaa"),
+            (edit_settings_only, "compose:airflow-scheduler has '32', settings.yaml gives compose '64'"),
+        ],
+        ids=["compose-file", "helm-overlay", "mwaa-options", "settings-without-regenerating-compose"],
+    )
+    def test_should_report_the_edited_key(
+        self, monkeypatch, tmp_path, edit: Callable[[pytest.MonkeyPatch, Path], None], culprit: str
+    ):
         edit(monkeypatch, tmp_path)
         settings = load_settings()
 
@@ -210,10 +233,10 @@ class TestDriftIsCaught:
 
     def test_should_fail_when_a_target_specific_override_is_removed_but_compose_keeps_it(self, tmp_path):
         settings = edited_settings(
-            tmp_path, lambda raw: raw["targets"]["compose"]["core"].pop("dags_are_paused_at_creation"))
+            tmp_path, lambda raw: raw["targets"]["compose"]["core"].pop("dags_are_paused_at_creation")
+        )
 
         problems = drift(settings, documents(settings))
 
         culprit = "core.dags_are_paused_at_creation: compose:"
         assert any(problem.startswith(culprit) for problem in problems), problems
-

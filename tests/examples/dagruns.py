@@ -55,9 +55,7 @@ def task_states(dag_run) -> dict[str, str]:
 
     with create_session() as session:
         tis = dag_run.get_task_instances(session=session)
-        return {
-            (ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]"): str(ti.state) for ti in tis
-        }
+        return {(ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]"): str(ti.state) for ti in tis}
 
 
 def triggers_fired(classpath_suffix: str) -> list[dict[str, Any]]:

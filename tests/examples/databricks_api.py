@@ -60,8 +60,7 @@ class DatabricksApi:
         self.watched_runs = watched_runs
         self.watched_statements = watched_statements
         self.jobs: dict[int, dict[str, Any]] = {
-            job_id: {"name": name, "tasks": [{"task_key": "nightly"}]}
-            for name, job_id in (existing_jobs or {}).items()
+            job_id: {"name": name, "tasks": [{"task_key": "nightly"}]} for name, job_id in (existing_jobs or {}).items()
         }
         self.runs: dict[int, Run] = {}
         self.failing_task_keys = set(failing_task_keys)
@@ -103,9 +102,7 @@ class DatabricksApi:
         # The sync hook sends GET parameters in the query string, the async (trigger) one as a JSON body.
         query = {**body, **{k: v[0] for k, v in request.query.items()}}
         if path == "2.2/jobs/list":
-            jobs = [
-                {"job_id": i, "settings": s} for i, s in self.jobs.items() if s["name"] == query.get("name")
-            ]
+            jobs = [{"job_id": i, "settings": s} for i, s in self.jobs.items() if s["name"] == query.get("name")]
             return Response(body={"jobs": jobs} if jobs else {})
         if path == "2.2/jobs/create":
             job_id = next(_RUN_IDS)
@@ -117,9 +114,7 @@ class DatabricksApi:
         if path == "2.2/jobs/run-now":
             job = self.jobs.get(body["job_id"])
             if job is None:
-                return Response(
-                    400, {"error_code": "INVALID_PARAMETER_VALUE", "message": "Job does not exist."}
-                )
+                return Response(400, {"error_code": "INVALID_PARAMETER_VALUE", "message": "Job does not exist."})
             run = self._start_run(body["job_id"], job["name"], job["tasks"])
             return Response(body={"run_id": run.run_id, "number_in_job": run.run_id})
         if path == "2.2/jobs/runs/submit":

@@ -29,9 +29,7 @@ def sns_alerts(boto, monkeypatch):
     sns, sqs = boto("sns"), boto("sqs")
     topic_arn = sns.create_topic(Name="platform-alerts")["TopicArn"]
     queue_url = sqs.create_queue(QueueName="alerts-inbox")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
     monkeypatch.setenv("ALERTS_SNS_TOPIC_ARN", topic_arn)
 
@@ -49,9 +47,7 @@ def test_should_alert_slack_and_sns_with_task_and_exception_when_a_task_fails(ai
 
     assert dag_run.state == "failed", task_states(dag_run)
     (post,) = slack.calls("POST", f"/{WEBHOOK_TOKEN}")
-    assert post.body["text"].startswith(
-        ":red_circle: example_failure_alerts.check_orders_arrived failed on try 1"
-    )
+    assert post.body["text"].startswith(":red_circle: example_failure_alerts.check_orders_arrived failed on try 1")
     assert "owner data-platform" in post.body["text"]
     assert "simulated failure: orders for the day are missing" in post.body["text"]
     (notification,) = sns_alerts()

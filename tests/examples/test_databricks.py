@@ -93,9 +93,7 @@ def test_should_send_the_documented_requests_and_succeed(workspace):
 
     # Every wait took the deferrable path: one trigger per monitored run, one for the SQL statement.
     watched = {t["run_id"] for t in triggers_fired("DatabricksExecutionTrigger")}
-    run_ids = {
-        r.run_id for r in api.runs.values() if r.task_key in (None, clean["task_key"], aggregate["task_key"])
-    }
+    run_ids = {r.run_id for r in api.runs.values() if r.task_key in (None, clean["task_key"], aggregate["task_key"])}
     assert len(watched & run_ids) == 4
     assert triggers_fired("DatabricksSQLStatementExecutionTrigger")
 

@@ -28,9 +28,7 @@ def test_mapping_should_run_one_instance_per_partition_and_reduce(airflow_db):
 
     states = task_states(dag_run)
     assert dag_run.state == "success", states
-    assert [k for k in states if k.startswith("process_partition[")] == [
-        f"process_partition[{i}]" for i in range(4)
-    ]
+    assert [k for k in states if k.startswith("process_partition[")] == [f"process_partition[{i}]" for i in range(4)]
     assert xcom(dag_run, "summarize") == (2 + 2 + 5 + 2) * 10
 
 
@@ -93,9 +91,7 @@ ENTRY = "name: x, source_bucket: b, prefix: p, schedule: '@daily', owner: o, tag
     ],
     ids=["missing-retries", "bad-name", "unknown-field"],
 )
-def test_factory_should_refuse_a_bad_entry_naming_the_field(
-    airflow_db, tmp_path, monkeypatch, entry, message
-):
+def test_factory_should_refuse_a_bad_entry_naming_the_field(airflow_db, tmp_path, monkeypatch, entry, message):
     from airflow.dag_processing.dagbag import DagBag
 
     (tmp_path / "bad.yaml").write_text(f"pipelines:\n  - {{{entry}}}\n")
@@ -112,9 +108,7 @@ def test_factory_should_refuse_a_bad_entry_naming_the_field(
     [(1, "full_reload", "incremental_load"), (20, "incremental_load", "full_reload")],
 )
 def test_branching_should_run_one_branch_and_still_publish(airflow_db, day, ran, skipped):
-    dag_run = run_dag(
-        load_dag("example_branching", "example_branching.py"), logical_date=LOGICAL_DATE.replace(day=day)
-    )
+    dag_run = run_dag(load_dag("example_branching", "example_branching.py"), logical_date=LOGICAL_DATE.replace(day=day))
 
     states = task_states(dag_run)
     assert dag_run.state == "success", states
@@ -125,9 +119,7 @@ def test_branching_should_run_one_branch_and_still_publish(airflow_db, day, ran,
 def test_teardown_should_remove_the_workspace_and_not_hide_a_failure(airflow_db, fail_work, run_state):
     from pathlib import Path
 
-    dag_run = run_dag(
-        load_dag("example_setup_teardown", "example_setup_teardown.py"), conf={"fail_work": fail_work}
-    )
+    dag_run = run_dag(load_dag("example_setup_teardown", "example_setup_teardown.py"), conf={"fail_work": fail_work})
 
     states = task_states(dag_run)
     assert dag_run.state == run_state, states

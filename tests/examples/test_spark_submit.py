@@ -13,9 +13,7 @@ from tests.examples.dagruns import LOGICAL_DATE, load_dag, run_dag, task_states
 
 BUCKET = "sales-dev-lake"
 DS = LOGICAL_DATE.to_date_string()
-SALES = (
-    "order_id,region,amount\n1,emea,10.50\n2,emea,4.25\n3,amer,100\n4,apac,1.10\n5,apac,2.20\n6,apac,3.30\n"
-)
+SALES = "order_id,region,amount\n1,emea,10.50\n2,emea,4.25\n3,amer,100\n4,apac,1.10\n5,apac,2.20\n6,apac,3.30\n"
 
 
 def test_should_publish_revenue_per_region_computed_by_spark(airflow_db, boto, monkeypatch, tmp_path):

@@ -86,8 +86,10 @@ class TestPythonPackages:
         if distribution_wheels := sysconfig.get_config_var("WHEEL_PKG_DIR"):
             folders.append(Path(distribution_wheels))
         wheel = next((found for folder in folders for found in folder.glob("pip-*.whl")), None)
-        assert wheel, (f"no pip wheel in {', '.join(map(str, folders))}: install python3-pip-whl (Debian, "
-                       "Ubuntu) or run the suite on a Python that bundles pip")
+        assert wheel, (
+            f"no pip wheel in {', '.join(map(str, folders))}: install python3-pip-whl (Debian, "
+            "Ubuntu) or run the suite on a Python that bundles pip"
+        )
         subprocess.run([image.engine, "cp", str(wheel), f"{host.backend.name}:/tmp/pip.whl"], check=True)
         result = host.run("python /tmp/pip.whl/pip check --disable-pip-version-check")
         assert result.rc == 0, result.stdout + result.stderr
@@ -107,8 +109,11 @@ class TestSystemTools:
     def test_has_every_program_the_compose_healthchecks_run(self, host):
         compose = yaml.safe_load((REPO / "docker-compose.yaml").read_text())
         # ["CMD", program, args...] or ["CMD-SHELL", "program args..."]: the program is what must exist.
-        programs = {service["healthcheck"]["test"][1].split()[0] for service in compose["services"].values()
-                    if service.get("image", "").startswith("${AIRFLOW_IMAGE_NAME") and "healthcheck" in service}
+        programs = {
+            service["healthcheck"]["test"][1].split()[0]
+            for service in compose["services"].values()
+            if service.get("image", "").startswith("${AIRFLOW_IMAGE_NAME") and "healthcheck" in service
+        }
         assert {"curl", "airflow", "celery"} <= programs, programs
         missing = sorted(program for program in programs if not host.exists(program))
         assert not missing, f"docker-compose.yaml healthchecks run {missing}, which the image lacks"
@@ -202,11 +207,16 @@ class TestPlatformPlugins:
     """plugins/ is baked in: on EKS nothing else delivers it, and the workers' Celery config lives there."""
 
     def test_plugins_folder_holds_the_repository_plugins(self, host):
-        shipped = sorted(path.relative_to(REPO / "plugins").as_posix()
-                         for path in (REPO / "plugins").rglob("*")
-                         if path.is_file() and "__pycache__" not in path.parts)
-        in_image = sorted(host.check_output(
-            "cd /opt/airflow/plugins && find . -type f -not -path '*/__pycache__/*' | sed 's|^./||'").splitlines())
+        shipped = sorted(
+            path.relative_to(REPO / "plugins").as_posix()
+            for path in (REPO / "plugins").rglob("*")
+            if path.is_file() and "__pycache__" not in path.parts
+        )
+        in_image = sorted(
+            host.check_output(
+                "cd /opt/airflow/plugins && find . -type f -not -path '*/__pycache__/*' | sed 's|^./||'"
+            ).splitlines()
+        )
         assert in_image == shipped
 
     def test_airflow_loads_the_dataplatform_plugin(self, host):
@@ -216,8 +226,9 @@ class TestPlatformPlugins:
 
     def test_celery_config_of_the_settings_resolves_in_the_image(self, host):
         configured = load_settings().for_target("eks")["celery"]["celery_config_options"]
-        check = ("from airflow.configuration import conf; "
-                 "print(sorted(conf.getimport('celery', 'celery_config_options')))")
+        check = (
+            "from airflow.configuration import conf; print(sorted(conf.getimport('celery', 'celery_config_options')))"
+        )
         result = host.run(f"AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS={configured} python -c {shlex.quote(check)}")
         assert result.rc == 0, result.stderr
         assert "broker_url" in result.stdout

@@ -114,16 +114,21 @@ class TestUnchangedDetection:
     def multipart_upload(s3, bucket: str, key: str, data: bytes, metadata: dict[str, str]) -> None:
         upload = s3.create_multipart_upload(Bucket=bucket, Key=key, Metadata=metadata)
         part = s3.upload_part(Bucket=bucket, Key=key, UploadId=upload["UploadId"], PartNumber=1, Body=data)
-        s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload["UploadId"],
-                                     MultipartUpload={"Parts": [{"ETag": part["ETag"], "PartNumber": 1}]})
+        s3.complete_multipart_upload(
+            Bucket=bucket,
+            Key=key,
+            UploadId=upload["UploadId"],
+            MultipartUpload={"Parts": [{"ETag": part["ETag"], "PartNumber": 1}]},
+        )
 
     def test_should_skip_a_non_md5_etag_object_whose_sha256_metadata_matches(self, s3, bucket, tmp_path):
         data = b"from airflow.sdk import dag\n"
         self.multipart_upload(s3, bucket, "dags/etl.py", data, {"sha256": hashlib.sha256(data).hexdigest()})
         assert "-" in s3.head_object(Bucket=bucket, Key="dags/etl.py")["ETag"]
 
-        plan = sync_dags(s3, write_tree(tmp_path / "dags", {"etl.py": data.decode()}), bucket, "dags",
-                         report=lambda _: None)
+        plan = sync_dags(
+            s3, write_tree(tmp_path / "dags", {"etl.py": data.decode()}), bucket, "dags", report=lambda _: None
+        )
 
         assert (plan.upload, plan.unchanged) == ([], ["dags/etl.py"])
 
@@ -131,8 +136,9 @@ class TestUnchangedDetection:
         data = b"from airflow.sdk import dag\n"
         self.multipart_upload(s3, bucket, "dags/etl.py", data, {})
 
-        plan = sync_dags(s3, write_tree(tmp_path / "dags", {"etl.py": data.decode()}), bucket, "dags",
-                         report=lambda _: None)
+        plan = sync_dags(
+            s3, write_tree(tmp_path / "dags", {"etl.py": data.decode()}), bucket, "dags", report=lambda _: None
+        )
 
         assert plan.upload == ["dags/etl.py"]
         metadata = s3.head_object(Bucket=bucket, Key="dags/etl.py")["Metadata"]
@@ -150,19 +156,16 @@ class TestRefusals:
 
     def test_should_name_a_missing_bucket(self, s3, tmp_path):
         with pytest.raises(DeployError, match=r"bucket 'airflow-absent' does not exist\. Fix: check BUCKET"):
-            sync_dags(s3, write_tree(tmp_path / "dags", DAGS), "airflow-absent", "dags",
-                      report=lambda _: None)
+            sync_dags(s3, write_tree(tmp_path / "dags", DAGS), "airflow-absent", "dags", report=lambda _: None)
 
     def test_should_name_a_missing_source_folder(self, s3, bucket, tmp_path):
         with pytest.raises(DeployError, match=r"DAG folder .*nowhere does not exist\. Fix: pass SOURCE="):
             sync_dags(s3, tmp_path / "nowhere", bucket, "dags", report=lambda _: None)
 
-
     def test_should_point_to_bucket_when_the_pulumi_cli_is_missing(self, tmp_path):
         expected = r"the pulumi CLI is not on PATH, so stack 'mwaa' can't be read\. Fix: .* or pass BUCKET="
         with pytest.raises(DeployError, match=expected):
             stack_target("mwaa", tmp_path, pulumi="pulumi-absent")
-
 
     def test_should_take_bucket_and_prefix_from_an_mwaa_stack_only(self):
         mwaa = {"dagsBucket": "airflow-mwaa-dags", "dagsS3Uri": "s3://airflow-mwaa-dags/dags"}
@@ -179,8 +182,14 @@ class TestCommandLine:
     """`python -m mwaa deploy-dags`, as the Makefile runs it, against the same moto server."""
 
     def run(self, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "mwaa", "deploy-dags", *args], cwd=REPO_ROOT, env=env,
-                              capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "mwaa", "deploy-dags", *args],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
     def test_should_sync_then_report_nothing_to_do(self, aws_env, s3, bucket, tmp_path):
         env = {"PATH": "/usr/bin:/bin", **aws_env}
@@ -191,8 +200,7 @@ class TestCommandLine:
         second = self.run(env, "--bucket", bucket, "--source", source)
 
         assert dry.returncode == 0, dry.stderr
-        assert dry.stdout.splitlines()[-1] == ("dry run: 4 to upload, 0 unchanged, 0 to delete; "
-                                               "nothing changed")
+        assert dry.stdout.splitlines()[-1] == ("dry run: 4 to upload, 0 unchanged, 0 to delete; nothing changed")
         assert first.returncode == 0, first.stderr
         assert f"upload s3://{bucket}/dags/team_a/sql/daily.sql" in first.stdout.splitlines()
         assert second.stdout.strip() == f"synced s3://{bucket}/dags/: 0 uploaded, 4 unchanged, 0 deleted"
@@ -214,16 +222,24 @@ class TestCommandLine:
             "#!/bin/sh\n"
             f'[ "$*" = "stack output --json --stack mwaa --cwd {REPO_ROOT}" ] '
             '|| { echo "unexpected: $*" >&2; exit 2; }\n'
-            f"echo '{{\"dagsBucket\": \"{bucket}\", \"dagsS3Uri\": \"s3://{bucket}/dags\"}}'\n")
+            f'echo \'{{"dagsBucket": "{bucket}", "dagsS3Uri": "s3://{bucket}/dags"}}\'\n'
+        )
         stand_in.chmod(0o755)
         env = {**aws_env, "PATH": f"{stand_in.parent}:{os.environ['PATH']}", "HOME": os.environ.get("HOME", "/")}
         shipped = [f"s3://{bucket}/dags/{path}" for path in source_files(REPO_ROOT / "dags")]
         assert shipped, "the repository has no DAG file to ship"
 
-        done = subprocess.run(["make", "--no-print-directory", "-o", ".venv/.synced", "deploy-dags", "STACK=mwaa"],
-                              cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=180)
+        done = subprocess.run(
+            ["make", "--no-print-directory", "-o", ".venv/.synced", "deploy-dags", "STACK=mwaa"],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
 
         assert done.returncode == 0, done.stderr
-        assert [line.removeprefix("upload ") for line in done.stdout.splitlines() if line.startswith("upload ")] \
-            == shipped
+        assert [
+            line.removeprefix("upload ") for line in done.stdout.splitlines() if line.startswith("upload ")
+        ] == shipped
         assert keys(s3, bucket) == [uri.removeprefix(f"s3://{bucket}/") for uri in shipped]

@@ -19,7 +19,7 @@ PLUGIN_TREE = {
         "from airflow.plugins_manager import AirflowPlugin\n"
         "from probe_pkg.macros import double\n\n\n"
         "class ProbePlugin(AirflowPlugin):\n"
-        "    name = \"mwaa_probe\"\n"
+        '    name = "mwaa_probe"\n'
         "    macros = [double]\n"
     ),
     "probe_pkg/__init__.py": "",
@@ -95,11 +95,21 @@ class TestAirflowLoadsIt:
         plugins_folder = tmp_path / "usr-local-airflow-plugins"
         shutil.unpack_archive(tmp_path / "plugins.zip", plugins_folder)
         home = tmp_path / "airflow-home"
-        env = {"PATH": os.environ["PATH"], "HOME": str(home), "AIRFLOW_HOME": str(home),
-               "AIRFLOW__CORE__PLUGINS_FOLDER": str(plugins_folder), "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
+        env = {
+            "PATH": os.environ["PATH"],
+            "HOME": str(home),
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(plugins_folder),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        }
 
-        done = subprocess.run([Path(sys.executable).with_name("airflow"), "plugins", "--output", "json"],
-                              env=env, capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            [Path(sys.executable).with_name("airflow"), "plugins", "--output", "json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
 
         assert done.returncode == 0, done.stderr
         plugins = {plugin["name"]: plugin for plugin in json.loads(done.stdout)}

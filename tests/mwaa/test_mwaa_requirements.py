@@ -50,15 +50,17 @@ class TestRequirementsFile:
 
     def test_should_pin_every_package_to_the_version_in_uv_lock(self, built):
         locked = lock_versions()
-        requirements = [Requirement(line) for line in built.read_text().splitlines()
-                        if line and not line.startswith(("#", "--"))]
+        requirements = [
+            Requirement(line) for line in built.read_text().splitlines() if line and not line.startswith(("#", "--"))
+        ]
 
         assert requirements, "requirements.txt lists no package"
         for requirement in requirements:
             (specifier,) = requirement.specifier
             assert specifier.operator == "==", f"{requirement} must be an exact pin"
             assert specifier.version in locked[canonical(requirement.name)], (
-                f"{requirement} differs from uv.lock ({locked[canonical(requirement.name)]})")
+                f"{requirement} differs from uv.lock ({locked[canonical(requirement.name)]})"
+            )
 
     def test_should_ship_exactly_the_airflow_group_minus_what_mwaa_owns(self, built):
         shipped = set(parse_pins(built.read_text()))
@@ -69,8 +71,11 @@ class TestRequirementsFile:
     def test_should_keep_the_extras_the_airflow_group_asks_for(self, built):
         # The deferrable AWS operators need aiobotocore; MWAA's pip installs it within its constraints.
         assert "apache-airflow-providers-amazon[aiobotocore]==" in built.read_text()
-        assert all(parse_pins(built.read_text())[name].extras == extras
-                   for name, extras in airflow_group().items() if name not in MWAA_OWNED)
+        assert all(
+            parse_pins(built.read_text())[name].extras == extras
+            for name, extras in airflow_group().items()
+            if name not in MWAA_OWNED
+        )
 
     def test_should_be_identical_when_rebuilt(self, built, tmp_path):
         assert build(tmp_path).requirements.read_bytes() == built.read_bytes()
@@ -83,8 +88,10 @@ class TestConstraintCheck:
         pins = parse_pins(built.read_text())
         amazon = pins["apache-airflow-providers-amazon"]
         constraints = tmp_path / "constraints-3.12.txt"
-        constraints.write_text(f"# upstream copy\nApache_Airflow_Providers_Amazon==0.0.1\n"
-                               f"{pins['pyspark-client'].line()}\nunrelated-package==1.0\n")
+        constraints.write_text(
+            f"# upstream copy\nApache_Airflow_Providers_Amazon==0.0.1\n"
+            f"{pins['pyspark-client'].line()}\nunrelated-package==1.0\n"
+        )
 
         with pytest.raises(ArtifactError) as refused:
             build(tmp_path / "out", constraints_file=constraints)

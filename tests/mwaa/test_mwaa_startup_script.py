@@ -31,8 +31,11 @@ def shellcheck() -> str:
 
 def run_script(script: Path, airflow_version: str) -> subprocess.CompletedProcess[str]:
     # python3 on this PATH is the interpreter running the tests, standing in for MWAA's.
-    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "AIRFLOW_VERSION": airflow_version,
-           "MWAA_AIRFLOW_COMPONENT": "worker"}
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "AIRFLOW_VERSION": airflow_version,
+        "MWAA_AIRFLOW_COMPONENT": "worker",
+    }
     return subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True, timeout=60)
 
 
@@ -44,8 +47,7 @@ class TestStartupScriptSource:
         assert done.returncode == 0, done.stderr
 
     def test_should_pass_shellcheck(self, built_script):
-        done = subprocess.run([shellcheck(), "--severity=style", str(built_script)], capture_output=True,
-                              text=True)
+        done = subprocess.run([shellcheck(), "--severity=style", str(built_script)], capture_output=True, text=True)
         assert done.returncode == 0, done.stdout
 
     def test_should_name_the_pinned_versions_and_be_executable(self, built_script):
@@ -88,5 +90,7 @@ class TestVersionGuard:
         done = run_script(script, "9.9.9")
 
         assert done.returncode == 1
-        assert f"built for Airflow 9.9.9 on Python 3.99, but this MWAA worker runs Airflow 9.9.9 on Python " \
-               f"{RUNNING_PYTHON}" in done.stderr
+        assert (
+            f"built for Airflow 9.9.9 on Python 3.99, but this MWAA worker runs Airflow 9.9.9 on Python "
+            f"{RUNNING_PYTHON}" in done.stderr
+        )

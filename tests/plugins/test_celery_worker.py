@@ -71,16 +71,18 @@ def celery_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         "AIRFLOW_HOME": str(tmp_path),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS":
-            load_settings().for_target("compose")["celery"]["celery_config_options"],
+        "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": load_settings().for_target("compose")["celery"][
+            "celery_config_options"
+        ],
         "AIRFLOW__CELERY__BROKER_URL": "redis://127.0.0.1:6379/0",
         **extra,
     }
 
 
 def run_python(script: str, env: dict[str, str], cwd: Path) -> dict:
-    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
-                            timeout=120, cwd=cwd)
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120, cwd=cwd
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -89,10 +91,18 @@ def run_python(script: str, env: dict[str, str], cwd: Path) -> dict:
 def worker_main(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """What a worker's main process holds before and after Celery's `worker_init`, started once per module."""
     tmp_path = tmp_path_factory.mktemp("worker")
-    env = celery_env(tmp_path, AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST=json.dumps([
-        {"name": "git_dags", "classpath": "airflow.providers.git.bundles.git.GitDagBundle",
-         "kwargs": {"git_conn_id": "git_dags_repo", "tracking_ref": "main"}},
-    ]))
+    env = celery_env(
+        tmp_path,
+        AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST=json.dumps(
+            [
+                {
+                    "name": "git_dags",
+                    "classpath": "airflow.providers.git.bundles.git.GitDagBundle",
+                    "kwargs": {"git_conn_id": "git_dags_repo", "tracking_ref": "main"},
+                },
+            ]
+        ),
+    )
     return run_python(WORKER_START, env, tmp_path)
 
 
@@ -105,8 +115,7 @@ def result_sessions(tmp_path_factory: pytest.TempPathFactory) -> dict:
     try:
         # The compose stack's published local default login, as start_postgres creates it.
         url = f"postgresql://airflow:airflow@127.0.0.1:{database.ports['postgres']}/airflow"  # pragma: allowlist secret
-        return run_python(RESULT_SESSIONS, celery_env(tmp_path, AIRFLOW__CELERY__RESULT_BACKEND=f"db+{url}"),
-                          tmp_path)
+        return run_python(RESULT_SESSIONS, celery_env(tmp_path, AIRFLOW__CELERY__RESULT_BACKEND=f"db+{url}"), tmp_path)
     finally:
         database.stop_postgres()
 

@@ -26,13 +26,18 @@ class TestLoad:
             assert settings.for_target(target)["core"]["load_examples"] is False
 
     def test_target_override_wins_over_shared_value(self, tmp_path):
-        settings = load_settings(write_settings(tmp_path, """
+        settings = load_settings(
+            write_settings(
+                tmp_path,
+                """
             airflow:
               core: {executor: CeleryExecutor, parallelism: 8}
             targets:
               dev:
                 core: {executor: LocalExecutor}
-        """))
+        """,
+            )
+        )
         assert settings.for_target("dev")["core"] == {"executor": "LocalExecutor", "parallelism": 8}
         assert settings.for_target("eks")["core"] == {"executor": "CeleryExecutor", "parallelism": 8}
         assert settings.target_specific_keys() == {("core", "executor")}
@@ -47,21 +52,37 @@ class TestLoad:
     [
         ("airflow:\n  schedular: {}\n", r"airflow\.schedular: unknown key"),
         ("airflow:\n  core: {paralelism: 4}\n", r"airflow\.core\.paralelism: unknown key"),
-        ("airflow:\n  core: {parallelism: four}\n",
-         r"airflow\.core\.parallelism: Input should be a valid integer.*got 'four'.*"
-         r"Fix: give airflow\.core\.parallelism"),
+        (
+            "airflow:\n  core: {parallelism: four}\n",
+            r"airflow\.core\.parallelism: Input should be a valid integer.*got 'four'.*"
+            r"Fix: give airflow\.core\.parallelism",
+        ),
         ("airflow:\n  core: {parallelism: 0}\n", r"airflow\.core\.parallelism: Input should be greater than 0"),
-        ("airflow:\n  core: {load_examples: 'yes'}\n",
-         r"airflow\.core\.load_examples: Input should be a valid boolean"),
+        (
+            "airflow:\n  core: {load_examples: 'yes'}\n",
+            r"airflow\.core\.load_examples: Input should be a valid boolean",
+        ),
         ("airflow:\n  core: {executor: SequentialExecutor}\n", r"airflow\.core\.executor: Input should be"),
         ("airflow: {}\ntargets:\n  laptop: {}\n", r"targets\.laptop: unknown key"),
-        ("airflow: {}\ntargets:\n  dev:\n    core: {executer: LocalExecutor}\n",
-         r"targets\.dev\.core\.executer: unknown key"),
+        (
+            "airflow: {}\ntargets:\n  dev:\n    core: {executer: LocalExecutor}\n",
+            r"targets\.dev\.core\.executer: unknown key",
+        ),
         ("targets: {}\n", r"airflow: Field required"),
         ("airflow: [\n", r"cannot read settings"),
     ],
-    ids=["unknown-section", "unknown-key", "wrong-type", "out-of-range", "string-for-bool", "bad-executor",
-         "unknown-target", "unknown-key-in-override", "missing-airflow", "not-yaml"],
+    ids=[
+        "unknown-section",
+        "unknown-key",
+        "wrong-type",
+        "out-of-range",
+        "string-for-bool",
+        "bad-executor",
+        "unknown-target",
+        "unknown-key-in-override",
+        "missing-airflow",
+        "not-yaml",
+    ],
 )
 def test_bad_settings_are_refused_naming_the_key(tmp_path, text, expected):
     with pytest.raises(SettingsError, match=expected):
@@ -73,18 +94,22 @@ def test_every_declared_key_exists_in_airflow():
     from airflow.configuration import retrieve_configuration_description
 
     known = retrieve_configuration_description(include_providers=True)
-    missing = [f"[{section}] {key}"
-               for section, model in AirflowConfig.model_fields.items()
-               for key in model.annotation.model_fields
-               if key not in known.get(section, {}).get("options", {})]
+    missing = [
+        f"[{section}] {key}"
+        for section, model in AirflowConfig.model_fields.items()
+        for key in model.annotation.model_fields
+        if key not in known.get(section, {}).get("options", {})
+    ]
     assert not missing, f"declared in airflow_settings/model.py but unknown to Airflow: {missing}"
 
 
 class TestRender:
     """One resolved config, three shapes."""
 
-    config = {"core": {"executor": "CeleryExecutor", "load_examples": False, "parallelism": 8},
-              "secrets": {"backend_kwargs": {"variables_prefix": "v", "connections_prefix": "c"}}}
+    config = {
+        "core": {"executor": "CeleryExecutor", "load_examples": False, "parallelism": 8},
+        "secrets": {"backend_kwargs": {"variables_prefix": "v", "connections_prefix": "c"}},
+    }
 
     def test_env_uses_airflow_variable_names_and_strings(self):
         assert as_env(self.config) == {
@@ -96,7 +121,10 @@ class TestRender:
 
     def test_helm_config_is_sections_of_strings(self):
         assert as_helm_config(self.config)["core"] == {
-            "executor": "CeleryExecutor", "load_examples": "False", "parallelism": "8"}
+            "executor": "CeleryExecutor",
+            "load_examples": "False",
+            "parallelism": "8",
+        }
 
     def test_mwaa_options_are_dotted(self):
         assert as_mwaa_options(self.config)["core.load_examples"] == "False"

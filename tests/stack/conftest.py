@@ -14,8 +14,13 @@ from local_airflow.stack import AirflowClient, NativeStack, stop_on_sigterm
 
 DAGS = Path(__file__).parent / "dags"
 # Stored only in Secrets Manager (moto): the e2e DAG reads both through the amazon provider's backend.
-WAREHOUSE_CONNECTION = {"conn_type": "postgres", "host": "warehouse.internal", "login": "reader",
-                        "password": "s3cret-from-sm", "port": 5432}
+WAREHOUSE_CONNECTION = {
+    "conn_type": "postgres",
+    "host": "warehouse.internal",
+    "login": "reader",
+    "password": "s3cret-from-sm",
+    "port": 5432,
+}
 DATA_REGION = "eu-west-1"
 
 

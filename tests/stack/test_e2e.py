@@ -26,7 +26,9 @@ class TestRunThroughRestApi:
     def test_should_succeed_every_task_on_first_try(self, client: AirflowClient, e2e_run: str):
         instances = client.task_instances(DAG_ID, e2e_run)
         assert {ti["task_id"]: (ti["state"], ti["try_number"]) for ti in instances} == {
-            "produce": ("success", 1), "consume": ("success", 1)}
+            "produce": ("success", 1),
+            "consume": ("success", 1),
+        }
 
     def test_should_list_every_task_of_a_run_larger_than_an_api_page(self, client: AirflowClient):
         # The 200-task fan-out the bench times: its failed-tries figure needs every instance, past page one.
@@ -62,12 +64,16 @@ class TestSecretsManagerBackend:
 class TestS3RemoteLogging:
     """Task logs are uploaded to S3 and served from there once the local copy is gone."""
 
-    def test_should_upload_the_log_and_serve_it_after_local_delete(self, stack: NativeStack,
-                                                                   client: AirflowClient, e2e_run: str):
+    def test_should_upload_the_log_and_serve_it_after_local_delete(
+        self, stack: NativeStack, client: AirflowClient, e2e_run: str
+    ):
         relative = f"dag_id={DAG_ID}/run_id={e2e_run}/task_id=consume/attempt=1.log"
         s3 = stack.aws("s3")
-        wait_for(lambda: s3.list_objects_v2(Bucket=LOG_BUCKET, Prefix=f"logs/{relative}").get("KeyCount"), 60,
-                 f"s3://{LOG_BUCKET}/logs/{relative}")
+        wait_for(
+            lambda: s3.list_objects_v2(Bucket=LOG_BUCKET, Prefix=f"logs/{relative}").get("KeyCount"),
+            60,
+            f"s3://{LOG_BUCKET}/logs/{relative}",
+        )
         uploaded = s3.get_object(Bucket=LOG_BUCKET, Key=f"logs/{relative}")["Body"].read().decode()
         assert "STACK-E2E" in uploaded
 
@@ -82,9 +88,9 @@ class TestHealth:
 
     def test_should_report_every_component_healthy(self, stack: NativeStack):
         health = requests.get(f"{stack.api_url}/api/v2/monitor/health", timeout=10).json()
-        assert {part: health[part]["status"] for part in
-                ("metadatabase", "scheduler", "triggerer", "dag_processor")} == dict.fromkeys(
-            ("metadatabase", "scheduler", "triggerer", "dag_processor"), "healthy")
+        assert {
+            part: health[part]["status"] for part in ("metadatabase", "scheduler", "triggerer", "dag_processor")
+        } == dict.fromkeys(("metadatabase", "scheduler", "triggerer", "dag_processor"), "healthy")
 
 
 class TestWorkerWarmUp:

@@ -55,6 +55,7 @@ class TestRestarts:
         assert_recovered(client, restart_mid_run(client, stack.restart_redis, timeout=RECOVERY_TIMEOUT))
 
     def test_should_survive_an_api_server_restart(self, stack: NativeStack, client: AirflowClient):
-        outcome = restart_mid_run(client, lambda: stack.restart_component("api-server", signal.SIGTERM),
-                                  timeout=RECOVERY_TIMEOUT)
+        outcome = restart_mid_run(
+            client, lambda: stack.restart_component("api-server", signal.SIGTERM), timeout=RECOVERY_TIMEOUT
+        )
         assert_recovered(client, outcome)

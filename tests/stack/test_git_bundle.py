@@ -34,8 +34,10 @@ class TestGitDagBundle:
         assert run_release(client) == 2
 
         stack.git_push({"dags/git_broken.py": BROKEN_DAG}, "Push a broken DAG")
+
         def broken_file_errors() -> list[dict]:
             return [e for e in client.import_errors() if e["filename"].endswith("git_broken.py")]
+
         errors = wait_for(broken_file_errors, 120, "an import error for git_broken.py")
         assert errors[0]["bundle_name"] == GIT_BUNDLE
         assert "SyntaxError" in errors[0]["stack_trace"]

@@ -33,9 +33,7 @@ def task_failure_notifiers(
         )
     notifiers: list[BaseNotifier] = []
     if slack_webhook_conn_id is not None:
-        notifiers.append(
-            SlackWebhookNotifier(slack_webhook_conn_id=slack_webhook_conn_id, text=FAILURE_MESSAGE)
-        )
+        notifiers.append(SlackWebhookNotifier(slack_webhook_conn_id=slack_webhook_conn_id, text=FAILURE_MESSAGE))
     if sns_topic_arn is not None:
         notifiers.append(
             SnsNotifier(

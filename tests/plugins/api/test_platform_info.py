@@ -58,9 +58,7 @@ class TestPlatformInfoPlugin:
         assert response.status_code == 200, response.text
         info = response.json()
         assert info["airflow_version"] == version("apache-airflow") == AIRFLOW_VERSION
-        assert info["providers"]["apache-airflow-providers-amazon"] == version(
-            "apache-airflow-providers-amazon"
-        )
+        assert info["providers"]["apache-airflow-providers-amazon"] == version("apache-airflow-providers-amazon")
         assert info["providers"]["apache-airflow-providers-databricks"] == version(
             "apache-airflow-providers-databricks"
         )

@@ -9,8 +9,14 @@ import pendulum
 from airflow.sdk import BaseHook, Variable, dag, task
 
 
-@dag(schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz="UTC"), catchup=False, tags=["test"],
-     default_args={"owner": "platform", "retries": 1}, doc_md=__doc__)
+@dag(
+    schedule=None,
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    tags=["test"],
+    default_args={"owner": "platform", "retries": 1},
+    doc_md=__doc__,
+)
 def stack_e2e():
     @task
     def produce() -> dict[str, int]:

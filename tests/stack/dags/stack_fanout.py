@@ -13,8 +13,14 @@ def noop() -> None:
     """Nothing: what is left is Airflow's own per-task overhead."""
 
 
-@dag(schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz="UTC"), catchup=False, tags=["test"],
-     default_args={"owner": "platform", "retries": 2, "retry_delay": timedelta(seconds=1)}, doc_md=__doc__)
+@dag(
+    schedule=None,
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    tags=["test"],
+    default_args={"owner": "platform", "retries": 2, "retry_delay": timedelta(seconds=1)},
+    doc_md=__doc__,
+)
 def load_fanout():
     for i in range(200):
         noop.override(task_id=f"leaf_{i:03d}")()
