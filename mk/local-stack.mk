@@ -7,29 +7,16 @@ DOCKER_COMPOSE ?= docker compose
 COMPOSE_ENV_FILE ?= .env
 # A personal override, validated with the base file before anything starts.
 COMPOSE_OVERRIDE ?= docker-compose.override.yaml
-# The compose-spec JSON schema (pinned commit); `make compose-schema` fetches it here.
-COMPOSE_SPEC_COMMIT ?= 170098ba07d9f53c383a41bfd4c5166b0a4529a6
-COMPOSE_SPEC_SHA256 ?= 1f91e091f16b2dd50ab8860e02bb391d22df553d91c145eacedb1b6eff9c3f0e
-export COMPOSE_SPEC_SCHEMA ?= $(CURDIR)/.tools/compose-spec.json
 
 COMPOSE = $(DOCKER_COMPOSE) --env-file $(COMPOSE_ENV_FILE) -f docker-compose.yaml \
 	$(if $(wildcard $(COMPOSE_OVERRIDE)),-f $(COMPOSE_OVERRIDE))
-
-.PHONY: compose-schema
-compose-schema: ## Download the pinned compose-spec JSON schema to .tools/ (or set COMPOSE_SPEC_SCHEMA)
-	@if [ ! -f "$(COMPOSE_SPEC_SCHEMA)" ]; then \
-		mkdir -p "$(dir $(COMPOSE_SPEC_SCHEMA))"; \
-		curl -fsSL -o "$(COMPOSE_SPEC_SCHEMA)" \
-			https://raw.githubusercontent.com/compose-spec/compose-spec/$(COMPOSE_SPEC_COMMIT)/schema/compose-spec.json; \
-		echo "$(COMPOSE_SPEC_SHA256)  $(COMPOSE_SPEC_SCHEMA)" | sha256sum -c --quiet; \
-	fi
 
 .PHONY: compose-file
 compose-file: venv ## Regenerate docker-compose.yaml from airflow_settings/ (commit the result)
 	$(VENV)/bin/python -m local_airflow.compose
 
 .PHONY: compose-check
-compose-check: compose-schema venv ## Validate docker-compose.yaml (+ override) offline: compose config -q and the schema
+compose-check: compose-schema compose-binary venv ## Validate docker-compose.yaml (+ override) offline: compose config -q and the schema
 	$(VENV)/bin/python -m local_airflow.compose --check
 	$(VENV)/bin/python -m local_airflow.compose_env --env-file $(COMPOSE_ENV_FILE)
 	$(VENV)/bin/python -m local_airflow.compose_check --override $(COMPOSE_OVERRIDE) --env-file $(COMPOSE_ENV_FILE)

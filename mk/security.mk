@@ -7,8 +7,6 @@ FERNET_SECRET_ID ?=
 FERNET_KUBECTL_TARGET ?= airflow/deploy/airflow-scheduler
 # Set to 1 for the second run on EKS, once the pods hold new,old (the first run prints how).
 FERNET_RESUME ?=
-# checkov runs from its own tool environment: it doesn't co-resolve with the Airflow group.
-CHECKOV_VERSION ?= 3.3.30
 
 .PHONY: policy
 policy: pulumi-cli ## Preview a stack under the policy pack (needs the pulumi CLI): make policy STACK=prod
@@ -23,8 +21,8 @@ secrets-baseline: venv ## Rewrite .secrets.baseline after reviewing new findings
 	$(VENV)/bin/detect-secrets scan --baseline .secrets.baseline
 
 .PHONY: checkov
-checkov: | $(UV) ## checkov (offline) over the Dockerfile and shipped Kubernetes manifests
-	CHECKOV_VERSION=$(CHECKOV_VERSION) UV=$(UV) $(VENV)/bin/pytest tests/security/test_checkov.py $(PYTEST_ARGS)
+checkov: venv | $(UV) ## checkov (the pinned version, offline) over the Dockerfile and shipped Kubernetes manifests
+	$(VENV)/bin/pytest tests/security/test_checkov.py $(PYTEST_ARGS)
 
 .PHONY: rotate-fernet-key
 rotate-fernet-key: venv ## Rotate the Fernet key (new,old period): make rotate-fernet-key FERNET_SECRET_ID=airflow-prod/fernet-key

@@ -1,13 +1,16 @@
-"""`make preview`/`make deploy` wrap the pulumi CLI with a clear error when it is missing or too old."""
+"""make targets: the pulumi CLI check of preview/deploy, the pinned inputs `make test` fetches, and the help."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
 from harness import REPO_ROOT
+
+from airflow_settings.versions import PULUMI_SDK_VERSION, pin
 
 pytestmark = pytest.mark.infra
 
@@ -38,13 +41,13 @@ class TestPulumiCliCheck:
     def test_should_say_where_to_get_a_missing_cli(self):
         result = make("preview", "/usr/bin:/bin")
         assert result.returncode != 0
-        assert "pulumi CLI is not installed: need 3.272.0 or newer, found none" in result.stdout
+        assert f"pulumi CLI is not installed: need {PULUMI_SDK_VERSION} or newer, found none" in result.stdout
         assert "pulumi.com/docs/iac/download-install" in result.stdout
 
     def test_should_refuse_an_old_cli(self, tmp_path: Path):
         result = make("deploy", fake_pulumi(tmp_path, "3.100.0"))
         assert result.returncode != 0
-        assert "too old: need 3.272.0 or newer, found 3.100.0" in result.stdout
+        assert f"too old: need {PULUMI_SDK_VERSION} or newer, found 3.100.0" in result.stdout
 
     def test_should_run_pulumi_for_the_chosen_stack(self, tmp_path: Path):
         result = make("preview", fake_pulumi(tmp_path, "3.280.1"), "STACK=prod")
@@ -64,3 +67,103 @@ class TestPulumiProject:
         assert project["runtime"]["options"] == {"toolchain": "pip", "virtualenv": ".venv-infra"}
         assert "VENV_INFRA := .venv-infra" in makefile
         assert (REPO_ROOT / "infra" / "__main__.py").is_file()
+
+
+# The variables that name local copies of the pinned inputs (.ci/run sets them): unset, so make's own fetch runs.
+LOCAL_COPIES = ("AIRFLOW_CHART_TARBALL", "AIRFLOW_CHART_SCHEMA_DIR", "COMPOSE_SPEC_SCHEMA")
+
+
+# RFC 2606 reserves .invalid: the name never resolves, as no name does on a machine without internet.
+UNREACHABLE = "http://downloads.invalid"
+
+
+def make_pinned(cache: Path, *arguments: str, **environment: str) -> subprocess.CompletedProcess[str]:
+    """make with CACHE_DIR in `cache`, no local copies but those in `environment`, and every download unreachable."""
+    env = {name: value for name, value in os.environ.items() if name not in LOCAL_COPIES} | environment
+    return subprocess.run(
+        [
+            "make",
+            "--no-print-directory",
+            f"CACHE_DIR={cache}",
+            f"AIRFLOW_CHART_URL={UNREACHABLE}/airflow.tgz",
+            f"COMPOSE_SPEC_URL={UNREACHABLE}/compose-spec.json",
+            *arguments,
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+class TestPinnedInputs:
+    """`make test` fetches the chart and the compose schema itself, or checks the local copies it is given."""
+
+    def test_should_fetch_the_inputs_before_any_test_runs(self, tmp_path: Path):
+        result = make_pinned(tmp_path, "-n", "test")
+        lines = result.stdout.splitlines()
+        first_pytest = next(i for i, line in enumerate(lines) if "/bin/pytest tests" in line)
+        fetches = [i for i, line in enumerate(lines) if "--fetch" in line or "compose_check --fetch-binary" in line]
+        assert len(fetches) == 3 and max(fetches) < first_pytest, result.stdout
+
+    def test_should_say_what_failed_and_how_to_go_on_when_offline(self, tmp_path: Path):
+        chart = pin("airflow-chart")
+        result = make_pinned(tmp_path, "chart-schema")
+        assert result.returncode != 0
+        assert f"cannot download airflow-chart {chart.version} (sha256 {chart.sha256}) from {UNREACHABLE}" in (
+            result.stderr
+        )
+        assert f"set AIRFLOW_CHART_TARBALL to a copy of airflow-{chart.version}.tgz or AIRFLOW_CHART_SCHEMA_DIR" in (
+            result.stderr
+        )
+        assert not list((tmp_path / "airflow-chart" / chart.version).iterdir())
+
+    def test_should_say_so_when_the_compose_schema_cannot_be_downloaded(self, tmp_path: Path):
+        result = make_pinned(tmp_path, "compose-schema")
+        assert result.returncode != 0
+        assert f"cannot download compose-spec {pin('compose-spec').version}" in result.stderr
+        assert "set COMPOSE_SPEC_SCHEMA to a copy of compose-spec.json" in result.stderr
+
+    def test_should_refuse_a_local_tarball_that_is_not_the_pinned_one(self, tmp_path: Path):
+        tarball = tmp_path / "airflow.tgz"
+        tarball.write_bytes(b"not the chart\n")
+        result = make_pinned(tmp_path / "cache", "chart-schema", AIRFLOW_CHART_TARBALL=str(tarball))
+        assert result.returncode != 0
+        assert f"is not the pinned {pin('airflow-chart').sha256}" in result.stderr
+        assert "AIRFLOW_CHART_TARBALL must name a copy of" in result.stderr
+
+    def test_should_use_a_local_schema_folder_and_fetch_nothing(self, tmp_path: Path):
+        schema_dir = tmp_path / "chart"
+        schema_dir.mkdir()
+        for name in ("values.yaml", "values.schema.json"):
+            (schema_dir / name).write_text("{}\n")
+        result = make_pinned(tmp_path / "cache", "chart-schema", AIRFLOW_CHART_SCHEMA_DIR=str(schema_dir))
+        assert result.returncode == 0, result.stderr
+        assert not (tmp_path / "cache").exists()
+
+    def test_should_name_what_a_local_schema_folder_lacks(self, tmp_path: Path):
+        result = make_pinned(tmp_path / "cache", "chart-schema", AIRFLOW_CHART_SCHEMA_DIR=str(tmp_path))
+        assert result.returncode != 0
+        assert f"AIRFLOW_CHART_SCHEMA_DIR={tmp_path} has no values.yaml" in result.stderr
+
+    def test_should_stop_early_without_a_python_that_reads_the_pins(self, tmp_path: Path):
+        result = make_pinned(tmp_path, "help", "PYTHON=/nonexistent/python3")
+        assert result.returncode != 0
+        assert "needs Python 3.11 or newer" in result.stderr
+
+
+class TestHelp:
+    """`make help` is generated from the `## ...` after each target."""
+
+    def test_every_target_has_a_help_line(self):
+        # FORCE is make's always-out-of-date idiom, not something to run.
+        makefiles = [REPO_ROOT / "Makefile", *sorted((REPO_ROOT / "mk").glob("*.mk"))]
+        rules = [line for file in makefiles for line in file.read_text().splitlines()]
+        targets = [line for line in rules if re.match(r"[a-z][a-z0-9-]*:(?!=)", line) and not line.startswith("FORCE:")]
+        assert targets and [line for line in targets if " ## " not in line] == []
+
+    def test_should_list_the_pinned_input_targets(self):
+        shown = subprocess.run(["make", "help"], cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout
+        listed = set(re.findall(r"^ +([a-z][a-z0-9-]*) ", re.sub(r"\x1b\[[0-9;]*m", "", shown), re.M))
+        assert {"pins", "test-inputs", "chart-schema", "compose-schema", "compose-binary"} <= listed

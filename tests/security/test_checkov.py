@@ -1,13 +1,13 @@
 """checkov over the image's Dockerfile and the Kubernetes manifests we ship: clean, or each skip justified.
 
-checkov doesn't co-resolve with the Airflow group, so it runs from its own pinned tool environment
-(`uvx checkov==3.3.30`, cached by uv after the first run), with `--skip-download` to stay offline.
+checkov doesn't co-resolve with the Airflow group, so it runs from its own tool environment
+(`uv tool run checkov==<the pin in pyproject.toml>`, cached by uv after the first run), with `--skip-download`
+to stay offline.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from airflow_settings.versions import uv_executable
+from airflow_settings.versions import pin, uv_executable
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-CHECKOV = f"checkov=={os.environ.get('CHECKOV_VERSION', '3.3.30')}"
+CHECKOV = f"checkov=={pin('checkov').version}"
 SKIPPED_DIRS = {".venv", ".venv-infra", ".git", ".state", ".cache", "node_modules", "build", "dist", "tests"}
 
 
