@@ -18,7 +18,10 @@ import jmespath
 import jsonschema
 import yaml
 
-from infra.helm_values import SERVICE_ACCOUNTS, ChartInputs, DagSource, chart_values
+from airflow_settings import load_settings
+from infra.components import SERVICE_ACCOUNTS
+from infra.config_sections import DagsConfig, IngressConfig
+from infra.helm_values import ChartInputs, chart_values
 from infra.mappings import deep_merge
 
 SCHEMA_ENV = "AIRFLOW_CHART_SCHEMA_DIR"
@@ -32,12 +35,9 @@ DEFAULT_INPUTS = ChartInputs(
     role_arns={
         component: f"arn:aws:iam::111122223333:role/{account}" for component, account in SERVICE_ACCOUNTS.items()
     },
-    dags=DagSource(
-        source="git-sync",
-        repo="https://github.com/example-org/airflow-dags.git",
-        branch="main",
-        sub_path="dags",
-    ),
+    settings=load_settings().for_target("eks"),
+    dags=DagsConfig(source="git-sync", repo="https://github.com/example-org/airflow-dags.git"),
+    ingress=IngressConfig(enabled=False, internal=True),
 )
 
 

@@ -7,7 +7,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from harness import REPO_ROOT
+
+from tests.infra.harness import REPO_ROOT
 
 pytestmark = pytest.mark.infra
 
