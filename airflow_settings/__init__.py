@@ -3,7 +3,9 @@
     from airflow_settings import load_settings
     config = load_settings().for_target("compose")   # {"core": {"executor": "CeleryExecutor", ...}, ...}
 
-render.py turns that into environment variables, Helm `config:` or MWAA options.
+render.py turns that into environment variables, Helm `config:` or MWAA options, and reads the secrets
+backend prefixes the AWS targets grant access to; git_bundle.py is the GitDagBundle entry and its connection,
+for every target that clones DAGs with it.
 """
 
 from __future__ import annotations

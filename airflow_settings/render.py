@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
+
+from airflow_settings import SettingsError
 
 Config = Mapping[str, Mapping[str, Any]]
 
@@ -43,3 +46,29 @@ def as_mwaa_options(config: Config) -> dict[str, str]:
         for section, options in config.items()
         for key, value in options.items()
     }
+
+
+@dataclass(frozen=True)
+class SecretPrefixes:
+    """Where the Secrets Manager backend looks up connections and variables: the names under these prefixes
+    are what IAM lets Airflow read, so both come from one place (settings.yaml `secrets.backend_kwargs`)."""
+
+    connections: str
+    variables: str
+
+
+def secret_prefixes(config: Config) -> SecretPrefixes:
+    """The secrets backend prefixes of one target's effective settings (`Settings.for_target`)."""
+    kwargs = config.get("secrets", {}).get("backend_kwargs") or {}
+    missing = [key for key in ("connections_prefix", "variables_prefix") if not kwargs.get(key)]
+    if missing:
+        raise SettingsError(
+            f"secrets.backend_kwargs lacks {', '.join(missing)}, which the AWS targets grant access to; "
+            "fix: set both in airflow_settings/settings.yaml (shared, or under the target)"
+        )
+    return SecretPrefixes(connections=kwargs["connections_prefix"], variables=kwargs["variables_prefix"])
+
+
+def connection_env_name(conn_id: str) -> str:
+    """The environment variable Airflow reads a connection from: `AIRFLOW_CONN_<ID>`."""
+    return f"AIRFLOW_CONN_{conn_id.upper()}"

@@ -1,22 +1,20 @@
 """How long the Pulumi program takes under the mock runtime, per committed stack, and how many resources it makes.
 
-    .venv-infra/bin/python bench/infra_mocks.py
+    .venv-infra/bin/python -m bench.infra_mocks        (from the repository root)
 
-Prints figures only (no assertions): the cost of the tests/infra session fixtures on this machine. The first
-build also pays for pulumi_aws loading its service submodules (ec2, rds, …) lazily on first use.
+Prints figures only (no assertions): the cost of the example-stack fixtures (tests/infra/example_stacks.py) on
+this machine. The first build also pays for pulumi_aws loading its service submodules (ec2, rds, …) lazily on
+first use.
 """
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "tests" / "infra")]
-
-from harness import build_stack, stack_config  # noqa: E402
+from tests.infra.example_stacks import STACKS, with_stand_in_artifacts
+from tests.infra.harness import build_stack, stack_config
 
 
 def main() -> None:
@@ -25,13 +23,11 @@ def main() -> None:
 
     print(f"import  {time.perf_counter() - started:6.2f} s")
     with tempfile.TemporaryDirectory() as artifacts:
-        for name in ("requirements.txt", "plugins.zip", "startup.sh"):
-            (Path(artifacts) / name).write_bytes(b"bench")
         timings = {}
-        for stack in ("dev", "prod", "mwaa"):
+        for stack in STACKS:
             config = stack_config(stack)
             if stack == "mwaa":
-                config["airflow-aws:mwaa"] = {**config["airflow-aws:mwaa"], "artifactsDir": artifacts}
+                config = with_stand_in_artifacts(config, Path(artifacts))
             started = time.perf_counter()
             built = build_stack(stack, config)
             timings[stack] = time.perf_counter() - started

@@ -8,10 +8,9 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from infra.helm_values import (
-    KEDA_NAMESPACE,
-    RELEASE_NAME,
-    SECRET_NAMES,
+from infra.config_sections import ChartConfig
+from infra.helm_values import KEDA_NAMESPACE, RELEASE_NAME, SECRET_NAMES
+from infra.pgbouncer import (
     metadata_connection,
     pgbouncer_ini,
     pgbouncer_stats_connection,
@@ -29,10 +28,10 @@ KEDA_CHART_VERSION = "2.17.0"
 class AirflowChartArgs:
     kubeconfig: pulumi.Input[str]
     """Cluster credentials (secret) for the Kubernetes provider."""
-    namespace: str
-    """Namespace of the release and its Secrets (created here)."""
-    chart_version: str
-    """apache-airflow chart version, 1.22.0 or newer. https://airflow.apache.org/docs/helm-chart/stable/"""
+    chart: ChartConfig
+    """The stack's chart section: the apache-airflow chart version, the namespace of the release
+    and its Secrets (created here) and how long the release may take, migrations included.
+    https://airflow.apache.org/docs/helm-chart/stable/"""
     values: pulumi.Input[dict[str, Any]]
     """Final chart values, from helm_values.chart_values."""
     db_host: pulumi.Input[str]
@@ -49,8 +48,6 @@ class AirflowChartArgs:
     """Celery broker URL with the AUTH token (secret)."""
     airflow_secrets: dict[str, pulumi.Input[str]]
     """fernet-key, jwt-secret, api-secret-key and admin-password values (secret)."""
-    timeout_seconds: int
-    """How long the release may take, migrations included."""
 
 
 class AirflowChart(pulumi.ComponentResource):
@@ -69,7 +66,7 @@ class AirflowChart(pulumi.ComponentResource):
         namespace = k8s.core.v1.Namespace(
             f"{name}-namespace",
             metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=args.namespace,
+                name=args.chart.namespace,
                 labels={
                     "pod-security.kubernetes.io/enforce": "restricted",
                     "pod-security.kubernetes.io/warn": "restricted",
@@ -82,11 +79,13 @@ class AirflowChart(pulumi.ComponentResource):
         password = pulumi.Output.secret(args.db_password)
         contents: dict[str, dict[str, pulumi.Input[str]]] = {
             "metadata": {
-                "connection": password.apply(lambda secret: metadata_connection(args.db_user, secret, args.namespace))
+                "connection": password.apply(
+                    lambda secret: metadata_connection(args.db_user, secret, args.chart.namespace)
+                )
             },
             "result-backend": {
                 "connection": password.apply(
-                    lambda secret: result_backend_connection(args.db_user, secret, args.namespace)
+                    lambda secret: result_backend_connection(args.db_user, secret, args.chart.namespace)
                 )
             },
             "broker": {"connection": args.broker_url},
@@ -107,7 +106,7 @@ class AirflowChart(pulumi.ComponentResource):
         secrets = [
             k8s.core.v1.Secret(
                 f"{name}-{role}",
-                metadata=k8s.meta.v1.ObjectMetaArgs(name=SECRET_NAMES[role], namespace=args.namespace),
+                metadata=k8s.meta.v1.ObjectMetaArgs(name=SECRET_NAMES[role], namespace=args.chart.namespace),
                 type="Opaque",
                 string_data={key: pulumi.Output.secret(value) for key, value in data.items()},
                 # The Fernet key is rotated in place (scripts/rotate-fernet-key); Pulumi only seeds it.
@@ -133,9 +132,9 @@ class AirflowChart(pulumi.ComponentResource):
             f"{name}-release",
             name=RELEASE_NAME,
             chart="airflow",
-            version=args.chart_version,
+            version=args.chart.version,
             repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=AIRFLOW_CHART_REPO),
-            namespace=args.namespace,
+            namespace=args.chart.namespace,
             values=args.values,
             # Atomic (so it waits): a failed upgrade rolls back by itself. Safe because the migration job is a
             # plain Job (useHelmHooks: false): the workloads' wait-for-migrations init containers hold them
@@ -144,7 +143,7 @@ class AirflowChart(pulumi.ComponentResource):
             # helm_values.JOB_TTL_SECONDS) removes it mid-wait (helm/helm#10576).
             atomic=True,
             cleanup_on_fail=True,
-            timeout=args.timeout_seconds,
+            timeout=args.chart.timeout_seconds,
             max_history=10,
             opts=pulumi.ResourceOptions(parent=namespace, provider=provider, depends_on=[*secrets, keda]),
         )

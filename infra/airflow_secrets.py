@@ -13,8 +13,6 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from infra.policies import SECRET_PREFIXES
-
 
 def store_secret(
     name: str,
@@ -65,8 +63,6 @@ class AirflowSecrets(pulumi.ComponentResource):
 
     values: dict[str, pulumi.Output[str]]
     arns: dict[str, pulumi.Output[str]]
-    connections_prefix: str
-    variables_prefix: str
 
     def __init__(self, name: str, args: AirflowSecretsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow-aws:airflow_secrets:AirflowSecrets", name, None, opts)
@@ -83,9 +79,9 @@ class AirflowSecrets(pulumi.ComponentResource):
                 f"{name}-admin-password", length=32, special=False, opts=child
             ).result,
         }
-        self.values = {key: pulumi.Output.secret(value) for key, value in generated.items()}
-        self.arns = {}
-        for key, value in self.values.items():
+        values = {key: pulumi.Output.secret(value) for key, value in generated.items()}
+        arns = {}
+        for key, value in values.items():
             secret = store_secret(
                 f"{name}-{key}",
                 secret_name=f"{args.name_prefix}/{key}",
@@ -96,13 +92,6 @@ class AirflowSecrets(pulumi.ComponentResource):
                 # scripts/rotate-fernet-key replaces the Fernet key in place; Pulumi only seeds it.
                 seed_only=key == "fernet-key",
             )
-            self.arns[key] = secret.arn
-        self.connections_prefix, self.variables_prefix = SECRET_PREFIXES
-        self.register_outputs(
-            {
-                "values": self.values,
-                "arns": self.arns,
-                "connections_prefix": self.connections_prefix,
-                "variables_prefix": self.variables_prefix,
-            }
-        )
+            arns[key] = secret.arn
+        self.values, self.arns = values, arns
+        self.register_outputs({"values": self.values, "arns": self.arns})

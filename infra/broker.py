@@ -10,6 +10,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from infra.airflow_secrets import store_secret
+from infra.config_sections import BrokerConfig
 
 REDIS_PORT = 6379
 
@@ -28,12 +29,10 @@ class BrokerArgs:
     """Replication group ID, at most 40 characters, e.g. airflow-dev-broker."""
     secret_name: str
     """Secrets Manager name for the broker URL, e.g. airflow-dev/broker."""
-    engine: str
-    """valkey or redis. https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/engine-versions.html"""
-    node_type: str
-    """Cache node type. https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.SupportedTypes.html"""
-    replicas: int
-    """Read replicas; one or more turns on automatic failover and Multi-AZ."""
+    broker: BrokerConfig
+    """The stack's broker section: engine (valkey or redis), cache node type, and read replicas (one or more
+    turns on automatic failover and Multi-AZ).
+    https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.SupportedTypes.html"""
 
 
 def broker_url(host: str, auth_token: str) -> str:
@@ -68,14 +67,14 @@ class Broker(pulumi.ComponentResource):
             ],
             opts=child,
         )
-        failover = args.replicas > 0
+        failover = args.broker.replicas > 0
         group = aws.elasticache.ReplicationGroup(
             f"{name}-redis",
             replication_group_id=args.group_id,
             description="Airflow Celery broker",
-            engine=args.engine,
-            node_type=args.node_type,
-            num_cache_clusters=1 + args.replicas,
+            engine=args.broker.engine,
+            node_type=args.broker.node_type,
+            num_cache_clusters=1 + args.broker.replicas,
             automatic_failover_enabled=failover,
             multi_az_enabled=failover,
             port=REDIS_PORT,

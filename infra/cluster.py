@@ -8,28 +8,15 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_eks as eks
 
+from infra.config_rules import component_input_error, eks_problems
+from infra.config_sections import EksConfig
+
 CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 NODE_MANAGED_POLICIES = (
     "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
     "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
     "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
 )
-
-
-@dataclass(frozen=True)
-class NodeGroupSpec:
-    name: str
-    """Node group name, unique in the cluster; also the node label airflow-aws/node-group."""
-    instance_types: list[str]
-    """EC2 instance types."""
-    min_size: int
-    """Fewest nodes."""
-    max_size: int
-    """Most nodes."""
-    desired_size: int
-    """Nodes at creation; min_size <= desired_size <= max_size."""
-    disk_size_gb: int
-    """Encrypted gp3 root volume size in GiB."""
 
 
 @dataclass(frozen=True)
@@ -40,22 +27,19 @@ class ClusterArgs:
     """Nodes and the control plane's network interfaces live here."""
     public_subnet_ids: list[pulumi.Input[str]]
     """For Internet-facing load balancers only."""
-    version: str
-    """Kubernetes version. https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html"""
-    endpoint_public_access: bool
-    """The private endpoint is always on. Note: when true, public_access_cidrs must be non-empty."""
-    public_access_cidrs: list[str]
-    """Networks allowed to reach a public endpoint."""
+    eks: EksConfig
+    """The stack's eks section: Kubernetes version, whether the API endpoint is also public (the private one is
+    always on; note: then publicAccessCidrs must list the networks allowed in) and the managed node groups, at
+    least one (the default node group is skipped), each named uniquely, which also labels its nodes
+    airflow-aws/node-group. https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html"""
     kms_key_arn: pulumi.Input[str]
     """Envelope encryption of Kubernetes Secrets. https://docs.aws.amazon.com/eks/latest/userguide/enable-kms.html"""
-    node_groups: list[NodeGroupSpec]
-    """Managed node groups, at least one (the default node group is skipped)."""
 
 
 class Cluster(pulumi.ComponentResource):
     """pulumi_eks.Cluster (private endpoint, OIDC provider, KMS secrets encryption, all control-plane logs,
     API authentication mode, no default node group), an aws.iam.Role for nodes with the three AWS-managed node
-    policies, and one pulumi_eks.ManagedNodeGroup per spec in private subnets, each with an
+    policies, and one pulumi_eks.ManagedNodeGroup per node group in private subnets, each with an
     aws.ec2.LaunchTemplate (KMS-encrypted gp3 root volume, IMDSv2 only, hop limit 1)."""
 
     kubeconfig: pulumi.Output[str]
@@ -64,11 +48,8 @@ class Cluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow-aws:cluster:Cluster", name, None, opts)
-        if args.endpoint_public_access and not args.public_access_cidrs:
-            raise pulumi.RunError(
-                f"{name}: endpoint_public_access is on but public_access_cidrs is empty; list "
-                "the allowed networks or turn the public endpoint off."
-            )
+        if problems := eks_problems(args.eks):
+            raise pulumi.RunError(component_input_error(name, "Cluster", problems))
         child = pulumi.ResourceOptions(parent=self)
         node_role = aws.iam.Role(
             f"{name}-node-role",
@@ -99,10 +80,10 @@ class Cluster(pulumi.ComponentResource):
             private_subnet_ids=args.private_subnet_ids,
             public_subnet_ids=args.public_subnet_ids,
             node_associate_public_ip_address=False,
-            version=args.version,
+            version=args.eks.version,
             endpoint_private_access=True,
-            endpoint_public_access=args.endpoint_public_access,
-            public_access_cidrs=args.public_access_cidrs or None,
+            endpoint_public_access=args.eks.endpoint_public_access,
+            public_access_cidrs=args.eks.public_access_cidrs or None,
             create_oidc_provider=True,
             encryption_config_key_arn=args.kms_key_arn,
             enabled_cluster_log_types=CONTROL_PLANE_LOG_TYPES,
@@ -111,7 +92,7 @@ class Cluster(pulumi.ComponentResource):
             instance_roles=[node_role],
             opts=child,
         )
-        for group in args.node_groups:
+        for group in args.eks.node_groups:
             # Encrypted root volume, and IMDSv2 with one hop so pods cannot borrow the node role.
             template = aws.ec2.LaunchTemplate(
                 f"{name}-{group.name}-lt",

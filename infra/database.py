@@ -10,6 +10,8 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from infra.airflow_secrets import store_secret
+from infra.config_rules import component_input_error, database_problems
+from infra.config_sections import DatabaseConfig
 
 POSTGRES_PORT = 5432
 ENGINE_VERSION = "16"
@@ -29,18 +31,11 @@ class MetadataDatabaseArgs:
     """Key for storage encryption and the credentials secret."""
     secret_name: str
     """Secrets Manager name of the credentials secret, e.g. airflow-dev/metadata-db."""
-    instance_class: str
-    """https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.html"""
-    allocated_storage_gb: int
-    """Initial gp3 storage in GiB, at least 20."""
-    max_allocated_storage_gb: int
-    """Storage autoscaling ceiling; at least allocated_storage_gb."""
-    multi_az: bool
-    """Synchronous standby in another zone."""
-    backup_retention_days: int
-    """1 to 35. https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithAutomatedBackups.html"""
-    deletion_protection: bool
-    """Also decides the final snapshot: protected databases keep one when finally deleted."""
+    database: DatabaseConfig
+    """The stack's database section: instance class, gp3 storage and its autoscaling ceiling (at least the
+    allocated storage), Multi-AZ standby, backup retention (1 to 35 days) and deletion protection, which also
+    decides the final snapshot: protected databases keep one when finally deleted.
+    https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.html"""
 
 
 class MetadataDatabase(pulumi.ComponentResource):
@@ -56,8 +51,9 @@ class MetadataDatabase(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: MetadataDatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow-aws:database:MetadataDatabase", name, None, opts)
-        if args.max_allocated_storage_gb < args.allocated_storage_gb:
-            raise pulumi.RunError(f"{name}: max_allocated_storage_gb is below allocated_storage_gb; raise the ceiling.")
+        if problems := database_problems(args.database):
+            raise pulumi.RunError(component_input_error(name, "MetadataDatabase", problems))
+        db = args.database
         child = pulumi.ResourceOptions(parent=self)
         # Letters and digits only: the password is embedded in connection URLs and pgbouncer's users.txt.
         password = random.RandomPassword(f"{name}-password", length=40, special=False, opts=child)
@@ -89,9 +85,9 @@ class MetadataDatabase(pulumi.ComponentResource):
             f"{name}-db",
             engine="postgres",
             engine_version=ENGINE_VERSION,
-            instance_class=args.instance_class,
-            allocated_storage=args.allocated_storage_gb,
-            max_allocated_storage=args.max_allocated_storage_gb,
+            instance_class=db.instance_class,
+            allocated_storage=db.allocated_storage_gb,
+            max_allocated_storage=db.max_allocated_storage_gb,
             storage_type="gp3",
             storage_encrypted=True,
             kms_key_id=args.kms_key_arn,
@@ -103,11 +99,11 @@ class MetadataDatabase(pulumi.ComponentResource):
             vpc_security_group_ids=[firewall.id],
             parameter_group_name=parameters.name,
             publicly_accessible=False,
-            multi_az=args.multi_az,
-            backup_retention_period=args.backup_retention_days,
-            deletion_protection=args.deletion_protection,
-            skip_final_snapshot=not args.deletion_protection,
-            final_snapshot_identifier=f"{name}-final" if args.deletion_protection else None,
+            multi_az=db.multi_az,
+            backup_retention_period=db.backup_retention_days,
+            deletion_protection=db.deletion_protection,
+            skip_final_snapshot=not db.deletion_protection,
+            final_snapshot_identifier=f"{name}-final" if db.deletion_protection else None,
             copy_tags_to_snapshot=True,
             # Lets operators log in with short-lived IAM tokens (rds-db:connect) instead of sharing the
             # generated master password; Airflow keeps using the password from Secrets Manager.

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from infra.policies import platform_key_policy
+from infra.iam_documents import platform_key_policy
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class PlatformKeyArgs:
 
 class PlatformKey(pulumi.ComponentResource):
     """One rotating KMS key (aws.kms.Key + aws.kms.Alias) encrypting buckets, secrets, the DB, the broker and
-    the EKS secrets. Its policy (policies.platform_key_policy) delegates use to IAM, so each role gets only
+    the EKS secrets. Its policy (iam_documents.platform_key_policy) delegates use to IAM, so each role gets only
     what its own policy grants."""
 
     arn: pulumi.Output[str]

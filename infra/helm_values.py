@@ -6,8 +6,8 @@ Pure (no pulumi import), so tests/helm/ and the config-drift test call `chart_va
 
 Precedence, lowest first: `helm_values/base.yaml`, `helm_values/<size>.yaml`, then the overlay. The overlay
 owns every key it sets; a committed file that sets one of them is refused, so a reviewer never
-edits a value that the infra silently replaces. The chart's `config:` comes only from airflow_settings (target
-"eks") plus the infra wiring keys in `infra_wiring_config`.
+edits a value that the infra silently replaces. The chart's `config:` comes only from the Airflow settings the
+inputs carry (airflow_settings, target "eks") plus the infra wiring keys in `infra_wiring_config`.
 """
 
 from __future__ import annotations
@@ -20,14 +20,15 @@ from typing import Any
 
 import yaml
 
-from airflow_settings import load_settings
-from airflow_settings.render import as_helm_config
+from airflow_settings.git_bundle import git_connection_env, git_dag_bundle
+from airflow_settings.render import as_helm_config, connection_env_name, secret_prefixes
+from infra.components import PDB_COMPONENTS, SERVICE_ACCOUNTS
+from infra.config_rules import dags_problems, ingress_problems
+from infra.config_sections import DagsConfig, IngressConfig
 from infra.mappings import deep_merge
 
 HELM_VALUES_DIR = Path(__file__).resolve().parent.parent / "helm_values"
 RELEASE_NAME = "airflow"
-PGBOUNCER_PORT = 6543
-PGBOUNCER_DATABASE = "airflow-metadata"
 
 SECRET_NAMES = {
     "metadata": "airflow-metadata",
@@ -42,22 +43,9 @@ SECRET_NAMES = {
 }
 """Kubernetes Secrets the stack creates before the release, by role."""
 
-SERVICE_ACCOUNTS = {
-    "workers": "airflow-worker",
-    "triggerer": "airflow-triggerer",
-    "apiServer": "airflow-api-server",
-    "scheduler": "airflow-scheduler",
-    "dagProcessor": "airflow-dag-processor",
-}
-"""Chart component (values key) -> the service account name we pin, so IRSA trust can name it up front."""
-
 KEDA_NAMESPACE = "keda"
 """Namespace of the KEDA operator the stack installs beside the release."""
 
-GIT_BUNDLE_CONN_ID = "git_dags_repo"
-"""Connection the GitDagBundle clones with. The Secrets Manager backend is consulted before environment
-variables, so `airflow/connections/git_dags_repo` (a private repository's URL and token) overrides the
-token-less fallback the overlay defines for public repositories."""
 TASK_LOGS_CONN_ID = "aws_task_logs"
 """Connection the S3 task handler uses. Defined with no keys, so boto3 falls back to the pod's IRSA web
 identity; a dedicated id (not aws_default) means a task connection named aws_default can never redirect logs."""
@@ -84,27 +72,9 @@ JOB_TTL_SECONDS = 60
 objects with an immutable pod template: an upgrade that changes it (a new image tag) fails while the old Job
 still exists, so keep it briefly (for `kubectl logs`), then let the next upgrade create it afresh."""
 
-PDB_COMPONENTS = ("scheduler", "apiServer", "triggerer", "dagProcessor", "workers", "pgbouncer")
-"""Components that get a PodDisruptionBudget (maxUnavailable 1), so node drains never stop all replicas."""
-
 
 class ValuesError(ValueError):
-    """A committed values file is unreadable or sets a key the overlay owns."""
-
-
-@dataclass(frozen=True)
-class DagSource:
-    source: str
-    """git-sync or git-bundle."""
-    repo: str
-    """Git clone URL."""
-    branch: str
-    """git-sync ref, or the bundle's tracking_ref."""
-    sub_path: str
-    """Folder of the DAG files inside the repository."""
-    credentials_secret: str | None = None
-    """git-sync only: Kubernetes Secret with the chart's git-sync credential keys. None for a public repository
-    (and always for git-bundle, whose private connection lives in Secrets Manager)."""
+    """A committed values file is unreadable or sets a key the overlay owns, or the chart inputs break a rule."""
 
 
 @dataclass(frozen=True)
@@ -122,17 +92,16 @@ class ChartInputs:
     region: str
     """AWS region, for boto3 in every pod."""
     role_arns: Mapping[str, str]
-    """Chart component (values key) -> IRSA role ARN, one per SERVICE_ACCOUNTS entry."""
-    dags: DagSource
-    """Where DAGs come from."""
+    """Chart component (values key) -> IRSA role ARN, one per components.SERVICE_ACCOUNTS entry."""
+    settings: Mapping[str, Mapping[str, Any]]
+    """The Airflow settings of the eks target (`load_settings().for_target("eks")`): the chart's `config:`,
+    and the secrets backend a git bundle's private connection lives in."""
+    dags: DagsConfig
+    """Where DAGs come from: the stack's dags section. Note: a git-bundle takes no credentials_secret."""
+    ingress: IngressConfig
+    """The stack's ingress section; no ingress unless enabled, and then host and certificate are required."""
     size: str = "dev"
     """Size preset; picks helm_values/<size>.yaml when present."""
-    ingress_host: str | None = None
-    """UI host name; no ingress when None."""
-    ingress_certificate_arn: str | None = None
-    """ACM certificate of the ingress."""
-    ingress_internal: bool = True
-    """Internal (VPC-only) ALB rather than Internet-facing."""
 
 
 def chart_values(inputs: ChartInputs, values_dir: Path = HELM_VALUES_DIR) -> dict[str, Any]:
@@ -155,11 +124,6 @@ def committed_files(size: str, values_dir: Path = HELM_VALUES_DIR) -> list[Path]
     return [path for path in (values_dir / "base.yaml", values_dir / f"{size}.yaml") if path.exists()]
 
 
-def airflow_config() -> dict[str, dict[str, str]]:
-    """The chart's `config:` as airflow_settings renders it for the eks target."""
-    return as_helm_config(load_settings().for_target("eks"))
-
-
 def infra_wiring_config(inputs: ChartInputs) -> dict[str, dict[str, str]]:
     """Config keys that are infrastructure wiring, not settings: where remote logs go."""
     return {
@@ -178,7 +142,11 @@ def task_logs_connection(region: str) -> str:
 
 def infra_overlay(inputs: ChartInputs) -> dict[str, Any]:
     """Values computed from the infra: secrets, IRSA, logging, DAGs, image, scaling and hardening."""
-    config = deep_merge(airflow_config(), infra_wiring_config(inputs))
+    connections = secret_prefixes(inputs.settings).connections
+    problems = [*dags_problems(inputs.dags, connections_prefix=connections), *ingress_problems(inputs.ingress)]
+    if problems:
+        raise ValuesError("chart inputs are invalid:\n  " + "\n  ".join(problems))
+    config = deep_merge(as_helm_config(inputs.settings), infra_wiring_config(inputs))
     overlay: dict[str, Any] = {
         "airflowVersion": inputs.airflow_version,
         "defaultAirflowTag": inputs.airflow_version,
@@ -195,7 +163,7 @@ def infra_overlay(inputs: ChartInputs) -> dict[str, Any]:
         "apiSecretKeySecretName": SECRET_NAMES["api-secret-key"],
         "env": [
             {"name": "AWS_DEFAULT_REGION", "value": inputs.region},
-            {"name": f"AIRFLOW_CONN_{TASK_LOGS_CONN_ID.upper()}", "value": task_logs_connection(inputs.region)},
+            {"name": connection_env_name(TASK_LOGS_CONN_ID), "value": task_logs_connection(inputs.region)},
         ],
         # The data stores live in AWS; the chart's bundled ones stay off.
         "postgresql": {"enabled": False},
@@ -255,8 +223,8 @@ def infra_overlay(inputs: ChartInputs) -> dict[str, Any]:
     dags = _dags_overlay(inputs.dags)
     overlay["env"] += dags.pop("env", [])
     overlay = deep_merge(overlay, dags)
-    if inputs.ingress_host:
-        overlay["ingress"] = _ingress(inputs)
+    if inputs.ingress.enabled:
+        overlay["ingress"] = _ingress(inputs.ingress)
     return overlay
 
 
@@ -286,7 +254,7 @@ def _create_user_job() -> dict[str, Any]:
     }
 
 
-def _dags_overlay(dags: DagSource) -> dict[str, Any]:
+def _dags_overlay(dags: DagsConfig) -> dict[str, Any]:
     if dags.source == "git-sync":
         git_sync: dict[str, Any] = {
             "enabled": True,
@@ -299,88 +267,30 @@ def _dags_overlay(dags: DagSource) -> dict[str, Any]:
         if dags.credentials_secret:
             git_sync["credentialsSecret"] = dags.credentials_secret
         return {"dags": {"gitSync": git_sync}}
-    if dags.credentials_secret:
-        raise ValuesError(
-            "dags.credentials_secret applies to git-sync only; a git-bundle's private connection lives in "
-            f"Secrets Manager as airflow/connections/{GIT_BUNDLE_CONN_ID}. Fix: drop credentials_secret."
-        )
-    bundle = {
-        "name": "git_dags",
-        "classpath": "airflow.providers.git.bundles.git.GitDagBundle",
-        "kwargs": {"git_conn_id": GIT_BUNDLE_CONN_ID, "tracking_ref": dags.branch, "subdir": dags.sub_path},
-    }
-    # Token-less, for public repositories; see GIT_BUNDLE_CONN_ID for private ones.
-    fallback = json.dumps({"conn_type": "git", "host": dags.repo})
+    # The connection is token-less, for public repositories; a private one's lives in the secrets backend,
+    # which Airflow asks first (see airflow_settings.git_bundle.GIT_BUNDLE_CONN_ID).
     return {
-        "dagProcessor": {"dagBundleConfigList": [bundle]},
-        "env": [{"name": f"AIRFLOW_CONN_{GIT_BUNDLE_CONN_ID.upper()}", "value": fallback}],
+        "dagProcessor": {"dagBundleConfigList": [git_dag_bundle(tracking_ref=dags.branch, subdir=dags.sub_path)]},
+        "env": [{"name": name, "value": value} for name, value in git_connection_env(dags.repo).items()],
     }
 
 
-def _ingress(inputs: ChartInputs) -> dict[str, Any]:
-    scheme = "internal" if inputs.ingress_internal else "internet-facing"
+def _ingress(ingress: IngressConfig) -> dict[str, Any]:
+    scheme = "internal" if ingress.internal else "internet-facing"
     return {
         "apiServer": {
             "enabled": True,
             "ingressClassName": "alb",
-            "hosts": [{"name": inputs.ingress_host}],
+            "hosts": [{"name": ingress.host}],
             "annotations": {
                 "alb.ingress.kubernetes.io/scheme": scheme,
                 "alb.ingress.kubernetes.io/target-type": "ip",
-                "alb.ingress.kubernetes.io/certificate-arn": inputs.ingress_certificate_arn or "",
+                "alb.ingress.kubernetes.io/certificate-arn": ingress.certificate_arn or "",
                 "alb.ingress.kubernetes.io/listen-ports": '[{"HTTPS": 443}]',
                 "alb.ingress.kubernetes.io/ssl-redirect": "443",
             },
         }
     }
-
-
-def pgbouncer_ini(db_host: str, db_port: int, db_name: str, user: str, values: Mapping[str, Any]) -> str:
-    """pgbouncer.ini for the config secret: clients connect in-cluster, pgbouncer reaches RDS over TLS.
-
-    With `configSecretName` set the chart writes no pgbouncer.ini of its own, so the pool limits reviewers set in
-    helm_values/ (`pgbouncer.metadataPoolSize`, `pgbouncer.maxClientConn`) are applied here, from the final
-    `values`; unset, they keep the chart's defaults (10 and 100)."""
-    pgbouncer = values.get("pgbouncer", {})
-    pool_size, max_client_conn = pgbouncer.get("metadataPoolSize", 10), pgbouncer.get("maxClientConn", 100)
-    return "\n".join(
-        [
-            "[databases]",
-            f"{PGBOUNCER_DATABASE} = host={db_host} port={db_port} dbname={db_name} pool_size={pool_size}",
-            "",
-            "[pgbouncer]",
-            "pool_mode = transaction",
-            "listen_addr = *",
-            f"listen_port = {PGBOUNCER_PORT}",
-            "auth_type = scram-sha-256",
-            "auth_file = /etc/pgbouncer/users.txt",
-            f"stats_users = {user}",
-            "ignore_startup_parameters = extra_float_digits",
-            f"max_client_conn = {max_client_conn}",
-            # RDS forces SSL (rds.force_ssl=1); verify-full would need the RDS CA bundle in pgbouncer's image.
-            "server_tls_sslmode = require",
-            "",
-        ]
-    )
-
-
-def pgbouncer_users(user: str, password: str) -> str:
-    return f'"{user}" "{password}"\n'
-
-
-def metadata_connection(user: str, password: str, namespace: str) -> str:
-    """The metadata DB URL Airflow uses: through the release's pgbouncer service."""
-    host = f"{RELEASE_NAME}-pgbouncer.{namespace}"
-    return f"postgresql://{user}:{password}@{host}:{PGBOUNCER_PORT}/{PGBOUNCER_DATABASE}?sslmode=disable"
-
-
-def result_backend_connection(user: str, password: str, namespace: str) -> str:
-    """Celery's result backend: the metadata DB through pgbouncer, in SQLAlchemy form (`db+` prefix)."""
-    return f"db+{metadata_connection(user, password, namespace)}"
-
-
-def pgbouncer_stats_connection(user: str, password: str) -> str:
-    return f"postgresql://{user}:{password}@127.0.0.1:{PGBOUNCER_PORT}/pgbouncer?sslmode=disable"
 
 
 def _leaf_paths(values: Mapping[str, Any], prefix: str = "") -> list[str]:

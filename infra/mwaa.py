@@ -9,16 +9,12 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
+from airflow_settings.render import SecretPrefixes
+from infra.config_rules import component_input_error
+from infra.config_sections import MwaaConfig
+from infra.iam_documents import mwaa_execution_policy, mwaa_trust_policy
 from infra.mwaa_rules import LOG_TYPES, mwaa_input_problems
-from infra.policies import mwaa_execution_policy, mwaa_trust_policy
-
-ARTIFACT_KEYS = {
-    "requirements": "requirements/requirements.txt",
-    "plugins": "plugins/plugins.zip",
-    "startup": "startup/startup.sh",
-}
-"""Artifact -> object key in the source bucket."""
-DAGS_PREFIX = "dags"
+from mwaa.layout import ARTIFACT_FILES, ARTIFACT_KEYS, DAGS_PREFIX
 
 
 @dataclass(frozen=True)
@@ -38,7 +34,7 @@ class MwaaArtifacts(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: MwaaArtifactsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow-aws:mwaa:MwaaArtifacts", name, None, opts)
-        files = {artifact: args.directory / Path(key).name for artifact, key in ARTIFACT_KEYS.items()}
+        files = {artifact: args.directory / file_name for artifact, file_name in ARTIFACT_FILES.items()}
         missing = [str(path) for path in files.values() if not path.is_file()]
         if missing:
             raise pulumi.RunError(
@@ -83,16 +79,12 @@ class MwaaEnvironmentArgs:
     """Region, for the ARNs in the execution policy."""
     account_id: str
     """Account, for the ARNs in the execution policy."""
-    environment_class: str
-    """https://docs.aws.amazon.com/mwaa/latest/userguide/environment-class.html"""
-    min_workers: int
-    """Workers always running."""
-    max_workers: int
-    """Workers MWAA may scale to, at most 25."""
-    schedulers: int
-    """Schedulers, 2 to 5."""
-    webserver_access_mode: str
-    """PRIVATE_ONLY (default) or PUBLIC_ONLY."""
+    mwaa: MwaaConfig
+    """The stack's mwaa section: environment class, workers always running and at most (25), schedulers (2 to 5)
+    and the web server's access mode (PRIVATE_ONLY or PUBLIC_ONLY).
+    https://docs.aws.amazon.com/mwaa/latest/userguide/environment-class.html"""
+    secret_prefixes: SecretPrefixes
+    """The secrets backend prefixes the execution role may read under (airflow_settings)."""
     airflow_configuration_options: dict[str, str]
     """From mwaa_rules.mwaa_configuration_options."""
     log_level: str
@@ -105,7 +97,7 @@ class MwaaEnvironmentArgs:
 
 class MwaaEnvironment(pulumi.ComponentResource):
     """aws.mwaa.Environment with an execution aws.iam.Role (trusted by airflow.amazonaws.com and
-    airflow-env.amazonaws.com) and its aws.iam.RolePolicy (policies.mwaa_execution_policy), and an
+    airflow-env.amazonaws.com) and its aws.iam.RolePolicy (iam_documents.mwaa_execution_policy), and an
     aws.ec2.SecurityGroup with the self-referencing rule MWAA needs."""
 
     arn: pulumi.Output[str]
@@ -115,11 +107,9 @@ class MwaaEnvironment(pulumi.ComponentResource):
     def __init__(self, name: str, args: MwaaEnvironmentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow-aws:mwaa:MwaaEnvironment", name, None, opts)
         problems = mwaa_input_problems(
+            args.mwaa,
             bucket_prefix=args.source_bucket_prefix,
             versioning=args.versioning,
-            environment_class=args.environment_class,
-            min_workers=args.min_workers,
-            max_workers=args.max_workers,
             subnet_zones=args.subnet_zones,
         )
         if len(args.subnet_ids) != len(args.subnet_zones):
@@ -127,7 +117,7 @@ class MwaaEnvironment(pulumi.ComponentResource):
         if problems:
             # STYLE 5's ResourceError(msg, self) is the Node SDK's; Python's SDK has none. RunError is reported
             # without a stack trace, so every component names itself at the start of the message instead.
-            raise pulumi.RunError(f"{name}: MWAA inputs are invalid:\n  " + "\n  ".join(problems))
+            raise pulumi.RunError(component_input_error(name, "MwaaEnvironment", problems))
         child = pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(
             f"{name}-execution-role",
@@ -144,6 +134,7 @@ class MwaaEnvironment(pulumi.ComponentResource):
                         environment_name=args.environment_name,
                         source_bucket_arn=arns[0],
                         kms_key_arn=arns[1],
+                        secret_prefixes=args.secret_prefixes,
                         region=args.region,
                         account_id=args.account_id,
                     )
@@ -171,11 +162,11 @@ class MwaaEnvironment(pulumi.ComponentResource):
             f"{name}-environment",
             name=args.environment_name,
             airflow_version=args.airflow_version,
-            environment_class=args.environment_class,
-            min_workers=args.min_workers,
-            max_workers=args.max_workers,
-            schedulers=args.schedulers,
-            webserver_access_mode=args.webserver_access_mode,
+            environment_class=args.mwaa.environment_class,
+            min_workers=args.mwaa.min_workers,
+            max_workers=args.mwaa.max_workers,
+            schedulers=args.mwaa.schedulers,
+            webserver_access_mode=args.mwaa.webserver_access_mode,
             execution_role_arn=role.arn,
             kms_key=args.kms_key_arn,
             source_bucket_arn=args.source_bucket_arn,

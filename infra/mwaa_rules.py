@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from airflow_settings.render import as_mwaa_options
+from infra.config_sections import MwaaConfig
 
 MWAA_ENVIRONMENT_CLASSES = ("mw1.micro", "mw1.small", "mw1.medium", "mw1.large", "mw1.xlarge", "mw1.2xlarge")
 """https://docs.aws.amazon.com/mwaa/latest/userguide/environment-class.html"""
@@ -36,15 +37,10 @@ def mwaa_log_level(settings: Mapping[str, Mapping[str, Any]]) -> str:
 
 
 def mwaa_input_problems(
-    *,
-    bucket_prefix: str,
-    versioning: bool,
-    environment_class: str,
-    min_workers: int,
-    max_workers: int,
-    subnet_zones: Sequence[str] | None = None,
+    mwaa: MwaaConfig, *, bucket_prefix: str, versioning: bool, subnet_zones: Sequence[str] | None = None
 ) -> list[str]:
-    """Every broken MWAA input rule as "key: problem; fix: …" (empty when all hold)."""
+    """Every broken MWAA input rule as "key: problem; fix: …" (empty when all hold). `subnet_zones`, once the
+    network exists: the zones of the two subnets the environment gets."""
     problems = []
     if not bucket_prefix.startswith("airflow-"):
         problems.append(
@@ -53,14 +49,14 @@ def mwaa_input_problems(
         )
     if not versioning:
         problems.append("storage.versioning: MWAA requires a versioned source bucket; fix: set it to true")
-    if environment_class not in MWAA_ENVIRONMENT_CLASSES:
+    if mwaa.environment_class not in MWAA_ENVIRONMENT_CLASSES:
         problems.append(
-            f"mwaa.environmentClass: {environment_class!r} is not an MWAA class; fix: choose one of "
+            f"mwaa.environmentClass: {mwaa.environment_class!r} is not an MWAA class; fix: choose one of "
             f"{', '.join(MWAA_ENVIRONMENT_CLASSES)}"
         )
-    if min_workers > max_workers:
+    if mwaa.min_workers > mwaa.max_workers:
         problems.append(
-            f"mwaa.minWorkers ({min_workers}) exceeds mwaa.maxWorkers ({max_workers}); fix: lower "
+            f"mwaa.minWorkers ({mwaa.min_workers}) exceeds mwaa.maxWorkers ({mwaa.max_workers}); fix: lower "
             "minWorkers or raise maxWorkers"
         )
     if subnet_zones is not None and (len(subnet_zones) != 2 or len(set(subnet_zones)) != 2):

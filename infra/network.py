@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from infra.config_rules import component_input_error, network_problems, zone_problems
+from infra.config_sections import NetworkConfig
 from infra.network_plan import nat_zone_indexes, plan_subnets
 
 INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "secretsmanager", "sts", "logs")
@@ -17,12 +19,13 @@ MWAA_INTERFACE_ENDPOINTS = ("sqs", "monitoring", "kms")
 
 @dataclass(frozen=True)
 class NetworkArgs:
-    cidr: str
-    """IPv4 CIDR of the VPC (/16 to /20). https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html"""
+    network: NetworkConfig
+    """The stack's network section: the VPC's IPv4 CIDR (/16 to /20), how many zones to spread over and whether
+    every zone gets a NAT gateway (or one is shared in the first zone).
+    https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html"""
     zones: list[str]
-    """Availability zone names, at least two; one public and one private subnet each."""
-    nat_gateway_per_zone: bool
-    """A NAT gateway in every zone (true) or one shared in the first zone (false)."""
+    """The region's regular availability zones, in order; the first network.azCount (at least two) get one
+    public and one private subnet each."""
     region: str
     """Region of the VPC endpoints' service names."""
     extra_interface_endpoints: tuple[str, ...] = ()
@@ -36,20 +39,20 @@ class Network(pulumi.ComponentResource):
 
     vpc_id: pulumi.Output[str]
     private_subnet_ids: list[pulumi.Output[str]]
+    private_subnet_cidrs: list[str]
     public_subnet_ids: list[pulumi.Output[str]]
     zones: list[str]
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow-aws:network:Network", name, None, opts)
-        if len(args.zones) < 2:
-            raise pulumi.RunError(
-                f"{name}: Network needs at least two zones, got {args.zones}; RDS, ElastiCache "
-                "and MWAA all require two. Choose a region with two or more zones."
-            )
+        problems = [*network_problems(args.network), *zone_problems(args.zones, args.network, args.region)]
+        if problems:
+            raise pulumi.RunError(component_input_error(name, "Network", problems))
+        cidr = args.network.vpc_cidr
         child = pulumi.ResourceOptions(parent=self)
         vpc = aws.ec2.Vpc(
             f"{name}-vpc",
-            cidr_block=args.cidr,
+            cidr_block=cidr,
             enable_dns_hostnames=True,
             enable_dns_support=True,
             tags={"Name": name},
@@ -68,7 +71,7 @@ class Network(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=public_routes),
         )
 
-        plans = plan_subnets(args.cidr, args.zones)
+        plans = plan_subnets(cidr, args.zones[: args.network.az_count])
         public_subnets, private_subnets = [], []
         for index, plan in enumerate(plans):
             public = aws.ec2.Subnet(
@@ -96,7 +99,7 @@ class Network(pulumi.ComponentResource):
             public_subnets.append(public)
             private_subnets.append(private)
 
-        nat_zones = nat_zone_indexes(len(plans), args.nat_gateway_per_zone)
+        nat_zones = nat_zone_indexes(len(plans), args.network.nat_gateway_per_az)
         nat_gateways = {}
         for index in nat_zones:
             public = public_subnets[index]
@@ -154,7 +157,7 @@ class Network(pulumi.ComponentResource):
                     protocol="tcp",
                     from_port=443,
                     to_port=443,
-                    cidr_blocks=[args.cidr],
+                    cidr_blocks=[cidr],
                     description="HTTPS from the VPC",
                 )
             ],
@@ -175,12 +178,15 @@ class Network(pulumi.ComponentResource):
 
         self.vpc_id = vpc.id
         self.private_subnet_ids = [subnet.id for subnet in private_subnets]
+        # Known before any resource exists (the subnet plan), so security groups can name them as plain values.
+        self.private_subnet_cidrs = [plan.private_cidr for plan in plans]
         self.public_subnet_ids = [subnet.id for subnet in public_subnets]
         self.zones = [plan.zone for plan in plans]
         self.register_outputs(
             {
                 "vpc_id": self.vpc_id,
                 "private_subnet_ids": self.private_subnet_ids,
+                "private_subnet_cidrs": self.private_subnet_cidrs,
                 "public_subnet_ids": self.public_subnet_ids,
                 "zones": self.zones,
             }

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from airflow_settings.versions import pin
 from infra.mappings import deep_merge
+
+# The chart every stack deploys unless its config pins another: the repository's one chart pin.
+CHART_VERSION = pin("airflow-chart").version
 
 Size = Literal["dev", "prod"]
 
@@ -49,7 +53,7 @@ PRESETS: dict[Size, dict[str, Any]] = {
             "webserverAccessMode": "PRIVATE_ONLY",
             "artifactsDir": "build/mwaa",
         },
-        "chart": {"version": "1.22.0", "namespace": "airflow", "timeoutSeconds": 1200},
+        "chart": {"version": CHART_VERSION, "namespace": "airflow", "timeoutSeconds": 1200},
         "ingress": {"enabled": False, "internal": True},
     },
     "prod": {
@@ -91,7 +95,7 @@ PRESETS: dict[Size, dict[str, Any]] = {
             "webserverAccessMode": "PRIVATE_ONLY",
             "artifactsDir": "build/mwaa",
         },
-        "chart": {"version": "1.22.0", "namespace": "airflow", "timeoutSeconds": 1800},
+        "chart": {"version": CHART_VERSION, "namespace": "airflow", "timeoutSeconds": 1800},
         "ingress": {"enabled": False, "internal": True},
     },
 }
@@ -100,3 +104,22 @@ PRESETS: dict[Size, dict[str, Any]] = {
 def with_preset(size: Size, raw: dict[str, Any]) -> dict[str, Any]:
     """The stack's raw config laid over its size preset, section by section (lists replace, not merge)."""
     return deep_merge(PRESETS[size], raw)
+
+
+def preset_defaults() -> dict[str, dict[Size, Any]]:
+    """Each key the presets set, as the configuration reference names it (`network.vpcCidr`,
+    `eks.nodeGroups[].name`), with its dev and prod default: the reference's preset columns."""
+    flat: dict[str, dict[Size, Any]] = {}
+    for size, preset in PRESETS.items():
+        for key, value in _leaves(preset):
+            flat.setdefault(key, {})[size] = value
+    return flat
+
+
+def _leaves(values: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    """(dotted key, value) of every leaf; a list of sections reads as its first member (`key[].field`)."""
+    if isinstance(values, dict):
+        return [leaf for key, value in values.items() for leaf in _leaves(value, f"{prefix}{key}.")]
+    if isinstance(values, list) and values and isinstance(values[0], dict):
+        return _leaves(values[0], f"{prefix[:-1]}[].")
+    return [(prefix[:-1], values)]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
-from infra.policies import COMPONENT_ACCESS, airflow_component_policy, irsa_trust_policy
+from airflow_settings.render import SecretPrefixes
+from infra.components import ServiceRole
+from infra.iam_documents import airflow_component_policy, irsa_trust_policy
 
 
 @dataclass(frozen=True)
@@ -19,12 +22,15 @@ class ServiceRolesArgs:
     """The cluster's OIDC issuer. https://docs.aws.amazon.com/eks/latest/userguide/iam-roles-for-service-accounts.html"""
     namespace: str
     """Namespace of the service accounts."""
-    service_accounts: dict[str, str]
-    """Chart component (values key, e.g. workers) -> Kubernetes service account name; one role each."""
+    roles: Mapping[str, ServiceRole]
+    """Chart component (values key, e.g. workers) -> its role: the service account it trusts and the access it
+    grants (components.SERVICE_ROLES)."""
     logs_bucket_arn: pulumi.Input[str]
     """The only bucket any role may touch."""
     kms_key_arn: pulumi.Input[str]
     """The only key any role may use."""
+    secret_prefixes: SecretPrefixes
+    """The secrets backend prefixes a role that reads secrets may read under (airflow_settings)."""
     region: str
     """Region of the Secrets Manager ARNs."""
     account_id: str
@@ -32,23 +38,17 @@ class ServiceRolesArgs:
 
 
 class ServiceRoles(pulumi.ComponentResource):
-    """Per component in COMPONENT_ACCESS: an aws.iam.Role trusted by exactly one service account through the
-    cluster's OIDC provider, and an aws.iam.RolePolicy scoped to the logs bucket, the secrets backend prefixes
-    and the platform key (see policies.airflow_component_policy)."""
+    """Per entry of args.roles: an aws.iam.Role trusted by exactly one service account through the cluster's OIDC
+    provider, and an aws.iam.RolePolicy scoped to the logs bucket, the secrets backend prefixes and the platform
+    key (see iam_documents.airflow_component_policy)."""
 
     role_arns: dict[str, pulumi.Output[str]]
 
     def __init__(self, name: str, args: ServiceRolesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow-aws:service_roles:ServiceRoles", name, None, opts)
-        missing = sorted(set(COMPONENT_ACCESS) - set(args.service_accounts))
-        if missing:
-            raise pulumi.RunError(
-                f"{name}: service_accounts has no name for {missing}; give every component in "
-                "policies.COMPONENT_ACCESS its service account."
-            )
-        self.role_arns = {}
-        for component, access in COMPONENT_ACCESS.items():
-            account = args.service_accounts[component]
+        role_arns = {}
+        for component, grant in args.roles.items():
+            account = grant.service_account
             role = aws.iam.Role(
                 f"{name}-{account}",
                 description=f"IRSA role of {args.namespace}/{account}",
@@ -63,11 +63,12 @@ class ServiceRoles(pulumi.ComponentResource):
                 f"{name}-{account}-policy",
                 role=role.id,
                 policy=pulumi.Output.all(args.logs_bucket_arn, args.kms_key_arn).apply(
-                    lambda arns, access=access: json.dumps(
+                    lambda arns, grant=grant: json.dumps(
                         airflow_component_policy(
-                            access,
+                            grant,
                             logs_bucket_arn=arns[0],
                             kms_key_arn=arns[1],
+                            secret_prefixes=args.secret_prefixes,
                             region=args.region,
                             account_id=args.account_id,
                         )
@@ -75,5 +76,6 @@ class ServiceRoles(pulumi.ComponentResource):
                 ),
                 opts=pulumi.ResourceOptions(parent=role),
             )
-            self.role_arns[component] = role.arn
+            role_arns[component] = role.arn
+        self.role_arns = role_arns
         self.register_outputs({"role_arns": self.role_arns})

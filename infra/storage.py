@@ -1,16 +1,19 @@
-"""The S3 buckets: task logs, and DAGs (the MWAA source bucket)."""
+"""The S3 buckets: task logs, and DAGs (the MWAA source bucket), each created only where the target reads it."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
 
-from infra.policies import tls_only_bucket_policy
+from infra.config_sections import StorageConfig
+from infra.iam_documents import tls_only_bucket_policy
 
-BUCKET_ROLES = ("logs", "dags")
+BucketRole = Literal["logs", "dags"]
+"""logs: remote task logs (EKS and MWAA). dags: MWAA's source bucket (DAGs, requirements, plugins, startup)."""
 
 
 @dataclass(frozen=True)
@@ -19,24 +22,29 @@ class StorageArgs:
     """Bucket name prefix; AWS appends a unique suffix. MWAA needs it to start with `airflow-`."""
     kms_key_arn: pulumi.Input[str]
     """Customer-managed key for SSE-KMS. https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html"""
-    log_retention_days: int
-    """Days before task logs expire (noncurrent versions expire after 7 more days)."""
-    versioning: bool = True
-    """Keep object versions. Defaults to true; MWAA requires it on the source bucket."""
+    storage: StorageConfig
+    """The stack's storage section: days before task logs expire (noncurrent versions expire after 7 more
+    days) and whether buckets keep object versions (MWAA requires it on the source bucket)."""
+    buckets: tuple[BucketRole, ...]
+    """Which buckets to create, e.g. ("logs",) for EKS (it reads DAGs from git) or ("logs", "dags") for MWAA."""
 
 
 class Storage(pulumi.ComponentResource):
-    """Two aws.s3.Bucket (logs, dags), each with BucketVersioning, SSE-KMS
+    """One aws.s3.Bucket per role in args.buckets, each with BucketVersioning, SSE-KMS
     (BucketServerSideEncryptionConfiguration with bucket keys), BucketPublicAccessBlock (all four on),
     BucketOwnershipControls (ACLs off) and a TLS-only BucketPolicy; the logs bucket gets a lifecycle rule."""
 
-    logs_bucket: aws.s3.Bucket
-    dags_bucket: aws.s3.Bucket
+    buckets: dict[str, aws.s3.Bucket]
 
     def __init__(self, name: str, args: StorageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow-aws:storage:Storage", name, None, opts)
-        buckets = {role: self._bucket(name, role, args) for role in BUCKET_ROLES}
-        logs = buckets["logs"]
+        buckets = {role: self._bucket(name, role, args) for role in args.buckets}
+        if "logs" in buckets:
+            self._expire_logs(name, buckets["logs"], args)
+        self.buckets = buckets
+        self.register_outputs({"buckets": self.buckets})
+
+    def _expire_logs(self, name: str, logs: aws.s3.Bucket, args: StorageArgs) -> None:
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-logs-lifecycle",
             bucket=logs.id,
@@ -45,7 +53,9 @@ class Storage(pulumi.ComponentResource):
                     id="expire-task-logs",
                     status="Enabled",
                     filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=args.log_retention_days),
+                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
+                        days=args.storage.log_retention_days
+                    ),
                     noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
                         noncurrent_days=7
                     ),
@@ -56,9 +66,6 @@ class Storage(pulumi.ComponentResource):
             ],
             opts=pulumi.ResourceOptions(parent=logs),
         )
-        self.logs_bucket = logs
-        self.dags_bucket = buckets["dags"]
-        self.register_outputs({"logs_bucket": self.logs_bucket, "dags_bucket": self.dags_bucket})
 
     def _bucket(self, name: str, role: str, args: StorageArgs) -> aws.s3.Bucket:
         bucket = aws.s3.Bucket(
@@ -71,7 +78,7 @@ class Storage(pulumi.ComponentResource):
             f"{name}-{role}-versioning",
             bucket=bucket.id,
             versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
-                status="Enabled" if args.versioning else "Suspended"
+                status="Enabled" if args.storage.versioning else "Suspended"
             ),
             opts=on_bucket,
         )

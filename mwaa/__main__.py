@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from mwaa.artifacts import REPO_ROOT, ArtifactError, build
-from mwaa.deploy import DEFAULT_PREFIX, DeployError, stack_target, sync_dags
+from mwaa.deploy import DeployError, stack_target, sync_dags
+from mwaa.layout import DAGS_PREFIX
 
 
 def _artifacts(args: argparse.Namespace) -> None:
@@ -20,7 +21,7 @@ def _deploy_dags(args: argparse.Namespace) -> None:
     import boto3  # only this command talks to AWS
 
     if args.bucket:
-        bucket, prefix = args.bucket, DEFAULT_PREFIX
+        bucket, prefix = args.bucket, DAGS_PREFIX
     elif args.stack:
         bucket, prefix = stack_target(args.stack, args.pulumi_dir)
     else:
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     deploy = commands.add_parser("deploy-dags", help="sync the DAG folder to the MWAA bucket's DAG prefix")
     deploy.add_argument("--stack", help="MWAA stack whose dagsS3Uri output names the bucket and prefix")
     deploy.add_argument("--bucket", help="the MWAA source bucket, instead of reading the stack")
-    deploy.add_argument("--prefix", help=f"DAG folder in the bucket (default: the stack's, or {DEFAULT_PREFIX})")
+    deploy.add_argument("--prefix", help=f"DAG folder in the bucket (default: the stack's, or {DAGS_PREFIX})")
     deploy.add_argument("--source", type=Path, default=REPO_ROOT / "dags", help="local DAG folder")
     deploy.add_argument("--pulumi-dir", type=Path, default=REPO_ROOT, help="folder of the Pulumi project")
     deploy.add_argument("--dry-run", action="store_true", help="print what would change, change nothing")

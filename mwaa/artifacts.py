@@ -21,12 +21,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from airflow_settings.versions import AIRFLOW_VERSION, PYPROJECT, uv_executable
+from mwaa.layout import PLUGINS_ZIP, REQUIREMENTS, STARTUP_SCRIPT
 from mwaa.sources import source_files
 
 REPO_ROOT = PYPROJECT.parent
-REQUIREMENTS = "requirements.txt"
-PLUGINS_ZIP = "plugins.zip"
-STARTUP_SCRIPT = "startup.sh"
 STARTUP_TEMPLATE = Path(__file__).with_name("startup.sh.in")
 
 # The Python each MWAA image runs, which names the constraints file. From aws/amazon-mwaa-docker-images

@@ -25,12 +25,11 @@ from urllib.parse import urlparse
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from mwaa.layout import DAGS_PREFIX
 from mwaa.sources import source_files
 
 # The MWAA stack output `s3://<source bucket>/<dag_s3_path>`; only MWAA stacks export it.
 DAGS_URI_OUTPUT = "dagsS3Uri"
-# The DAG folder our MWAA stacks use (infra.mwaa.DAGS_PREFIX, which imports pulumi), for BUCKET= without STACK.
-DEFAULT_PREFIX = "dags"
 SHA256_METADATA = "sha256"
 _DELETE_BATCH = 1000  # DeleteObjects' per-call limit
 
@@ -67,8 +66,8 @@ def normalise_prefix(prefix: str) -> str:
     if not cleaned or ".." in PurePosixPath(cleaned).parts:
         raise DeployError(
             f"prefix {prefix!r} must name the DAG folder inside the bucket (MWAA's "
-            f"dag_s3_path, {DEFAULT_PREFIX!r} in our stacks): syncing the bucket root would "
-            "delete the requirements, plugins and startup objects. Fix: pass PREFIX=dags"
+            f"dag_s3_path, {DAGS_PREFIX!r} in our stacks): syncing the bucket root would "
+            f"delete the requirements, plugins and startup objects. Fix: pass PREFIX={DAGS_PREFIX}"
         )
     return cleaned
 
@@ -134,7 +133,7 @@ def sync_dags(
     s3: Any,
     source: Path,
     bucket: str,
-    prefix: str = DEFAULT_PREFIX,
+    prefix: str = DAGS_PREFIX,
     *,
     dry_run: bool = False,
     report: Callable[[str], None] = print,

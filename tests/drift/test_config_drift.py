@@ -23,6 +23,8 @@ from airflow_settings import SETTINGS_FILE, TARGETS, Settings, load_settings
 from airflow_settings.render import to_airflow_string
 from airflow_settings.versions import AIRFLOW_VERSION
 from infra import helm_values, mwaa_rules
+from infra.components import SERVICE_ACCOUNTS
+from infra.config_sections import DagsConfig, IngressConfig
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yaml"
@@ -74,8 +76,9 @@ def compose_effective() -> dict[str, Effective]:
     return found
 
 
-def chart_inputs() -> helm_values.ChartInputs:
-    """Plausible infra outputs: the config-drift check only reads `config:`, which none of them feeds."""
+def chart_inputs(settings: Settings) -> helm_values.ChartInputs:
+    """The eks target's settings, and plausible infra outputs: the config-drift check only reads `config:`,
+    which none of the outputs feeds."""
     return helm_values.ChartInputs(
         airflow_version=AIRFLOW_VERSION,
         image_repository="123456789012.dkr.ecr.eu-west-1.amazonaws.com/airflow",
@@ -83,17 +86,16 @@ def chart_inputs() -> helm_values.ChartInputs:
         logs_bucket="airflow-drift-logs",
         region="eu-west-1",
         role_arns={
-            component: f"arn:aws:iam::123456789012:role/{account}"
-            for component, account in helm_values.SERVICE_ACCOUNTS.items()
+            component: f"arn:aws:iam::123456789012:role/{account}" for component, account in SERVICE_ACCOUNTS.items()
         },
-        dags=helm_values.DagSource(
-            source="git-sync", repo="https://example.com/dags.git", branch="main", sub_path="dags"
-        ),
+        settings=settings.for_target("eks"),
+        dags=DagsConfig(source="git-sync", repo="https://example.com/dags.git"),
+        ingress=IngressConfig(enabled=False, internal=True),
     )
 
 
-def helm_effective() -> Effective:
-    config = helm_values.chart_values(chart_inputs())["config"]
+def helm_effective(settings: Settings) -> Effective:
+    config = helm_values.chart_values(chart_inputs(settings))["config"]
     return {(section, key): value for section, options in config.items() for key, value in options.items()}
 
 
@@ -109,7 +111,7 @@ def documents(settings: Settings) -> dict[str, Effective]:
     """One effective-settings map per compared target (every compose service gets its own entry)."""
     found = {f"compose:{service}": values for service, values in compose_effective().items()}
     assert found, f"{COMPOSE_FILE} has no service with AIRFLOW__ settings"
-    return {**found, "eks": helm_effective(), "mwaa": mwaa_effective(settings)}
+    return {**found, "eks": helm_effective(settings), "mwaa": mwaa_effective(settings)}
 
 
 def drift(settings: Settings, found: Mapping[str, Effective]) -> list[str]:
@@ -202,7 +204,6 @@ def edit_settings_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """settings.yaml changed, docker-compose.yaml not regenerated."""
     assert yaml.safe_load(SETTINGS_FILE.read_text())["airflow"]["core"]["parallelism"] == 32
     settings = edited_settings(tmp_path, lambda raw: raw["airflow"]["core"].update(parallelism=64))
-    monkeypatch.setattr(helm_values, "load_settings", lambda: settings)
     monkeypatch.setattr(f"{__name__}.load_settings", lambda: settings)
 
 

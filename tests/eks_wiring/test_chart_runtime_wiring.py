@@ -17,8 +17,12 @@ from typing import Any
 
 import boto3
 
-from airflow_settings.render import as_env
-from infra.helm_values import GIT_BUNDLE_CONN_ID, SERVICE_ACCOUNTS, ChartInputs, DagSource, chart_values
+from airflow_settings import load_settings
+from airflow_settings.git_bundle import GIT_BUNDLE_CONN_ID
+from airflow_settings.render import as_env, secret_prefixes
+from infra.components import SERVICE_ACCOUNTS
+from infra.config_sections import DagsConfig, IngressConfig
+from infra.helm_values import ChartInputs, chart_values
 
 REGION = "eu-west-1"
 LOGS_BUCKET = "airflow-test-logs-abc123"
@@ -30,7 +34,9 @@ INPUTS = ChartInputs(
     region=REGION,
     # Only service-account annotations read these; no test here does.
     role_arns=dict.fromkeys(SERVICE_ACCOUNTS, "arn:aws:iam::111122223333:role/unused"),
-    dags=DagSource("git-bundle", "https://git.example.com/org/dags.git", "main", "dags"),
+    settings=load_settings().for_target("eks"),
+    dags=DagsConfig(source="git-bundle", repo="https://git.example.com/org/dags.git"),
+    ingress=IngressConfig(enabled=False, internal=True),
 )
 VENV_BIN = Path(sys.executable).parent
 
@@ -101,7 +107,7 @@ class TestPodWiring:
             Bucket=LOGS_BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION}
         )
         boto3.client("secretsmanager", **aws).create_secret(
-            Name=f"airflow/connections/{GIT_BUNDLE_CONN_ID}",
+            Name=f"{secret_prefixes(INPUTS.settings).connections}/{GIT_BUNDLE_CONN_ID}",
             SecretString=json.dumps(
                 {"conn_type": "git", "host": INPUTS.dags.repo, "login": "bot", "password": "private-token"}
             ),

@@ -18,7 +18,11 @@ import jmespath
 import jsonschema
 import yaml
 
-from infra.helm_values import SERVICE_ACCOUNTS, ChartInputs, DagSource, chart_values
+from airflow_settings import load_settings
+from airflow_settings.versions import pin
+from infra.components import SERVICE_ACCOUNTS
+from infra.config_sections import DagsConfig, IngressConfig
+from infra.helm_values import ChartInputs, chart_values
 from infra.mappings import deep_merge
 
 SCHEMA_ENV = "AIRFLOW_CHART_SCHEMA_DIR"
@@ -32,12 +36,9 @@ DEFAULT_INPUTS = ChartInputs(
     role_arns={
         component: f"arn:aws:iam::111122223333:role/{account}" for component, account in SERVICE_ACCOUNTS.items()
     },
-    dags=DagSource(
-        source="git-sync",
-        repo="https://github.com/example-org/airflow-dags.git",
-        branch="main",
-        sub_path="dags",
-    ),
+    settings=load_settings().for_target("eks"),
+    dags=DagsConfig(source="git-sync", repo="https://github.com/example-org/airflow-dags.git"),
+    ingress=IngressConfig(enabled=False, internal=True),
 )
 
 
@@ -52,8 +53,8 @@ def chart_dir() -> Path:
     if not value:
         raise AssertionError(
             f"{SCHEMA_ENV} is not set. It must name a folder holding the official chart's "
-            "values.yaml and values.schema.json. Run `make chart-schema` (needs internet) and "
-            f"export {SCHEMA_ENV}=.cache/airflow-chart/1.22.0, or use `make test-infra`."
+            "values.yaml and values.schema.json. `make test` and `make test-infra` fetch it (checksum-verified) "
+            f"into {pin('airflow-chart').cache_dir}; or export {SCHEMA_ENV} to a local copy."
         )
     directory = Path(value)
     missing = [name for name in ("values.yaml", "values.schema.json") if not (directory / name).is_file()]

@@ -1,7 +1,6 @@
-"""Chart values tests: pure (no Pulumi), so they run in either environment."""
+"""Fixtures: the committed stacks whose recorded release values some chart tests read (tests/infra/example_stacks.py).
 
-import sys
-from pathlib import Path
+Most chart values tests are pure: they call chart_values() through chart_utils.render() with no stack at all.
+"""
 
-# tests/helm/chart_utils.py is the shared render helper, named like the chart helm-tests own chart_utils.
-sys.path.insert(0, str(Path(__file__).parent))
+from tests.infra.example_stacks import dev_stack, eks_stack, prod_stack  # noqa: F401 (fixtures)

@@ -2,7 +2,10 @@
 
 import jmespath
 import pytest
-from chart_utils import render
+
+from infra.config_sections import IngressConfig
+from infra.helm_values import ValuesError
+from tests.helm.chart_utils import render
 
 CERTIFICATE = "arn:aws:acm:eu-west-1:111122223333:certificate/abc"
 
@@ -15,14 +18,19 @@ class TestAPIServerIngress:
 
     @pytest.mark.parametrize(("internal", "scheme"), [(True, "internal"), (False, "internet-facing")])
     def test_should_route_the_host_over_https(self, internal: bool, scheme: str):
-        values = render(
-            ingress_host="airflow.example.com", ingress_certificate_arn=CERTIFICATE, ingress_internal=internal
+        exposed = IngressConfig(
+            enabled=True, internal=internal, host="airflow.example.com", certificate_arn=CERTIFICATE
         )
+        values = render(ingress=exposed)
         ingress = jmespath.search("ingress.apiServer", values)
         assert ingress["enabled"] is True
         assert jmespath.search("hosts[0].name", ingress) == "airflow.example.com"
         assert ingress["annotations"]["alb.ingress.kubernetes.io/certificate-arn"] == CERTIFICATE
         assert ingress["annotations"]["alb.ingress.kubernetes.io/scheme"] == scheme
+
+    def test_should_refuse_an_enabled_ingress_without_host_or_certificate(self):
+        with pytest.raises(ValuesError, match=r"ingress\.host: missing.*\n.*ingress\.certificateArn: missing"):
+            render(ingress=IngressConfig(enabled=True, internal=True))
 
 
 class TestAPIServerPodDisruptionBudget:

@@ -4,11 +4,11 @@ import json
 
 import jmespath
 import pytest
-from chart_utils import merged_values, render
 
 from airflow_settings import load_settings
 from airflow_settings.render import as_helm_config
 from infra.helm_values import JOB_TTL_SECONDS, SECRET_NAMES
+from tests.helm.chart_utils import merged_values, render
 
 
 class TestAirflowConfig:

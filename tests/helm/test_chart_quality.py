@@ -5,9 +5,10 @@ from pathlib import Path
 import jmespath
 import pytest
 import yaml
-from chart_utils import DEFAULT_INPUTS, chart_defaults, render, schema_errors
 
-from infra.helm_values import HELM_VALUES_DIR, DagSource, ValuesError, chart_values, committed_files
+from infra.config_sections import DagsConfig, IngressConfig
+from infra.helm_values import HELM_VALUES_DIR, ValuesError, chart_values, committed_files
+from tests.helm.chart_utils import DEFAULT_INPUTS, chart_defaults, render, schema_errors
 
 COMMITTED = sorted(HELM_VALUES_DIR.glob("*.yaml"))
 
@@ -39,15 +40,17 @@ class TestFinalValues:
     def test_should_validate_for_every_size_and_dag_source(self, size: str, source: str):
         values = render(
             size=size,
-            dags=DagSource(
+            dags=DagsConfig(
                 source=source,
                 repo="https://example.com/dags.git",
-                branch="main",
-                sub_path="dags",
                 credentials_secret="git-creds" if source == "git-sync" else None,
             ),
-            ingress_host="airflow.example.com",
-            ingress_certificate_arn="arn:aws:acm:eu-west-1:111122223333:certificate/x",
+            ingress=IngressConfig(
+                enabled=True,
+                internal=True,
+                host="airflow.example.com",
+                certificate_arn="arn:aws:acm:eu-west-1:111122223333:certificate/x",
+            ),
         )
         errors = schema_errors(values)
         assert not errors, "merged values break the chart schema:\n" + "\n".join(errors)

@@ -4,11 +4,14 @@ import json
 
 import jmespath
 import pytest
-from chart_utils import DEFAULT_INPUTS, render
 
-from infra.helm_values import GIT_BUNDLE_CONN_ID, DagSource, ValuesError
+from airflow_settings.git_bundle import GIT_BUNDLE_CONN_ID
+from airflow_settings.render import secret_prefixes
+from infra.config_sections import DagsConfig
+from infra.helm_values import ValuesError
+from tests.helm.chart_utils import DEFAULT_INPUTS, render
 
-BUNDLE = DagSource(source="git-bundle", repo="https://example.com/dags.git", branch="release", sub_path="pipelines")
+BUNDLE = DagsConfig(source="git-bundle", repo="https://example.com/dags.git", branch="release", sub_path="pipelines")
 
 
 class TestGitSync:
@@ -25,7 +28,7 @@ class TestGitSync:
         assert "credentialsSecret" not in git_sync
 
     def test_should_use_the_credentials_secret_for_private_repos(self):
-        dags = DagSource("git-sync", "https://example.com/private.git", "main", "dags", "git-creds")
+        dags = DagsConfig(source="git-sync", repo="https://example.com/private.git", credentials_secret="git-creds")
         assert jmespath.search("dags.gitSync.credentialsSecret", render(dags=dags)) == "git-creds"
 
     def test_should_run_restricted(self):
@@ -58,9 +61,10 @@ class TestGitDagBundle:
         assert set(json.loads(fallback["value"])) == {"conn_type", "host"}, "the fallback must carry no token"
         assert "secret" not in values
         prefix = json.loads(values["config"]["secrets"]["backend_kwargs"])["connections_prefix"]
-        assert f"{prefix}/{GIT_BUNDLE_CONN_ID}" == "airflow/connections/git_dags_repo"
+        assert prefix == secret_prefixes(DEFAULT_INPUTS.settings).connections
 
     def test_should_refuse_a_kubernetes_credentials_secret(self):
-        private = DagSource("git-bundle", BUNDLE.repo, "main", "dags", "git-dags-connection")
-        with pytest.raises(ValuesError, match="git-sync only.*airflow/connections/git_dags_repo"):
+        private = DagsConfig(source="git-bundle", repo=BUNDLE.repo, credentials_secret="git-dags-connection")
+        connection = f"{secret_prefixes(DEFAULT_INPUTS.settings).connections}/{GIT_BUNDLE_CONN_ID}"
+        with pytest.raises(ValuesError, match=f"git-sync only.*{connection}"):
             render(dags=private)

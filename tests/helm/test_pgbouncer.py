@@ -1,15 +1,15 @@
 """PgBouncer in front of RDS: config secret, TLS to the database, hardening."""
 
 import jmespath
-from chart_utils import render
 
-from infra.helm_values import (
+from infra.pgbouncer import (
     PGBOUNCER_DATABASE,
     metadata_connection,
     pgbouncer_ini,
     pgbouncer_stats_connection,
     pgbouncer_users,
 )
+from tests.helm.chart_utils import render
 
 
 class TestPgbouncerDeployment:

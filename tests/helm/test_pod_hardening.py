@@ -2,9 +2,9 @@
 
 import jmespath
 import pytest
-from chart_utils import effective_security_contexts, merged_values, render
 
-from infra.helm_values import PDB_COMPONENTS
+from infra.components import PDB_COMPONENTS
+from tests.helm.chart_utils import effective_security_contexts, merged_values, render
 
 AIRFLOW_IMAGE_PODS = [
     "apiServer",

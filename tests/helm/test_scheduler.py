@@ -1,7 +1,8 @@
 """Scheduler: replicas and disruption budget."""
 
 import jmespath
-from chart_utils import render
+
+from tests.helm.chart_utils import render
 
 
 class TestSchedulerDeployment:

@@ -2,9 +2,9 @@
 
 import jmespath
 import pytest
-from chart_utils import DEFAULT_INPUTS, render
 
-from infra.helm_values import SERVICE_ACCOUNTS
+from infra.components import SERVICE_ACCOUNTS
+from tests.helm.chart_utils import DEFAULT_INPUTS, render
 
 
 class TestServiceAccounts:

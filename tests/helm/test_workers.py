@@ -1,9 +1,9 @@
 """Celery workers: KEDA autoscaling, logs and disruption budget."""
 
 import jmespath
-from chart_utils import render
 
 from infra.helm_values import KEDA_NAMESPACE
+from tests.helm.chart_utils import render
 
 
 class TestWorkerKeda:

@@ -1,7 +1,8 @@
 """Pulumi mock runtime harness: mocks that record every resource and fail on unexpected invokes.
 
 `build_stack(stack, config)` runs infra.stack.run() under the mocks and returns a `Built` with every
-registered resource (type, name, parent, inputs) and the resolved exports, plus whether each export is secret.
+registered resource (type, name, parent, inputs, ignore_changes) and the resolved exports, plus whether each
+export is secret. The committed example stacks are built once per session in example_stacks.py.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import base64
 import json
 import runpy
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,8 +21,6 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.proto import resource_pb2
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-# The chart values helpers (schema gate) are shared with tests/helm.
-sys.path.insert(0, str(REPO_ROOT / "tests" / "helm"))
 ACCOUNT_ID = "111122223333"
 ZONES = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
 OIDC_URL = "https://oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF0123456789"
@@ -37,10 +35,13 @@ class Recorded:
     inputs: dict[str, Any]
     custom: bool
     secret_paths: frozenset[str]
+    ignore_changes: tuple[str, ...] = ()
 
 
 @dataclass
 class Built:
+    config: dict[str, Any] = field(default_factory=dict)
+    """The stack config the program ran with (Pulumi.<stack>.yaml's `config:`, as the engine hands it over)."""
     resources: list[Recorded] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
     secret_outputs: set[str] = field(default_factory=set)
@@ -203,6 +204,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     inputs=inputs,
                     custom=request.custom,
                     secret_paths=frozenset(secret_paths),
+                    ignore_changes=tuple(request.ignoreChanges),
                 )
             )
         return response
@@ -245,6 +247,7 @@ def build_stack(
 def run_under_mocks(stack: str, config: dict[str, Any], program: Any, built: Built | None = None) -> Built:
     """Run `program()` (anything creating resources) under fresh recording mocks with `config` set."""
     built = Built() if built is None else built
+    built.config = config
     mocks = PlatformMocks(built)
     pulumi.runtime.set_mocks(mocks, project="airflow-aws", stack=stack, preview=False, monitor=RecordingMonitor(mocks))
     pulumi.runtime.set_all_config(

@@ -8,9 +8,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from harness import REPO_ROOT
 
 from airflow_settings.versions import PULUMI_SDK_VERSION, pin
+from tests.infra.harness import REPO_ROOT
 
 pytestmark = pytest.mark.infra
 

@@ -1,4 +1,4 @@
-"""Pure helpers beside the components (STYLE 7): CIDR plan, policy documents, MWAA rules, presets."""
+"""Pure helpers beside the components (STYLE 7): CIDR plan, IAM documents, component table, rules, presets."""
 
 from __future__ import annotations
 
@@ -6,20 +6,21 @@ import ipaddress
 
 import pytest
 
+from airflow_settings.render import SecretPrefixes
 from infra.airflow_secrets import fernet_key_from_base64
 from infra.broker import broker_url
+from infra.components import COMPONENTS, PDB_COMPONENTS, SERVICE_ACCOUNTS, SERVICE_ROLES
+from infra.config_rules import zone_problems
+from infra.config_sections import MwaaConfig, NetworkConfig
+from infra.iam_documents import airflow_component_policy, irsa_trust_policy, tls_only_bucket_policy
 from infra.mwaa_rules import REFUSED_OPTIONS, mwaa_configuration_options, mwaa_input_problems, mwaa_log_level
 from infra.network_plan import nat_zone_indexes, plan_subnets
-from infra.policies import (
-    COMPONENT_ACCESS,
-    airflow_component_policy,
-    irsa_trust_policy,
-    tls_only_bucket_policy,
-)
-from infra.presets import with_preset
+from infra.presets import PRESETS, with_preset
 
 pytestmark = pytest.mark.infra
 ZONES = ["z-a", "z-b", "z-c"]
+PREFIXES = SecretPrefixes(connections="c/conn", variables="c/var")
+MWAA = MwaaConfig.model_validate(PRESETS["dev"]["mwaa"])
 
 
 class TestSubnetPlan:
@@ -44,8 +45,8 @@ class TestSubnetPlan:
         assert nat_zone_indexes(3, per_zone=False) == [0]
 
 
-class TestPolicies:
-    """Policy documents."""
+class TestIamDocuments:
+    """IAM and bucket policy documents."""
 
     def test_should_deny_insecure_transport_on_bucket_and_objects(self):
         (statement,) = tls_only_bucket_policy("arn:aws:s3:::b")["Statement"]
@@ -58,18 +59,49 @@ class TestPolicies:
             "oidc.example/id/X:aud": "sts.amazonaws.com",
         }
 
-    @pytest.mark.parametrize("component", list(COMPONENT_ACCESS))
+    @pytest.mark.parametrize("component", list(SERVICE_ROLES))
     def test_should_grant_logs_access_by_component(self, component: str):
         policy = airflow_component_policy(
-            COMPONENT_ACCESS[component],
+            SERVICE_ROLES[component],
             logs_bucket_arn="arn:aws:s3:::logs",
             kms_key_arn="arn:key",
+            secret_prefixes=PREFIXES,
             region="r",
             account_id="1",
         )
         actions = {a for s in policy["Statement"] for a in s["Action"]}
-        assert ("s3:PutObject" in actions) == (COMPONENT_ACCESS[component].logs == "write")
-        assert ("s3:GetObject" in actions) == (COMPONENT_ACCESS[component].logs != "none")
+        assert ("s3:PutObject" in actions) == (SERVICE_ROLES[component].logs == "write")
+        assert ("s3:GetObject" in actions) == (SERVICE_ROLES[component].logs != "none")
+
+    def test_should_read_secrets_under_the_given_prefixes_only(self):
+        (secrets,) = [
+            s
+            for s in airflow_component_policy(
+                SERVICE_ROLES["workers"],
+                logs_bucket_arn="arn:aws:s3:::logs",
+                kms_key_arn="arn:key",
+                secret_prefixes=PREFIXES,
+                region="r",
+                account_id="1",
+            )["Statement"]
+            if s["Sid"] == "SecretsBackend"
+        ]
+        assert secrets["Resource"] == [
+            "arn:aws:secretsmanager:r:1:secret:c/conn/*",
+            "arn:aws:secretsmanager:r:1:secret:c/var/*",
+        ]
+
+
+class TestComponents:
+    """The one table of Airflow components and the views derived from it."""
+
+    def test_should_give_pgbouncer_a_disruption_budget_but_no_role(self):
+        assert "pgbouncer" in PDB_COMPONENTS
+        assert "pgbouncer" not in SERVICE_ROLES and "pgbouncer" not in SERVICE_ACCOUNTS
+
+    def test_should_pin_one_service_account_per_role(self):
+        assert list(SERVICE_ACCOUNTS) == [c.values_key for c in COMPONENTS if c.role is not None]
+        assert len(set(SERVICE_ACCOUNTS.values())) == len(SERVICE_ACCOUNTS)
 
 
 class TestMwaaRules:
@@ -85,29 +117,29 @@ class TestMwaaRules:
         assert all(reason for reason in REFUSED_OPTIONS.values())
 
     def test_should_accept_good_inputs(self):
-        assert (
-            mwaa_input_problems(
-                bucket_prefix="airflow-x",
-                versioning=True,
-                environment_class="mw1.small",
-                min_workers=1,
-                max_workers=2,
-                subnet_zones=["a", "b"],
-            )
-            == []
-        )
+        assert mwaa_input_problems(MWAA, bucket_prefix="airflow-x", versioning=True, subnet_zones=["a", "b"]) == []
 
     @pytest.mark.parametrize("zones", [["a"], ["a", "a"], ["a", "b", "c"]])
     def test_should_need_two_subnets_in_two_zones(self, zones: list[str]):
-        (problem,) = mwaa_input_problems(
-            bucket_prefix="airflow-x",
-            versioning=True,
-            environment_class="mw1.small",
-            min_workers=1,
-            max_workers=2,
-            subnet_zones=zones,
-        )
+        (problem,) = mwaa_input_problems(MWAA, bucket_prefix="airflow-x", versioning=True, subnet_zones=zones)
         assert "exactly two private subnets in two zones" in problem
+
+
+class TestZoneRules:
+    """zone_problems: the stack and the Network component word the zone rule alike."""
+
+    NETWORK = NetworkConfig(vpc_cidr="10.0.0.0/16", az_count=3, nat_gateway_per_az=False)
+
+    def test_should_accept_a_region_with_enough_zones(self):
+        assert zone_problems(ZONES, self.NETWORK, "r") == []
+
+    def test_should_suggest_fewer_zones(self):
+        (problem,) = zone_problems(ZONES[:2], self.NETWORK, "r")
+        assert problem == "network.azCount: r has only 2 available zones; fix: set azCount to 2 or less"
+
+    def test_should_send_a_single_zone_region_elsewhere(self):
+        (problem,) = zone_problems(ZONES[:1], self.NETWORK, "r")
+        assert "need two; fix: choose a region with two or more zones" in problem
 
 
 class TestSmallHelpers:

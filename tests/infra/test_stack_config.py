@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
-from harness import Built, build_stack, stack_config
 
-from infra.config import StackConfig, StackConfigError
-from infra.presets import PRESETS
+from airflow_settings import load_settings
+from infra.config import StackConfig, StackConfigError, config_reference
+from infra.presets import PRESETS, preset_defaults
+from tests.infra.harness import REPO_ROOT, Built, build_stack, stack_config
 
 pytestmark = pytest.mark.infra
 
@@ -174,7 +176,7 @@ class TestCommittedStacks:
     def test_should_validate(self, stack: str):
         config = stack_config(stack)
         raw = {key.split(":", 1)[1]: value for key, value in config.items() if key.startswith("airflow-aws:")}
-        parsed = StackConfig.from_raw(raw, region=config["aws:region"], stack=stack)
+        parsed = StackConfig.from_raw(raw, region=config["aws:region"], stack=stack, settings=load_settings())
         assert parsed.size == config["airflow-aws:size"]
 
     @pytest.mark.parametrize("stack", ["dev", "prod", "mwaa"])
@@ -185,7 +187,8 @@ class TestCommittedStacks:
 
     def test_should_default_the_name_prefix_to_the_stack(self):
         raw = {key.split(":", 1)[1]: value for key, value in EKS_BASE.items() if key.startswith("airflow-aws:")}
-        assert StackConfig.from_raw(raw, region="eu-west-1", stack="dev").name_prefix == "airflow-dev"
+        parsed = StackConfig.from_raw(raw, region="eu-west-1", stack="dev", settings=load_settings())
+        assert parsed.name_prefix == "airflow-dev"
 
 
 class TestPresets:
@@ -202,16 +205,22 @@ class TestConfigReference:
     """README's configuration reference table."""
 
     def test_should_document_every_config_key(self):
-        from harness import REPO_ROOT
-
-        from infra.config import config_reference
-
         readme = (REPO_ROOT / "README.md").read_text()
         section = readme[readme.index("### Configuration reference") :]
         missing = [key for key, _ in config_reference() if f"| `{key}` |" not in section]
         assert not missing, f"README.md's configuration reference lacks {missing}"
 
     def test_should_describe_every_config_key(self):
-        from infra.config import config_reference
-
         assert not [key for key, doc in config_reference() if not doc], "every config field needs a docstring"
+
+    def test_should_give_both_preset_defaults_of_reference_keys(self):
+        defaults = preset_defaults()
+        assert set(defaults) <= {key for key, _ in config_reference()}
+        assert all(set(per_size) == set(PRESETS) for per_size in defaults.values())
+        assert defaults["network.azCount"] == {"dev": 2, "prod": 3}
+        assert defaults["eks.nodeGroups[].instanceTypes"] == {"dev": ["m6i.large"], "prod": ["m6i.xlarge"]}
+
+    def test_should_leave_preset_values_out_of_the_field_docs(self):
+        # The reference shows the presets' columns; a field doc repeating them goes stale when a preset moves.
+        copied = [key for key, doc in config_reference() if re.search(r"\((dev|prod)\)", doc)]
+        assert not copied, f"field docs repeating preset defaults: {copied}"

@@ -1,16 +1,22 @@
-"""The EKS stacks (Pulumi.dev.yaml, Pulumi.prod.yaml): resource graph, properties, wiring and outputs."""
+"""The EKS stacks (Pulumi.dev.yaml, Pulumi.prod.yaml): resource graph, wiring and outputs.
+
+The security rules every stack must pass are the policy pack's (tests/policy/test_example_stacks.py runs it on
+these stacks); the values the chart release receives are checked in tests/helm/test_release_values.py.
+"""
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from chart_utils import schema_errors
-from harness import ACCOUNT_ID, OIDC_URL, Built, build_stack, stack_config, statements
 
+from airflow_settings import load_settings
+from airflow_settings.render import secret_prefixes
+from airflow_settings.versions import pin
 from infra.cluster import CONTROL_PLANE_LOG_TYPES
-from infra.helm_values import SECRET_NAMES, SERVICE_ACCOUNTS, ChartInputs, DagSource, chart_values
+from infra.components import SERVICE_ACCOUNTS
+from infra.helm_values import SECRET_NAMES
 from infra.network import INTERFACE_ENDPOINTS
+from tests.infra.example_stacks import airflow_release
+from tests.infra.harness import ACCOUNT_ID, OIDC_URL, Built, build_stack, stack_config, statements
 
 pytestmark = pytest.mark.infra
 
@@ -48,13 +54,13 @@ DEV_COUNTS = {
     "aws:rds/instance:Instance": 1,
     "aws:rds/parameterGroup:ParameterGroup": 1,
     "aws:rds/subnetGroup:SubnetGroup": 1,
-    "aws:s3/bucket:Bucket": 2,
+    "aws:s3/bucket:Bucket": 1,
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1,
-    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 2,
-    "aws:s3/bucketPolicy:BucketPolicy": 2,
-    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 2,
-    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 2,
-    "aws:s3/bucketVersioning:BucketVersioning": 2,
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 1,
+    "aws:s3/bucketPolicy:BucketPolicy": 1,
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
+    "aws:s3/bucketVersioning:BucketVersioning": 1,
     "aws:secretsmanager/secret:Secret": 6,
     "aws:secretsmanager/secretVersion:SecretVersion": 6,
     "eks:index:Cluster": 1,
@@ -78,16 +84,8 @@ PROD_COUNTS = {
 }
 
 
-@pytest.fixture(params=["dev_stack", "prod_stack"])
-def eks_stack(request: pytest.FixtureRequest) -> Built:
-    return request.getfixturevalue(request.param)
-
-
 def release(built: Built) -> dict:
-    return built.find_created(
-        "kubernetes:helm.sh/v3:Release",
-        "airflow-" + built.one("airflow-aws:airflow_chart:AirflowChart").name.removeprefix("airflow-") + "-release",
-    ).inputs
+    return airflow_release(built).inputs
 
 
 def k8s_secret(built: Built, role: str):
@@ -147,9 +145,26 @@ class TestNetwork:
         assert len(dev_stack.of_type("aws:ec2/natGateway:NatGateway")) == 1
         assert len(prod_stack.of_type("aws:ec2/natGateway:NatGateway")) == 3
 
+    def test_should_open_the_data_stores_to_the_private_subnets_only(self, eks_stack: Built):
+        # Network hands its planned private CIDRs to the database and broker security groups.
+        private = sorted(
+            s.inputs["cidrBlock"] for s in eks_stack.of_type("aws:ec2/subnet:Subnet") if "-private-" in s.name
+        )
+        groups = eks_stack.of_type("aws:ec2/securityGroup:SecurityGroup")
+        stores = [group for group in groups if group.name.endswith(("-metadata-sg", "-broker-sg"))]
+        assert len(stores) == 2
+        for group in stores:
+            (rule,) = group.inputs["ingress"]
+            assert sorted(rule["cidrBlocks"]) == private, f"{group.urn} admits {rule['cidrBlocks']}"
+
 
 class TestStorage:
-    """Task logs expire; DAG objects do not."""
+    """Only the logs bucket: EKS reads DAGs from git, so it creates no DAGs bucket."""
+
+    def test_should_create_only_the_logs_bucket(self, eks_stack: Built):
+        assert [b.name for b in eks_stack.of_type("aws:s3/bucket:Bucket")] == [
+            f"{eks_stack.one('airflow-aws:storage:Storage').name}-logs"
+        ]
 
     @pytest.mark.parametrize(("stack", "days"), [("dev_stack", 30), ("prod_stack", 90)])
     def test_should_expire_task_logs_after_the_preset_retention(self, request, stack: str, days: int):
@@ -159,24 +174,20 @@ class TestStorage:
         assert lifecycle.inputs["bucket"] == logs_bucket.inputs["bucketPrefix"] + "abc123"
         (rule,) = lifecycle.inputs["rules"]
         assert (rule["status"], rule["expiration"]["days"]) == ("Enabled", days)
-        assert rule["noncurrentVersionExpiration"]["noncurrentDays"] >= 1
 
 
 class TestMetadataDatabase:
     """RDS PostgreSQL 16."""
 
-    def test_should_be_private_encrypted_and_backed_up(self, eks_stack: Built):
-        db = eks_stack.one("aws:rds/instance:Instance").inputs
-        assert (db["engine"], db["engineVersion"]) == ("postgres", "16")
-        assert db["publiclyAccessible"] is False and db["storageEncrypted"] is True
-        assert db["kmsKeyId"].startswith("arn:aws:kms:")
-        assert db["backupRetentionPeriod"] >= 1
-        assert "password" in eks_stack.one("aws:rds/instance:Instance").secret_paths
+    def test_should_run_postgres_16_with_a_secret_password(self, eks_stack: Built):
+        db = eks_stack.one("aws:rds/instance:Instance")
+        assert (db.inputs["engine"], db.inputs["engineVersion"]) == ("postgres", "16")
+        assert db.inputs["kmsKeyId"].endswith(f"key/{eks_stack.one('aws:kms/key:Key').name}")
+        assert "password" in db.secret_paths
 
-    def test_should_force_ssl(self, eks_stack: Built):
+    def test_should_use_its_own_parameter_group(self, eks_stack: Built):
         group = eks_stack.one("aws:rds/parameterGroup:ParameterGroup")
         assert group.inputs["family"] == "postgres16"
-        assert {"name": "rds.force_ssl", "value": "1", "applyMethod": "pending-reboot"} in group.inputs["parameters"]
         # The mock auto-names the group after its logical name, as Pulumi would (plus a suffix).
         assert eks_stack.one("aws:rds/instance:Instance").inputs["parameterGroupName"] == group.name
 
@@ -190,9 +201,8 @@ class TestMetadataDatabase:
 class TestBroker:
     """ElastiCache replication group."""
 
-    def test_should_encrypt_in_transit_and_at_rest_with_an_auth_token(self, eks_stack: Built):
+    def test_should_take_a_secret_auth_token_and_the_platform_key(self, eks_stack: Built):
         group = eks_stack.one("aws:elasticache/replicationGroup:ReplicationGroup")
-        assert group.inputs["transitEncryptionEnabled"] is True and group.inputs["atRestEncryptionEnabled"] is True
         assert group.inputs["authToken"] and "authToken" in group.secret_paths
         assert group.inputs["kmsKeyId"].endswith(f"key/{eks_stack.one('aws:kms/key:Key').name}")
 
@@ -210,36 +220,19 @@ class TestBroker:
 class TestCluster:
     """pulumi-eks cluster and node groups."""
 
-    def test_should_harden_the_control_plane(self, eks_stack: Built):
+    def test_should_create_the_oidc_provider_and_send_every_log_type(self, eks_stack: Built):
         cluster = eks_stack.one("eks:index:Cluster").inputs
-        assert cluster["endpointPrivateAccess"] is True and cluster["createOidcProvider"] is True
-        assert cluster["encryptionConfigKeyArn"].startswith("arn:aws:kms:")
+        assert cluster["createOidcProvider"] is True
         assert cluster["enabledClusterLogTypes"] == CONTROL_PLANE_LOG_TYPES
-        assert cluster["skipDefaultNodeGroup"] is True
 
     def test_should_keep_the_prod_endpoint_private(self, dev_stack: Built, prod_stack: Built):
         assert dev_stack.one("eks:index:Cluster").inputs["publicAccessCidrs"] == ["203.0.113.0/24"]
         assert prod_stack.one("eks:index:Cluster").inputs["endpointPublicAccess"] is False
 
-    def test_should_encrypt_node_volumes_and_require_imdsv2(self, eks_stack: Built):
-        template = eks_stack.one("aws:ec2/launchTemplate:LaunchTemplate").inputs
-        assert template["blockDeviceMappings"][0]["ebs"]["encrypted"] == "true"
-        assert template["metadataOptions"]["httpTokens"] == "required"
-        assert template["metadataOptions"]["httpPutResponseHopLimit"] == 1
-
     def test_should_size_node_groups_from_the_preset(self, prod_stack: Built):
         group = prod_stack.one("eks:index:ManagedNodeGroup").inputs
         assert group["scalingConfig"] == {"minSize": 3, "maxSize": 9, "desiredSize": 3}
         assert group["instanceTypes"] == ["m6i.xlarge"]
-
-
-class TestImageRegistry:
-    """ECR repository."""
-
-    def test_should_be_immutable_and_scanned(self, eks_stack: Built):
-        repository = eks_stack.one("aws:ecr/repository:Repository").inputs
-        assert repository["imageTagMutability"] == "IMMUTABLE"
-        assert repository["imageScanningConfiguration"] == {"scanOnPush": True}
 
 
 class TestServiceRoles:
@@ -285,12 +278,13 @@ class TestServiceRoles:
         assert "secretsmanager:GetSecretValue" in {a for s in statements(policy) for a in s["Action"]}
 
     def test_should_read_only_the_backend_prefixes(self, eks_stack: Built):
+        prefixes = secret_prefixes(load_settings().for_target("eks"))
         for policy in eks_stack.of_type("aws:iam/rolePolicy:RolePolicy"):
             for statement in statements(policy):
                 if statement["Action"][0].startswith("secretsmanager:"):
                     assert statement["Resource"] == [
-                        f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:secret:airflow/connections/*",
-                        f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:secret:airflow/variables/*",
+                        f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:secret:{prefixes.connections}/*",
+                        f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:secret:{prefixes.variables}/*",
                     ]
 
 
@@ -299,42 +293,12 @@ class TestAirflowRelease:
 
     def test_should_install_the_official_chart_atomically(self, eks_stack: Built):
         inputs = release(eks_stack)
-        assert (inputs["chart"], inputs["version"]) == ("airflow", "1.22.0")
+        assert (inputs["chart"], inputs["version"]) == ("airflow", pin("airflow-chart").version)
         assert inputs["repositoryOpts"]["repo"] == "https://airflow.apache.org"
         assert inputs["atomic"] is True and not inputs.get("skipAwait")
         # Jobs are awaited through the workloads that wait for migrations; Helm's own job check would fail
         # once a finished job's TTL removed it mid-wait.
         assert not inputs.get("waitForJobs")
-
-    def test_should_install_keda_where_the_network_policy_expects_it(self, eks_stack: Built):
-        keda = eks_stack.find_created(
-            "kubernetes:helm.sh/v3:Release", f"{eks_stack.one('airflow-aws:airflow_chart:AirflowChart').name}-keda"
-        )
-        labels = release(eks_stack)["values"]["workers"]["celery"]["keda"]["namespaceLabels"]
-        assert labels == {"kubernetes.io/metadata.name": keda.inputs["namespace"]}
-
-    def test_should_pass_values_that_pass_the_chart_schema(self, eks_stack: Built):
-        errors = schema_errors(release(eks_stack)["values"])
-        assert not errors, "release values break the chart schema:\n" + "\n".join(errors)
-
-    def test_should_pass_exactly_the_pure_merge_of_the_recorded_infra(self, dev_stack: Built):
-        values = release(dev_stack)["values"]
-        roles = dev_stack.one("airflow-aws:service_roles:ServiceRoles").name
-        repository = dev_stack.one("aws:ecr/repository:Repository").inputs["name"]
-        logs_bucket = next(b for b in dev_stack.of_type("aws:s3/bucket:Bucket") if "-logs" in b.name)
-        expected = chart_values(
-            ChartInputs(
-                airflow_version="3.3.1",
-                image_repository=f"{ACCOUNT_ID}.dkr.ecr.eu-west-1.amazonaws.com/{repository}",
-                image_tag="3.3.1-1",
-                logs_bucket=f"{logs_bucket.inputs['bucketPrefix']}abc123",
-                region="eu-west-1",
-                role_arns={c: f"arn:aws:iam::{ACCOUNT_ID}:role/{roles}-{a}" for c, a in SERVICE_ACCOUNTS.items()},
-                dags=DagSource("git-sync", "https://github.com/example-org/airflow-dags.git", "main", "dags"),
-                size="dev",
-            )
-        )
-        assert values == json.loads(json.dumps(expected))
 
     def test_should_point_the_metadata_secret_at_the_rds_endpoint(self, eks_stack: Built):
         address = f"{eks_stack.one('aws:rds/instance:Instance').name}.c0ffee.eu-west-1.rds.amazonaws.com"
@@ -369,15 +333,6 @@ class TestAirflowRelease:
                 for key in secret.inputs["stringData"]
             ), f"{secret.urn} holds plain-text data"
 
-    def test_should_enforce_restricted_pod_security_on_the_namespace(self, eks_stack: Built):
-        labels = eks_stack.one("kubernetes:core/v1:Namespace").inputs["metadata"]["labels"]
-        assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
-
-    def test_should_use_git_bundles_and_ingress_in_prod(self, prod_stack: Built):
-        values = release(prod_stack)["values"]
-        assert values["dagProcessor"]["dagBundleConfigList"][0]["kwargs"]["git_conn_id"] == "git_dags_repo"
-        assert values["ingress"]["apiServer"]["hosts"] == [{"name": "airflow.example.com"}]
-
 
 class TestOutputs:
     """Stack outputs."""
@@ -388,7 +343,6 @@ class TestOutputs:
             "apiUrl",
             "kubeconfig",
             "logsBucket",
-            "dagsBucket",
             "ecrRepositoryUrl",
             "secretArns",
             "connectionsPrefix",
@@ -404,10 +358,8 @@ class TestOutputs:
             "admin-password",
         }
         assert outputs["ecrRepositoryUrl"].endswith("/airflow")
-        assert (outputs["connectionsPrefix"], outputs["variablesPrefix"]) == (
-            "airflow/connections",
-            "airflow/variables",
-        )
+        prefixes = secret_prefixes(load_settings().for_target("eks"))
+        assert (outputs["connectionsPrefix"], outputs["variablesPrefix"]) == (prefixes.connections, prefixes.variables)
 
     def test_should_mark_the_kubeconfig_and_only_it_secret(self, eks_stack: Built):
         assert eks_stack.secret_outputs == {"kubeconfig"}

@@ -1,4 +1,7 @@
-"""The MWAA stack (Pulumi.mwaa.yaml): resources, properties, IAM, artifact versions and input rules."""
+"""The MWAA stack (Pulumi.mwaa.yaml): resources, wiring, IAM, artifact versions and input rules.
+
+The security rules every stack must pass are the policy pack's (tests/policy/test_example_stacks.py).
+"""
 
 from __future__ import annotations
 
@@ -6,14 +9,17 @@ from pathlib import Path
 
 import pulumi
 import pytest
-from harness import ACCOUNT_ID, Built, build_stack, run_under_mocks, stack_config, statements
 
 from airflow_settings import load_settings
-from airflow_settings.render import as_mwaa_options
+from airflow_settings.render import as_mwaa_options, secret_prefixes
 from airflow_settings.versions import AIRFLOW_VERSION
 from infra.config import StackConfigError
-from infra.mwaa import ARTIFACT_KEYS, MwaaEnvironment, MwaaEnvironmentArgs
+from infra.config_sections import MwaaConfig
+from infra.mwaa import MwaaEnvironment, MwaaEnvironmentArgs
 from infra.mwaa_rules import LOG_TYPES, REFUSED_OPTIONS
+from infra.presets import PRESETS
+from mwaa.layout import ARTIFACT_KEYS, DAGS_PREFIX
+from tests.infra.harness import ACCOUNT_ID, Built, build_stack, run_under_mocks, stack_config, statements
 
 pytestmark = pytest.mark.infra
 
@@ -80,9 +86,6 @@ class TestMwaaEnvironment:
         assert all("-private-" in subnets[subnet_id].name for subnet_id in subnet_ids)
         assert len({subnets[subnet_id].inputs["availabilityZone"] for subnet_id in subnet_ids}) == 2
 
-    def test_should_keep_the_web_server_private(self, mwaa_stack: Built):
-        assert environment(mwaa_stack)["webserverAccessMode"] == "PRIVATE_ONLY"
-
     def test_should_size_from_the_preset(self, mwaa_stack: Built):
         inputs = environment(mwaa_stack)
         assert [inputs[key] for key in ("environmentClass", "minWorkers", "maxWorkers", "schedulers")] == [
@@ -118,8 +121,10 @@ class TestMwaaOutputs:
     def test_should_export_where_dags_go_and_the_web_server(self, mwaa_stack: Built):
         outputs = mwaa_stack.outputs
         dags = next(b for b in mwaa_stack.of_type("aws:s3/bucket:Bucket") if b.name.endswith("-dags"))
-        assert outputs["dagsS3Uri"] == f"s3://{dags.inputs['bucketPrefix']}abc123/dags"
-        assert environment(mwaa_stack)["dagS3Path"] == "dags"
+        assert outputs["dagsS3Uri"] == f"s3://{dags.inputs['bucketPrefix']}abc123/{DAGS_PREFIX}"
+        assert environment(mwaa_stack)["dagS3Path"] == DAGS_PREFIX
+        prefixes = secret_prefixes(load_settings().for_target("mwaa"))
+        assert (outputs["connectionsPrefix"], outputs["variablesPrefix"]) == (prefixes.connections, prefixes.variables)
         assert outputs["apiUrl"] == "https://abc.c2.airflow.eu-west-1.on.aws"
         assert mwaa_stack.secret_outputs == set()
 
@@ -156,9 +161,11 @@ class TestMwaaExecutionRole:
             f"arn:aws:logs:eu-west-1:{ACCOUNT_ID}:log-group:airflow-airflow-mwaa-*"
         ]
         assert by_sid["CeleryQueues"]["Resource"] == ["arn:aws:sqs:eu-west-1:*:airflow-celery-*"]
-        assert all(
-            r.endswith(("airflow/connections/*", "airflow/variables/*")) for r in by_sid["SecretsBackend"]["Resource"]
-        )
+        prefixes = secret_prefixes(load_settings().for_target("mwaa"))
+        assert by_sid["SecretsBackend"]["Resource"] == [
+            f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:secret:{prefix}/*"
+            for prefix in (prefixes.connections, prefixes.variables)
+        ]
         key = by_sid["PlatformKey"]
         assert key["Resource"] == [f"arn:aws:kms:eu-west-1:{ACCOUNT_ID}:key/{mwaa_stack.one('aws:kms/key:Key').name}"]
         # The key is usable only through the services MWAA documents (and Secrets Manager for the backend).
@@ -236,18 +243,18 @@ class TestMwaaEnvironmentComponent:
             kms_key_arn="arn:aws:kms:eu-west-1:1:key/k",
             region="eu-west-1",
             account_id="1",
-            environment_class="mw1.small",
-            min_workers=1,
-            max_workers=2,
-            schedulers=2,
-            webserver_access_mode="PRIVATE_ONLY",
+            mwaa=MwaaConfig.model_validate(PRESETS["dev"]["mwaa"]),
+            secret_prefixes=secret_prefixes(load_settings().for_target("mwaa")),
             airflow_configuration_options={},
             log_level="INFO",
             artifact_paths=dict(ARTIFACT_KEYS),
             artifact_versions={key: "v1" for key in ARTIFACT_KEYS},
         )
         built = Built()
-        with pytest.raises(pulumi.RunError, match="exactly two private subnets in two zones"):
+        with pytest.raises(
+            pulumi.RunError,
+            match="airflow-x-mwaa: MwaaEnvironment inputs are invalid:\n.*exactly two private subnets in two zones",
+        ):
             run_under_mocks("mwaa", {}, lambda: MwaaEnvironment("airflow-x-mwaa", args), built)
         assert [r.type for r in built.resources] == ["airflow-aws:mwaa:MwaaEnvironment"]
 
@@ -287,12 +294,10 @@ class TestMwaaInputRules:
 
     @pytest.mark.parametrize(("overrides", "message"), [case[1:] for case in MWAA_BAD], ids=[c[0] for c in MWAA_BAD])
     def test_should_refuse_bad_inputs(self, overrides: dict, message: str):
-        from harness import Built as Record
-
         config = stack_config("mwaa")
         for key, value in overrides.items():
             config[key] = {**config.get(key, {}), **value} if isinstance(value, dict) else value
-        built = Record()
+        built = Built()
         with pytest.raises(StackConfigError, match=message):
             build_stack("mwaa", config, built)
         assert built.resources == [] and built.invokes == []

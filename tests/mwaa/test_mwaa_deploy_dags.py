@@ -12,6 +12,7 @@ import pytest
 
 from mwaa.artifacts import REPO_ROOT
 from mwaa.deploy import DeployError, stack_target, sync_dags, target_from_outputs
+from mwaa.layout import ARTIFACT_KEYS, DAGS_PREFIX
 from mwaa.sources import source_files
 
 
@@ -42,66 +43,76 @@ DAGS = {
     "__pycache__/etl.cpython-312.pyc": "bytecode",
     "team_a/__pycache__/report.cpython-311.pyc": "bytecode",
 }
-SHIPPED = ["dags/.airflowignore", "dags/etl.py", "dags/team_a/report.py", "dags/team_a/sql/daily.sql"]
+SHIPPED = [
+    f"{DAGS_PREFIX}/.airflowignore",
+    f"{DAGS_PREFIX}/etl.py",
+    f"{DAGS_PREFIX}/team_a/report.py",
+    f"{DAGS_PREFIX}/team_a/sql/daily.sql",
+]
 
 
 class TestSyncDags:
     """sync_dags makes the prefix mirror the DAG folder and touches nothing else."""
 
     def test_should_upload_nested_files_and_never_caches(self, s3, bucket, tmp_path):
-        plan = sync_dags(s3, write_tree(tmp_path / "dags", DAGS), bucket, "dags", report=lambda _: None)
+        plan = sync_dags(s3, write_tree(tmp_path / "dags", DAGS), bucket, DAGS_PREFIX, report=lambda _: None)
 
         assert plan.upload == SHIPPED
         assert keys(s3, bucket) == SHIPPED
-        body = s3.get_object(Bucket=bucket, Key="dags/team_a/sql/daily.sql")["Body"].read()
+        body = s3.get_object(Bucket=bucket, Key=f"{DAGS_PREFIX}/team_a/sql/daily.sql")["Body"].read()
         assert body == b"select 1;\n"
 
     def test_should_skip_unchanged_files_without_writing_a_version(self, s3, bucket, tmp_path):
         source = write_tree(tmp_path / "dags", DAGS)
-        sync_dags(s3, source, bucket, "dags", report=lambda _: None)
+        sync_dags(s3, source, bucket, DAGS_PREFIX, report=lambda _: None)
         before = object_versions(s3, bucket)
 
-        plan = sync_dags(s3, source, bucket, "dags", report=lambda _: None)
+        plan = sync_dags(s3, source, bucket, DAGS_PREFIX, report=lambda _: None)
 
         assert (plan.upload, plan.delete, plan.unchanged) == ([], [], SHIPPED)
         assert object_versions(s3, bucket) == before
 
     def test_should_upload_changed_and_delete_removed_files_only(self, s3, bucket, tmp_path):
         source = write_tree(tmp_path / "dags", DAGS)
-        sync_dags(s3, source, bucket, "dags", report=lambda _: None)
+        sync_dags(s3, source, bucket, DAGS_PREFIX, report=lambda _: None)
         (source / "etl.py").write_text("from airflow.sdk import dag, task\n")
         (source / "team_a" / "report.py").unlink()
 
-        plan = sync_dags(s3, source, bucket, "dags", report=lambda _: None)
+        plan = sync_dags(s3, source, bucket, DAGS_PREFIX, report=lambda _: None)
 
-        assert plan.upload == ["dags/etl.py"]
-        assert plan.delete == ["dags/team_a/report.py"]
-        assert keys(s3, bucket) == [key for key in SHIPPED if key != "dags/team_a/report.py"]
-        body = s3.get_object(Bucket=bucket, Key="dags/etl.py")["Body"].read()
+        assert plan.upload == [f"{DAGS_PREFIX}/etl.py"]
+        assert plan.delete == [f"{DAGS_PREFIX}/team_a/report.py"]
+        assert keys(s3, bucket) == [key for key in SHIPPED if key != f"{DAGS_PREFIX}/team_a/report.py"]
+        body = s3.get_object(Bucket=bucket, Key=f"{DAGS_PREFIX}/etl.py")["Body"].read()
         assert body == b"from airflow.sdk import dag, task\n"
 
     def test_should_leave_objects_outside_the_prefix_and_folder_markers_alone(self, s3, bucket, tmp_path):
-        outside = ["requirements/requirements.txt", "plugins/plugins.zip", "dags-archive/old.py", "dags/"]
+        outside = [
+            ARTIFACT_KEYS["requirements"],
+            ARTIFACT_KEYS["plugins"],
+            f"{DAGS_PREFIX}-archive/old.py",
+            f"{DAGS_PREFIX}/",
+        ]
         for key in outside:
             s3.put_object(Bucket=bucket, Key=key, Body=b"" if key.endswith("/") else b"not a DAG")
-        s3.put_object(Bucket=bucket, Key="dags/stale.py", Body=b"removed locally")
+        s3.put_object(Bucket=bucket, Key=f"{DAGS_PREFIX}/stale.py", Body=b"removed locally")
 
-        plan = sync_dags(s3, write_tree(tmp_path / "dags", DAGS), bucket, "dags/", report=lambda _: None)
+        plan = sync_dags(s3, write_tree(tmp_path / "dags", DAGS), bucket, f"{DAGS_PREFIX}/", report=lambda _: None)
 
-        assert plan.delete == ["dags/stale.py"]
+        assert plan.delete == [f"{DAGS_PREFIX}/stale.py"]
         assert keys(s3, bucket) == sorted([*outside, *SHIPPED])
 
     def test_dry_run_should_report_the_plan_and_change_nothing(self, s3, bucket, tmp_path):
-        s3.put_object(Bucket=bucket, Key="dags/stale.py", Body=b"removed locally")
+        s3.put_object(Bucket=bucket, Key=f"{DAGS_PREFIX}/stale.py", Body=b"removed locally")
         source = write_tree(tmp_path / "dags", {"etl.py": "x = 1\n"})
         before = object_versions(s3, bucket)
         lines: list[str] = []
 
-        sync_dags(s3, source, bucket, "dags", dry_run=True, report=lines.append)
+        sync_dags(s3, source, bucket, DAGS_PREFIX, dry_run=True, report=lines.append)
 
         assert lines == [
-            f"would upload s3://{bucket}/dags/etl.py",
-            f"would delete s3://{bucket}/dags/stale.py",
+            f"would upload s3://{bucket}/{DAGS_PREFIX}/etl.py",
+            f"would delete s3://{bucket}/{DAGS_PREFIX}/stale.py",
             "dry run: 1 to upload, 0 unchanged, 1 to delete; nothing changed",
         ]
         assert object_versions(s3, bucket) == before
@@ -123,32 +134,32 @@ class TestUnchangedDetection:
 
     def test_should_skip_a_non_md5_etag_object_whose_sha256_metadata_matches(self, s3, bucket, tmp_path):
         data = b"from airflow.sdk import dag\n"
-        self.multipart_upload(s3, bucket, "dags/etl.py", data, {"sha256": hashlib.sha256(data).hexdigest()})
-        assert "-" in s3.head_object(Bucket=bucket, Key="dags/etl.py")["ETag"]
+        self.multipart_upload(s3, bucket, f"{DAGS_PREFIX}/etl.py", data, {"sha256": hashlib.sha256(data).hexdigest()})
+        assert "-" in s3.head_object(Bucket=bucket, Key=f"{DAGS_PREFIX}/etl.py")["ETag"]
 
         plan = sync_dags(
-            s3, write_tree(tmp_path / "dags", {"etl.py": data.decode()}), bucket, "dags", report=lambda _: None
+            s3, write_tree(tmp_path / "dags", {"etl.py": data.decode()}), bucket, DAGS_PREFIX, report=lambda _: None
         )
 
-        assert (plan.upload, plan.unchanged) == ([], ["dags/etl.py"])
+        assert (plan.upload, plan.unchanged) == ([], [f"{DAGS_PREFIX}/etl.py"])
 
     def test_should_upload_a_same_size_object_it_cannot_prove_equal(self, s3, bucket, tmp_path):
         data = b"from airflow.sdk import dag\n"
-        self.multipart_upload(s3, bucket, "dags/etl.py", data, {})
+        self.multipart_upload(s3, bucket, f"{DAGS_PREFIX}/etl.py", data, {})
 
         plan = sync_dags(
-            s3, write_tree(tmp_path / "dags", {"etl.py": data.decode()}), bucket, "dags", report=lambda _: None
+            s3, write_tree(tmp_path / "dags", {"etl.py": data.decode()}), bucket, DAGS_PREFIX, report=lambda _: None
         )
 
-        assert plan.upload == ["dags/etl.py"]
-        metadata = s3.head_object(Bucket=bucket, Key="dags/etl.py")["Metadata"]
+        assert plan.upload == [f"{DAGS_PREFIX}/etl.py"]
+        metadata = s3.head_object(Bucket=bucket, Key=f"{DAGS_PREFIX}/etl.py")["Metadata"]
         assert metadata == {"sha256": hashlib.sha256(data).hexdigest()}
 
 
 class TestRefusals:
     """Bad targets fail before anything is written, naming the setting and the fix."""
 
-    @pytest.mark.parametrize("prefix", ["", "/", " ", "dags/../"])
+    @pytest.mark.parametrize("prefix", ["", "/", " ", f"{DAGS_PREFIX}/../"])
     def test_should_refuse_a_prefix_that_is_not_a_folder(self, s3, bucket, tmp_path, prefix):
         with pytest.raises(DeployError, match=r"must name the DAG folder.*Fix: pass PREFIX=dags"):
             sync_dags(s3, write_tree(tmp_path / "dags", DAGS), bucket, prefix, report=lambda _: None)
@@ -156,11 +167,11 @@ class TestRefusals:
 
     def test_should_name_a_missing_bucket(self, s3, tmp_path):
         with pytest.raises(DeployError, match=r"bucket 'airflow-absent' does not exist\. Fix: check BUCKET"):
-            sync_dags(s3, write_tree(tmp_path / "dags", DAGS), "airflow-absent", "dags", report=lambda _: None)
+            sync_dags(s3, write_tree(tmp_path / "dags", DAGS), "airflow-absent", DAGS_PREFIX, report=lambda _: None)
 
     def test_should_name_a_missing_source_folder(self, s3, bucket, tmp_path):
         with pytest.raises(DeployError, match=r"DAG folder .*nowhere does not exist\. Fix: pass SOURCE="):
-            sync_dags(s3, tmp_path / "nowhere", bucket, "dags", report=lambda _: None)
+            sync_dags(s3, tmp_path / "nowhere", bucket, DAGS_PREFIX, report=lambda _: None)
 
     def test_should_point_to_bucket_when_the_pulumi_cli_is_missing(self, tmp_path):
         expected = r"the pulumi CLI is not on PATH, so stack 'mwaa' can't be read\. Fix: .* or pass BUCKET="
@@ -168,10 +179,10 @@ class TestRefusals:
             stack_target("mwaa", tmp_path, pulumi="pulumi-absent")
 
     def test_should_take_bucket_and_prefix_from_an_mwaa_stack_only(self):
-        mwaa = {"dagsBucket": "airflow-mwaa-dags", "dagsS3Uri": "s3://airflow-mwaa-dags/dags"}
-        eks = {"dagsBucket": "airflow-dev-dags", "kubeconfig": "…"}
+        mwaa = {"dagsBucket": "airflow-mwaa-dags", "dagsS3Uri": f"s3://airflow-mwaa-dags/{DAGS_PREFIX}"}
+        eks = {"logsBucket": "airflow-dev-logs", "kubeconfig": "…"}
 
-        assert target_from_outputs("mwaa", mwaa) == ("airflow-mwaa-dags", "dags")
+        assert target_from_outputs("mwaa", mwaa) == ("airflow-mwaa-dags", DAGS_PREFIX)
         with pytest.raises(DeployError, match=r"stack 'dev' is not a deployed MWAA stack \(no dagsS3Uri output"):
             target_from_outputs("dev", eks)
         with pytest.raises(DeployError, match=r"dagsS3Uri is 'airflow-mwaa-dags/dags', not s3://"):
@@ -202,8 +213,8 @@ class TestCommandLine:
         assert dry.returncode == 0, dry.stderr
         assert dry.stdout.splitlines()[-1] == ("dry run: 4 to upload, 0 unchanged, 0 to delete; nothing changed")
         assert first.returncode == 0, first.stderr
-        assert f"upload s3://{bucket}/dags/team_a/sql/daily.sql" in first.stdout.splitlines()
-        assert second.stdout.strip() == f"synced s3://{bucket}/dags/: 0 uploaded, 4 unchanged, 0 deleted"
+        assert f"upload s3://{bucket}/{DAGS_PREFIX}/team_a/sql/daily.sql" in first.stdout.splitlines()
+        assert second.stdout.strip() == f"synced s3://{bucket}/{DAGS_PREFIX}/: 0 uploaded, 4 unchanged, 0 deleted"
         assert keys(s3, bucket) == SHIPPED
 
     def test_should_fail_clearly_without_a_target(self, aws_env):
@@ -222,11 +233,11 @@ class TestCommandLine:
             "#!/bin/sh\n"
             f'[ "$*" = "stack output --json --stack mwaa --cwd {REPO_ROOT}" ] '
             '|| { echo "unexpected: $*" >&2; exit 2; }\n'
-            f'echo \'{{"dagsBucket": "{bucket}", "dagsS3Uri": "s3://{bucket}/dags"}}\'\n'
+            f'echo \'{{"dagsBucket": "{bucket}", "dagsS3Uri": "s3://{bucket}/{DAGS_PREFIX}"}}\'\n'
         )
         stand_in.chmod(0o755)
         env = {**aws_env, "PATH": f"{stand_in.parent}:{os.environ['PATH']}", "HOME": os.environ.get("HOME", "/")}
-        shipped = [f"s3://{bucket}/dags/{path}" for path in source_files(REPO_ROOT / "dags")]
+        shipped = [f"s3://{bucket}/{DAGS_PREFIX}/{path}" for path in source_files(REPO_ROOT / "dags")]
         assert shipped, "the repository has no DAG file to ship"
 
         done = subprocess.run(

@@ -7,7 +7,7 @@ import copy
 import pytest
 
 from policy.airflow_aws_policies.pod_security import rendered_containers, violations
-from tests.policy.rule_cases import GOOD_CHART_VALUES
+from tests.policy.rule_baselines import GOOD_CHART_VALUES
 
 pytestmark = pytest.mark.infra
 

@@ -6,7 +6,8 @@ import pytest
 
 from policy.airflow_aws_policies import POLICIES
 from tests.policy.policy_args import BY_NAME, reported, resource_args
-from tests.policy.rule_cases import CASES, GOOD_CHART_VALUES, HELM
+from tests.policy.rule_baselines import GOOD_CHART_VALUES, HELM
+from tests.policy.rule_cases import CASES
 
 pytestmark = pytest.mark.infra
 

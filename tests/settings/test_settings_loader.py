@@ -8,7 +8,7 @@ import pytest
 
 from airflow_settings import TARGETS, SettingsError, load_settings
 from airflow_settings.model import AirflowConfig
-from airflow_settings.render import as_env, as_helm_config, as_mwaa_options
+from airflow_settings.render import SecretPrefixes, as_env, as_helm_config, as_mwaa_options, secret_prefixes
 
 
 def write_settings(tmp_path, text):
@@ -129,3 +129,15 @@ class TestRender:
     def test_mwaa_options_are_dotted(self):
         assert as_mwaa_options(self.config)["core.load_examples"] == "False"
         assert as_mwaa_options(self.config)["secrets.backend_kwargs"].startswith('{"connections_prefix"')
+
+    def test_secret_prefixes_come_from_the_backend_kwargs(self):
+        assert secret_prefixes(self.config) == SecretPrefixes(connections="c", variables="v")
+
+    @pytest.mark.parametrize("target", ["eks", "mwaa"])
+    def test_aws_targets_name_both_prefixes(self, target):
+        prefixes = secret_prefixes(load_settings().for_target(target))
+        assert prefixes.connections and prefixes.variables
+
+    def test_secret_prefixes_refuse_settings_without_them(self):
+        with pytest.raises(SettingsError, match="lacks connections_prefix, variables_prefix.*fix: set both"):
+            secret_prefixes(load_settings().for_target("dev"))

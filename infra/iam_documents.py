@@ -1,18 +1,19 @@
 """IAM and bucket policy documents as plain dicts: pure, so tests read every statement without Pulumi.
 
+(The rules every stack must pass, "policy" in the Pulumi sense, live in the policy pack, policy/.)
+
 No statement uses a wildcard action. Resources are exact ARNs or fixed prefixes; the few account-level actions
 AWS only authorises on "*" are listed in ACCOUNT_LEVEL_ACTIONS with the reason.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
+
+from airflow_settings.render import SecretPrefixes
+from infra.components import ServiceRole
 
 Policy = dict[str, Any]
-
-SECRET_PREFIXES = ("airflow/connections", "airflow/variables")
-"""Where the SecretsManagerBackend looks (airflow_settings `secrets.backend_kwargs`)."""
 
 ACCOUNT_LEVEL_ACTIONS = {
     # MWAA checks that the account does not make its bucket public; the action has no resource-level form.
@@ -59,43 +60,27 @@ def irsa_trust_policy(oidc_provider_arn: str, oidc_provider_url: str, namespace:
     )
 
 
-LogAccess = Literal["write", "read", "none"]
-
-
-@dataclass(frozen=True)
-class ComponentAccess:
-    """What one Airflow component may touch: its task logs and the secrets backend prefixes."""
-
-    logs: LogAccess
-    reads_secrets: bool
-
-
-COMPONENT_ACCESS: dict[str, ComponentAccess] = {
-    # Workers write task logs and read connections/variables while tasks run.
-    "workers": ComponentAccess(logs="write", reads_secrets=True),
-    # The triggerer writes the logs of deferred tasks.
-    "triggerer": ComponentAccess(logs="write", reads_secrets=True),
-    # The API server serves logs to the UI and hands secrets to tasks (Airflow 3 execution API).
-    "apiServer": ComponentAccess(logs="read", reads_secrets=True),
-    # The scheduler resolves connections for callbacks; it never touches task logs.
-    "scheduler": ComponentAccess(logs="none", reads_secrets=True),
-    # DAG files may read variables at parse time.
-    "dagProcessor": ComponentAccess(logs="none", reads_secrets=True),
-}
-"""Chart components, by their values key, that get an IRSA role, with the access each needs."""
-
-
-def secret_arn_patterns(region: str, account_id: str) -> list[str]:
-    return [f"arn:aws:secretsmanager:{region}:{account_id}:secret:{prefix}/*" for prefix in SECRET_PREFIXES]
+def secret_arn_patterns(prefixes: SecretPrefixes, *, region: str, account_id: str) -> list[str]:
+    """The secrets the backend may read: everything under its connections and variables prefixes."""
+    return [
+        f"arn:aws:secretsmanager:{region}:{account_id}:secret:{prefix}/*"
+        for prefix in (prefixes.connections, prefixes.variables)
+    ]
 
 
 def airflow_component_policy(
-    access: ComponentAccess, *, logs_bucket_arn: str, kms_key_arn: str, region: str, account_id: str
+    role: ServiceRole,
+    *,
+    logs_bucket_arn: str,
+    kms_key_arn: str,
+    secret_prefixes: SecretPrefixes,
+    region: str,
+    account_id: str,
 ) -> Policy:
     """The inline policy of one component's IRSA role, scoped to the logs bucket, secret prefixes and key."""
     statements: list[Policy] = []
-    if access.logs != "none":
-        object_actions = ["s3:GetObject"] + (["s3:PutObject"] if access.logs == "write" else [])
+    if role.logs != "none":
+        object_actions = ["s3:GetObject"] + (["s3:PutObject"] if role.logs == "write" else [])
         statements += [
             {
                 "Sid": "ListLogsBucket",
@@ -110,16 +95,16 @@ def airflow_component_policy(
                 "Resource": [f"{logs_bucket_arn}/*"],
             },
         ]
-    if access.reads_secrets:
+    if role.reads_secrets:
         statements.append(
             {
                 "Sid": "SecretsBackend",
                 "Effect": "Allow",
                 "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-                "Resource": secret_arn_patterns(region, account_id),
+                "Resource": secret_arn_patterns(secret_prefixes, region=region, account_id=account_id),
             }
         )
-    kms_actions = ["kms:Decrypt"] + (["kms:GenerateDataKey"] if access.logs == "write" else [])
+    kms_actions = ["kms:Decrypt"] + (["kms:GenerateDataKey"] if role.logs == "write" else [])
     statements.append({"Sid": "PlatformKey", "Effect": "Allow", "Action": kms_actions, "Resource": [kms_key_arn]})
     return _document(*statements)
 
@@ -138,7 +123,13 @@ def mwaa_trust_policy() -> Policy:
 
 
 def mwaa_execution_policy(
-    *, environment_name: str, source_bucket_arn: str, kms_key_arn: str, region: str, account_id: str
+    *,
+    environment_name: str,
+    source_bucket_arn: str,
+    kms_key_arn: str,
+    secret_prefixes: SecretPrefixes,
+    region: str,
+    account_id: str,
 ) -> Policy:
     """The permissions MWAA documents for an execution role with a customer-managed key, and nothing more.
 
@@ -219,7 +210,7 @@ def mwaa_execution_policy(
             "Sid": "SecretsBackend",
             "Effect": "Allow",
             "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-            "Resource": secret_arn_patterns(region, account_id),
+            "Resource": secret_arn_patterns(secret_prefixes, region=region, account_id=account_id),
         },
     )
 

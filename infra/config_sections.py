@@ -1,0 +1,164 @@
+"""The sections of the stack config: typed, frozen and documented field by field (pure, no pulumi import).
+
+Each section is what one component receives whole in its Args (NetworkConfig for Network, DatabaseConfig for
+MetadataDatabase, ...). The rules between fields live in config_rules.py; StackConfig (config.py) assembles the
+sections and reports every problem at once. Defaults come from the size presets (presets.py): the field docs
+don't repeat them, the configuration reference shows them per preset.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, model_validator
+from pydantic.alias_generators import to_camel
+
+
+class ConfigSection(BaseModel):
+    """A frozen section of the stack config: camelCase keys, unknown keys refused, field docs as descriptions."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        alias_generator=to_camel,
+        populate_by_name=True,
+        use_attribute_docstrings=True,
+    )
+
+
+class NetworkConfig(ConfigSection):
+    vpc_cidr: StrictStr
+    """IPv4 CIDR of the VPC, /16 to /20; it is cut into one public and one private subnet per AZ."""
+    az_count: Annotated[StrictInt, Field(ge=2, le=6)]
+    """Availability zones to spread over, 2 to 6.
+    https://docs.aws.amazon.com/vpc/latest/userguide/configure-subnets.html"""
+    nat_gateway_per_az: StrictBool
+    """One NAT gateway per AZ (true) or a single shared one (false, cheaper, one AZ's failure cuts egress)."""
+
+
+class NodeGroupConfig(ConfigSection):
+    name: Annotated[StrictStr, Field(pattern=r"^[a-z][a-z0-9-]{0,30}$")]
+    """Short name of the managed node group, lower-case letters, digits and dashes."""
+    instance_types: Annotated[list[StrictStr], Field(min_length=1)]
+    """EC2 instance types, e.g. ["m6i.large"]. https://aws.amazon.com/ec2/instance-types/"""
+    min_size: Annotated[StrictInt, Field(ge=0)]
+    """Fewest nodes the group scales down to."""
+    max_size: Annotated[StrictInt, Field(ge=1)]
+    """Most nodes the group scales up to."""
+    desired_size: Annotated[StrictInt, Field(ge=0)]
+    """Nodes at creation. Note: minSize <= desiredSize <= maxSize."""
+    disk_size_gb: Annotated[StrictInt, Field(ge=20)] = 50
+    """Root volume size in GiB (encrypted). Defaults to 50 in a node group that leaves it out."""
+
+    @model_validator(mode="after")
+    def _sizes_ordered(self) -> NodeGroupConfig:
+        if not self.min_size <= self.desired_size <= self.max_size:
+            raise ValueError(
+                f"node group {self.name!r} needs minSize <= desiredSize <= maxSize, got "
+                f"{self.min_size} / {self.desired_size} / {self.max_size}; fix: reorder the three sizes"
+            )
+        return self
+
+
+class EksConfig(ConfigSection):
+    version: Annotated[StrictStr, Field(pattern=r"^1\.\d{2}$")]
+    """Kubernetes version of the control plane, e.g. "1.33".
+    https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html"""
+    endpoint_public_access: StrictBool
+    """Expose the API server endpoint publicly (the private endpoint is always on). Note: when true,
+    publicAccessCidrs must list the networks allowed in."""
+    public_access_cidrs: list[StrictStr]
+    """CIDRs allowed to reach a public endpoint; 0.0.0.0/0 is refused."""
+    node_groups: Annotated[list[NodeGroupConfig], Field(min_length=1)]
+    """Managed node groups for Airflow pods. https://docs.aws.amazon.com/eks/latest/userguide/managed-node-groups.html"""
+
+
+class DatabaseConfig(ConfigSection):
+    instance_class: Annotated[StrictStr, Field(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")]
+    """RDS instance class, e.g. db.t4g.medium. https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.html"""
+    allocated_storage_gb: Annotated[StrictInt, Field(ge=20, le=65536)]
+    """Initial gp3 storage in GiB, at least 20."""
+    max_allocated_storage_gb: Annotated[StrictInt, Field(ge=20, le=65536)]
+    """Storage autoscaling ceiling in GiB, at least allocatedStorageGb."""
+    multi_az: StrictBool
+    """Standby in a second AZ. Required in prod."""
+    backup_retention_days: Annotated[StrictInt, Field(ge=1, le=35)]
+    """Automated backup retention, 1 to 35 days. https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithAutomatedBackups.html"""
+    deletion_protection: StrictBool
+    """Refuse `pulumi destroy` of the database. Required in prod."""
+
+
+class BrokerConfig(ConfigSection):
+    engine: Literal["valkey", "redis"]
+    """ElastiCache engine for the Celery broker: valkey (Redis-protocol compatible, cheaper) or redis."""
+    node_type: Annotated[StrictStr, Field(pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$")]
+    """Cache node type, e.g. cache.t4g.small. https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.SupportedTypes.html"""
+    replicas: Annotated[StrictInt, Field(ge=0, le=5)]
+    """Read replicas; 1 or more turns on Multi-AZ automatic failover."""
+
+
+class StorageConfig(ConfigSection):
+    log_retention_days: Annotated[StrictInt, Field(ge=1)]
+    """Days task logs stay in the logs bucket before expiry."""
+    versioning: StrictBool
+    """S3 versioning on the logs bucket and MWAA's source bucket. MWAA requires it."""
+
+
+class DagsConfig(ConfigSection):
+    source: Literal["git-sync", "git-bundle"]
+    """How DAGs reach EKS: the chart's git-sync sidecar, or Airflow 3's GitDagBundle (no sidecar)."""
+    repo: StrictStr
+    """Git clone URL: https://… (git-sync and git-bundle) or git@…:… / ssh://… (git-bundle only, with the key
+    in the Secrets Manager connection's extra)."""
+    branch: StrictStr = "main"
+    """Branch (git-sync ref / bundle tracking_ref). Defaults to main."""
+    sub_path: StrictStr = "dags"
+    """Folder inside the repository holding the DAG files. Defaults to dags."""
+    credentials_secret: StrictStr | None = None
+    """git-sync only: name of an existing Kubernetes Secret for a private repository, holding the four keys
+    chart 1.22 reads: GIT_SYNC_USERNAME, GIT_SYNC_PASSWORD, GITSYNC_USERNAME, GITSYNC_PASSWORD. Defaults to
+    none (public repository). For git-bundle, store the git connection (URL and token) in Secrets Manager as
+    git_dags_repo under the connections prefix (settings.yaml `secrets.backend_kwargs`) instead."""
+
+
+class ImageConfig(ConfigSection):
+    repository: StrictStr | None = None
+    """Image repository. Defaults to the ECR repository this stack creates."""
+    tag: Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")]
+    """Image tag to run. ECR tags are immutable, so a mutable tag such as `latest` is refused."""
+
+
+class ChartConfig(ConfigSection):
+    version: Annotated[StrictStr, Field(pattern=r"^\d+\.\d+\.\d+$")]
+    """Official apache-airflow chart version: the repository's chart pin unless set; a chart older than the first
+    with Airflow 3.3 support is refused. https://airflow.apache.org/docs/helm-chart/"""
+    namespace: Annotated[StrictStr, Field(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
+    """Kubernetes namespace of the release."""
+    timeout_seconds: Annotated[StrictInt, Field(ge=300)]
+    """How long `pulumi up` waits for the release (migrations included), at least 300 seconds."""
+
+
+class IngressConfig(ConfigSection):
+    enabled: StrictBool
+    """Expose the API server/UI through an ALB ingress; without one, reach it with kubectl port-forward."""
+    internal: StrictBool
+    """Internal (VPC-only) load balancer rather than an Internet-facing one."""
+    host: StrictStr | None = None
+    """DNS name of the UI, e.g. airflow.example.com. Required when enabled."""
+    certificate_arn: StrictStr | None = None
+    """ACM certificate ARN for HTTPS. Required when enabled. https://docs.aws.amazon.com/acm/latest/userguide/"""
+
+
+class MwaaConfig(ConfigSection):
+    environment_class: StrictStr
+    """MWAA environment class, one of mw1.micro … mw1.2xlarge (mwaa_rules.MWAA_ENVIRONMENT_CLASSES). https://docs.aws.amazon.com/mwaa/latest/userguide/environment-class.html"""
+    min_workers: Annotated[StrictInt, Field(ge=1)]
+    """Workers MWAA keeps running."""
+    max_workers: Annotated[StrictInt, Field(ge=1, le=25)]
+    """Workers MWAA may scale to. Note: minWorkers <= maxWorkers <= 25."""
+    schedulers: Annotated[StrictInt, Field(ge=2, le=5)]
+    """Schedulers, 2 to 5 (MWAA's range for Airflow 2.2+)."""
+    webserver_access_mode: Literal["PRIVATE_ONLY", "PUBLIC_ONLY"]
+    """PRIVATE_ONLY (the UI is reached through the VPC) or PUBLIC_ONLY."""
+    artifacts_dir: StrictStr
+    """Folder holding requirements.txt, plugins.zip and startup.sh built by `make mwaa-artifacts`."""

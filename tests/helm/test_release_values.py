@@ -1,0 +1,58 @@
+"""The values the EKS example stacks hand helm.v3.Release: the pure merge of the recorded infra, schema-valid."""
+
+import json
+
+from airflow_settings import load_settings
+from airflow_settings.git_bundle import GIT_BUNDLE_CONN_ID
+from airflow_settings.versions import AIRFLOW_VERSION
+from infra.components import SERVICE_ACCOUNTS
+from infra.config_sections import DagsConfig, IngressConfig
+from infra.helm_values import ChartInputs, chart_values
+from tests.helm.chart_utils import schema_errors
+from tests.infra.example_stacks import airflow_release
+from tests.infra.harness import ACCOUNT_ID, Built, stack_config
+
+
+def release_values(built: Built) -> dict:
+    return airflow_release(built).inputs["values"]
+
+
+class TestReleaseValues:
+    """What the Airflow chart's Release receives in the dev and prod stacks."""
+
+    def test_should_pass_values_that_pass_the_chart_schema(self, eks_stack: Built):
+        errors = schema_errors(release_values(eks_stack))
+        assert not errors, "release values break the chart schema:\n" + "\n".join(errors)
+
+    def test_should_pass_exactly_the_pure_merge_of_the_recorded_infra(self, dev_stack: Built):
+        roles = dev_stack.one("airflow-aws:service_roles:ServiceRoles").name
+        repository = dev_stack.one("aws:ecr/repository:Repository").inputs["name"]
+        (logs_bucket,) = dev_stack.of_type("aws:s3/bucket:Bucket")
+        config = stack_config("dev")
+        expected = chart_values(
+            ChartInputs(
+                airflow_version=AIRFLOW_VERSION,
+                image_repository=f"{ACCOUNT_ID}.dkr.ecr.eu-west-1.amazonaws.com/{repository}",
+                image_tag=config["airflow-aws:image"]["tag"],
+                logs_bucket=f"{logs_bucket.inputs['bucketPrefix']}abc123",
+                region=config["aws:region"],
+                role_arns={c: f"arn:aws:iam::{ACCOUNT_ID}:role/{roles}-{a}" for c, a in SERVICE_ACCOUNTS.items()},
+                settings=load_settings().for_target("eks"),
+                dags=DagsConfig.model_validate(config["airflow-aws:dags"]),
+                ingress=IngressConfig(enabled=False, internal=True),
+                size="dev",
+            )
+        )
+        assert release_values(dev_stack) == json.loads(json.dumps(expected))
+
+    def test_should_install_keda_where_the_network_policy_expects_it(self, eks_stack: Built):
+        keda = eks_stack.find_created(
+            "kubernetes:helm.sh/v3:Release", f"{eks_stack.one('airflow-aws:airflow_chart:AirflowChart').name}-keda"
+        )
+        labels = release_values(eks_stack)["workers"]["celery"]["keda"]["namespaceLabels"]
+        assert labels == {"kubernetes.io/metadata.name": keda.inputs["namespace"]}
+
+    def test_should_use_git_bundles_and_ingress_in_prod(self, prod_stack: Built):
+        values = release_values(prod_stack)
+        assert values["dagProcessor"]["dagBundleConfigList"][0]["kwargs"]["git_conn_id"] == GIT_BUNDLE_CONN_ID
+        assert values["ingress"]["apiServer"]["hosts"] == [{"name": "airflow.example.com"}]

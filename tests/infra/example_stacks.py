@@ -1,0 +1,66 @@
+"""The committed example stacks (Pulumi.dev.yaml, Pulumi.prod.yaml, Pulumi.mwaa.yaml), each built once per test
+session under the mock runtime, and the fixtures that hand them out.
+
+tests/infra, tests/helm and tests/policy import the fixtures into their conftest.py; `example_stack` caches each
+build, so however many folders a session runs, every stack is built once.
+"""
+
+from __future__ import annotations
+
+import functools
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mwaa.layout import ARTIFACT_FILES
+from tests.infra.harness import Built, Recorded, build_stack, stack_config
+
+STACKS = ("dev", "prod", "mwaa")
+EKS_STACKS = ("dev", "prod")
+
+
+def with_stand_in_artifacts(config: dict[str, Any], directory: Path) -> dict[str, Any]:
+    """`config` pointed at stand-ins for `make mwaa-artifacts` output in `directory`: the program only needs the
+    files to exist."""
+    for file_name in ARTIFACT_FILES.values():
+        (directory / file_name).write_bytes(b"artifact " + file_name.encode())
+    return {**config, "airflow-aws:mwaa": {**config["airflow-aws:mwaa"], "artifactsDir": str(directory)}}
+
+
+@functools.cache
+def example_stack(stack: str) -> Built:
+    """The committed stack `stack`, built under the mocks (once per process)."""
+    config = stack_config(stack)
+    if stack != "mwaa":
+        return build_stack(stack, config)
+    with tempfile.TemporaryDirectory(prefix="mwaa-artifacts-") as directory:
+        return build_stack(stack, with_stand_in_artifacts(config, Path(directory)))
+
+
+def airflow_release(built: Built) -> Recorded:
+    """The helm.v3.Release of the Airflow chart (the other Release is KEDA)."""
+    (release,) = [r for r in built.of_type("kubernetes:helm.sh/v3:Release") if r.inputs.get("chart") == "airflow"]
+    return release
+
+
+@pytest.fixture(scope="session")
+def dev_stack() -> Built:
+    return example_stack("dev")
+
+
+@pytest.fixture(scope="session")
+def prod_stack() -> Built:
+    return example_stack("prod")
+
+
+@pytest.fixture(scope="session")
+def mwaa_stack() -> Built:
+    return example_stack("mwaa")
+
+
+@pytest.fixture(params=EKS_STACKS, ids=[f"{stack}_stack" for stack in EKS_STACKS])
+def eks_stack(request: pytest.FixtureRequest) -> Built:
+    """Each EKS example stack in turn."""
+    return example_stack(request.param)
