@@ -110,7 +110,7 @@ class StackConfig(ConfigSection):
 
 
 def config_reference(model: type[BaseModel] = StackConfig, prefix: str = "") -> list[tuple[str, str]]:
-    """(key, description) of every leaf config key, in declaration order: the README's reference table."""
+    """(key, description) of every leaf config key, in declaration order: docs/configuration.md's reference."""
     rows = []
     for name, field in model.model_fields.items():
         key = prefix + to_camel(name)
@@ -172,7 +172,7 @@ def _explain(err: ValidationError) -> str:
         elif problem["type"] == "extra_forbidden":
             lines.append(
                 f"  {key}: unknown key; fix: check the spelling against the configuration reference "
-                "in README.md (## Deploying to AWS)"
+                "in docs/configuration.md"
             )
         elif problem["type"] == "missing":
             lines.append(
@@ -202,7 +202,7 @@ def _field_doc(loc: tuple[int | str, ...]) -> str:
             continue
         doc = by_key[part].description or doc
         model = _section_model(by_key[part].annotation)
-    return " ".join(doc.split()) or "see the configuration reference in README.md"
+    return " ".join(doc.split()) or "see the configuration reference in docs/configuration.md"
 
 
 def _section_model(annotation: Any) -> type[ConfigSection] | None:
