@@ -32,6 +32,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet
 
+from airflow_settings.git_bundle import git_connection_env, git_dag_bundle
 from local_airflow import compose
 from local_airflow.processes import free_port, stop_on_signals, stop_session, wait_for, wait_healthy
 from local_airflow.rest_client import AirflowClient
@@ -39,8 +40,6 @@ from local_airflow.services import AWS_REGION, GitRepo, MotoAWS, PostgreSQL, Red
 
 ADMIN_USER, ADMIN_PASSWORD = compose.DEFAULT_ADMIN_USERNAME, "airflow"
 LOG_BUCKET = "airflow-logs"
-GIT_BUNDLE = "git_dags"
-GIT_CONN_ID = "git_dags_repo"
 # The airflow CLI of the environment running this module, whether or not its bin/ is on PATH.
 AIRFLOW_CLI = str(Path(sys.executable).with_name("airflow"))
 # Components in start order, with the airflow subcommand each runs (the compose services' `command:`).
@@ -149,19 +148,15 @@ class NativeStack:
         return {key: value for key, value in merged.items() if value is not None}
 
     def _git_bundle_env(self) -> dict[str, str]:
-        """The DAG bundles: ./dags as compose mounts it, plus GIT_BUNDLE tracking `main` of the git repo."""
+        """The DAG bundles: ./dags as compose mounts it, plus the git bundle tracking `main` of the git repo."""
         bundles = [
             {"name": "dags-folder", "kwargs": {}, "classpath": "airflow.dag_processing.bundles.local.LocalDagBundle"},
-            {
-                "name": GIT_BUNDLE,
-                "classpath": "airflow.providers.git.bundles.git.GitDagBundle",
-                "kwargs": {"git_conn_id": GIT_CONN_ID, "tracking_ref": "main", "subdir": "dags", "refresh_interval": 5},
-            },
+            git_dag_bundle(tracking_ref="main", subdir="dags", refresh_interval=5),
         ]
         return {
             "AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_STORAGE_PATH": str(self.root / "bundles"),
             "AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST": json.dumps(bundles),
-            f"AIRFLOW_CONN_{GIT_CONN_ID.upper()}": json.dumps({"conn_type": "git", "host": f"file://{self.git.path}"}),
+            **git_connection_env(f"file://{self.git.path}"),
         }
 
     # ---- Airflow -------------------------------------------------------------------------------------------
