@@ -1,8 +1,10 @@
 """Pulumi mock runtime harness: mocks that record every resource and fail on unexpected invokes.
 
 `build_stack(stack, config)` runs infra.stack.run() under the mocks and returns a `Built` with every
-registered resource (type, name, parent, inputs, ignore_changes) and the resolved exports, plus whether each
-export is secret. The committed example stacks are built once per session in example_stacks.py.
+registered resource (type, name, parent, inputs, ignore_changes, and what its registration waits for: its
+dependencies, property dependencies and providers) and the resolved exports, plus whether each export is secret.
+The committed example stacks are built once per session in example_stacks.py; creation_order.py answers
+"does X wait for Y?" from the recorded registrations.
 """
 
 from __future__ import annotations
@@ -36,6 +38,16 @@ class Recorded:
     custom: bool
     secret_paths: frozenset[str]
     ignore_changes: tuple[str, ...] = ()
+    remote: bool = False
+    """A remote (multi-language) component such as eks:index:Cluster: one registration, no recorded children."""
+    dependencies: tuple[str, ...] = ()
+    """URNs the registration waits for, as the monitor receives them: explicit depends_on plus every property
+    dependency. The Python SDK has already expanded a local component into its custom descendants
+    (pulumi/runtime/rpc.py `_add_dependency`)."""
+    property_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Input name -> URNs of the resources whose outputs that input was built from."""
+    providers: tuple[str, ...] = ()
+    """URNs of the explicit providers the registration names (it waits for their URN and id)."""
 
 
 @dataclass
@@ -205,9 +217,22 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     custom=request.custom,
                     secret_paths=frozenset(secret_paths),
                     ignore_changes=tuple(request.ignoreChanges),
+                    remote=request.remote,
+                    dependencies=tuple(request.dependencies),
+                    property_dependencies={
+                        name: tuple(deps.urns) for name, deps in request.propertyDependencies.items()
+                    },
+                    providers=tuple(
+                        _provider_urn(ref) for ref in (request.provider, *request.providers.values()) if ref
+                    ),
                 )
             )
         return response
+
+
+def _provider_urn(reference: str) -> str:
+    """A provider reference is `<urn>::<id>`; the URN itself contains `::`."""
+    return reference.rsplit("::", 1)[0]
 
 
 def stack_config(stack: str) -> dict[str, Any]:
