@@ -234,7 +234,12 @@ def _build_mwaa(
     source_bucket = storage.buckets["dags"]
     artifacts = MwaaArtifacts(
         f"{prefix}-artifacts",
-        MwaaArtifactsArgs(bucket=source_bucket.id, directory=REPO_ROOT / config.mwaa.artifacts_dir),
+        MwaaArtifactsArgs(
+            bucket=source_bucket.id,
+            bucket_ready=storage.ready["dags"],
+            kms_key_arn=key.arn,
+            directory=REPO_ROOT / config.mwaa.artifacts_dir,
+        ),
     )
     environment = MwaaEnvironment(
         f"{prefix}-mwaa",
@@ -245,6 +250,7 @@ def _build_mwaa(
             subnet_ids=network.private_subnet_ids[:2],
             subnet_zones=network.zones[:2],
             source_bucket_arn=source_bucket.arn,
+            source_bucket_ready=storage.ready["dags"],
             source_bucket_prefix=prefix,
             versioning=config.storage.versioning,
             kms_key_arn=key.arn,

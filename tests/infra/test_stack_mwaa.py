@@ -141,6 +141,17 @@ class TestMwaaArtifacts:
         assert inputs[f"{prefix}S3Path"] == ARTIFACT_KEYS[artifact]
         assert inputs[f"{prefix}S3ObjectVersion"] == f"version-of-{ARTIFACT_KEYS[artifact]}"
 
+    @pytest.mark.parametrize("artifact", ARTIFACT_KEYS)
+    def test_should_encrypt_each_object_with_the_platform_key(self, mwaa_stack: Built, artifact: str):
+        """Named on the object, so no upload is ever stored under SSE-S3, whatever the bucket's default."""
+        uploaded = mwaa_stack.find_created("aws:s3/bucketObjectv2:BucketObjectv2", f"airflow-mwaa-artifacts-{artifact}")
+        key_arn = f"arn:aws:kms:eu-west-1:{ACCOUNT_ID}:key/{mwaa_stack.one('aws:kms/key:Key').name}"
+        assert (
+            uploaded.inputs["serverSideEncryption"],
+            uploaded.inputs["kmsKeyId"],
+            uploaded.inputs["bucketKeyEnabled"],
+        ) == ("aws:kms", key_arn, True)
+
     def test_should_refuse_missing_artifacts(self, tmp_path: Path):
         config = stack_config("mwaa")
         config["airflow-aws:mwaa"] = {**config["airflow-aws:mwaa"], "artifactsDir": str(tmp_path)}
@@ -238,6 +249,7 @@ class TestMwaaEnvironmentComponent:
             subnet_ids=["s1", "s2"][: len(zones)],
             subnet_zones=zones,
             source_bucket_arn="arn:aws:s3:::airflow-x-dags",
+            source_bucket_ready=[],
             source_bucket_prefix="airflow-x",
             versioning=True,
             kms_key_arn="arn:aws:kms:eu-west-1:1:key/k",
