@@ -93,8 +93,8 @@ class MwaaEnvironmentArgs:
     account_id: str
     """Account, for the ARNs in the execution policy."""
     mwaa: MwaaConfig
-    """The stack's mwaa section: environment class, workers always running and at most (25), schedulers (2 to 5)
-    and the web server's access mode (PRIVATE_ONLY or PUBLIC_ONLY).
+    """The stack's mwaa section: environment class, workers always running and at most, schedulers (within the
+    class's limits, mwaa_rules.CLASS_LIMITS) and the web server's access mode (PRIVATE_ONLY or PUBLIC_ONLY).
     https://docs.aws.amazon.com/mwaa/latest/userguide/environment-class.html"""
     secret_prefixes: SecretPrefixes
     """The secrets backend prefixes the execution role may read under (airflow_settings)."""

@@ -9,6 +9,7 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
+from infra.config_rules import BUCKET_PREFIX, component_input_error, name_prefix_problems
 from infra.config_sections import StorageConfig
 from infra.iam_documents import tls_only_bucket_policy
 
@@ -45,6 +46,8 @@ class Storage(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: StorageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow-aws:storage:Storage", name, None, opts)
+        if problems := name_prefix_problems(args.name_prefix, [BUCKET_PREFIX]):
+            raise pulumi.RunError(component_input_error(name, "Storage", problems))
         buckets, ready = {}, {}
         for role in args.buckets:
             buckets[role], ready[role] = self._bucket(name, role, args)

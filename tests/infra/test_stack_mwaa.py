@@ -19,6 +19,7 @@ from infra.mwaa import MwaaEnvironment, MwaaEnvironmentArgs
 from infra.mwaa_rules import LOG_TYPES, REFUSED_OPTIONS
 from infra.presets import PRESETS
 from mwaa.layout import ARTIFACT_KEYS, DAGS_PREFIX
+from tests.infra.example_stacks import with_stand_in_artifacts
 from tests.infra.harness import ACCOUNT_ID, Built, build_stack, run_under_mocks, stack_config, statements
 
 pytestmark = pytest.mark.infra
@@ -295,7 +296,28 @@ MWAA_BAD = [
     (
         "one-scheduler",
         {"airflow-aws:mwaa": {"schedulers": 1}},
-        r"mwaa\.schedulers: .*greater than or equal to 2",
+        r"mwaa\.schedulers: mw1\.small runs 2 to 5 schedulers, got 1; fix: set schedulers to 2",
+    ),
+    (
+        "no-scheduler",
+        {"airflow-aws:mwaa": {"schedulers": 0}},
+        r"mwaa\.schedulers: .*greater than or equal to 1",
+    ),
+    (
+        "micro-two-schedulers",
+        {"airflow-aws:mwaa": {"environmentClass": "mw1.micro", "schedulers": 2, "maxWorkers": 1}},
+        r"mwaa\.schedulers: mw1\.micro runs exactly 1 scheduler, got 2; fix: set schedulers to 1",
+    ),
+    (
+        "micro-scaling-workers",
+        {"airflow-aws:mwaa": {"environmentClass": "mw1.micro", "schedulers": 1}},
+        r"mwaa\.maxWorkers: mw1\.micro runs at most 1 worker, got 3; fix: set minWorkers and maxWorkers to 1",
+    ),
+    (
+        "prefix-too-long-for-buckets",
+        {"airflow-aws:namePrefix": "airflow-" + "x" * 24},
+        r"namePrefix: .* is 32 characters, so the S3 bucket prefix <namePrefix>-logs- would be 38, over AWS's "
+        r"limit of 37; fix: shorten namePrefix to at most 31 characters",
     ),
     ("public-typo", {"airflow-aws:mwaa": {"webserverAccessMode": "PUBLIC"}}, r"mwaa\.webserverAccessMode"),
 ]
@@ -303,6 +325,22 @@ MWAA_BAD = [
 
 class TestMwaaInputRules:
     """MWAA input rules, checked before anything is created."""
+
+    def test_should_build_a_micro_environment(self, tmp_path: Path):
+        config = stack_config("mwaa")
+        config["airflow-aws:mwaa"] = {
+            **config["airflow-aws:mwaa"],
+            "environmentClass": "mw1.micro",
+            "schedulers": 1,
+            "maxWorkers": 1,
+        }
+        inputs = environment(build_stack("mwaa", with_stand_in_artifacts(config, tmp_path)))
+        assert [inputs[key] for key in ("environmentClass", "schedulers", "minWorkers", "maxWorkers")] == [
+            "mw1.micro",
+            1,
+            1,
+            1,
+        ]
 
     @pytest.mark.parametrize(("overrides", "message"), [case[1:] for case in MWAA_BAD], ids=[c[0] for c in MWAA_BAD])
     def test_should_refuse_bad_inputs(self, overrides: dict, message: str):
