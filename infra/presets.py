@@ -101,6 +101,12 @@ PRESETS: dict[Size, dict[str, Any]] = {
 }
 
 
+def disposable(size: Size) -> bool:
+    """Whether a stack of this size is destroyed with its data, so that it can be created again at once: a dev
+    stack's buckets (and what else holds data) are emptied on `pulumi destroy`; prod keeps every protection."""
+    return size == "dev"
+
+
 def with_preset(size: Size, raw: dict[str, Any]) -> dict[str, Any]:
     """The stack's raw config laid over its size preset, section by section (lists replace, not merge)."""
     return deep_merge(PRESETS[size], raw)

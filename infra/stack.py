@@ -28,6 +28,7 @@ from infra.helm_values import RELEASE_NAME, ChartInputs, chart_values
 from infra.mwaa import MwaaArtifacts, MwaaArtifactsArgs, MwaaEnvironment, MwaaEnvironmentArgs
 from infra.mwaa_rules import mwaa_configuration_options, mwaa_log_level
 from infra.network import MWAA_INTERFACE_ENDPOINTS, Network, NetworkArgs
+from infra.presets import disposable
 from infra.registry import ImageRegistry, ImageRegistryArgs
 from infra.service_roles import ServiceRoles, ServiceRolesArgs
 from infra.storage import BucketRole, Storage, StorageArgs
@@ -98,7 +99,13 @@ def _foundation(
     )
     storage = Storage(
         f"{prefix}-storage",
-        StorageArgs(name_prefix=prefix, kms_key_arn=key.arn, storage=config.storage, buckets=buckets),
+        StorageArgs(
+            name_prefix=prefix,
+            kms_key_arn=key.arn,
+            storage=config.storage,
+            buckets=buckets,
+            force_destroy=disposable(config.size),
+        ),
     )
     return key, network, storage
 

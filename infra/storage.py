@@ -28,6 +28,11 @@ class StorageArgs:
     days) and whether buckets keep object versions (MWAA requires it on the source bucket)."""
     buckets: tuple[BucketRole, ...]
     """Which buckets to create, e.g. ("logs",) for EKS (it reads DAGs from git) or ("logs", "dags") for MWAA."""
+    force_destroy: bool
+    """Delete every object (all versions) with the buckets on `pulumi destroy`, which S3 otherwise refuses for a
+    bucket that isn't empty: true for dev stacks (presets.disposable), never for prod. Note: it takes effect
+    only after a `pulumi up` has set it.
+    https://www.pulumi.com/registry/packages/aws/api-docs/s3/bucket/#force_destroy_python"""
 
 
 class Storage(pulumi.ComponentResource):
@@ -85,6 +90,7 @@ class Storage(pulumi.ComponentResource):
         bucket = aws.s3.Bucket(
             f"{name}-{role}",
             bucket_prefix=f"{args.name_prefix}-{role}-",
+            force_destroy=args.force_destroy,
             opts=pulumi.ResourceOptions(parent=self),
         )
         on_bucket = pulumi.ResourceOptions(parent=bucket)

@@ -278,6 +278,7 @@ class TestStorageComponent:
             kms_key_arn="arn:aws:kms:eu-west-1:1:key/k",
             storage=StorageConfig.model_validate(PRESETS["dev"]["storage"]),
             buckets=("logs",),
+            force_destroy=True,
         )
         built = Built()
         with pytest.raises(
