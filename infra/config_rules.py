@@ -190,20 +190,53 @@ def eks_problems(eks: EksConfig) -> list[str]:
             "networks allowed to reach the API server (e.g. your office /32), or set "
             "endpointPublicAccess to false"
         )
-    for cidr in eks.public_access_cidrs:
-        try:
-            network = ipaddress.IPv4Network(cidr)
-        except ValueError:
-            problems.append(f"eks.publicAccessCidrs: {cidr!r} is not an IPv4 CIDR; fix: write it as a.b.c.d/n")
-            continue
+    if not eks.endpoint_public_access and eks.public_access_cidrs:
+        problems.append(
+            "eks.publicAccessCidrs: set while eks.endpointPublicAccess is false, which pulumi-eks refuses at deploy "
+            'time ("publicAccessCidrs can only be set when endpointPublicAccess is true"); fix: remove '
+            "publicAccessCidrs (list private networks in deployerCidrs), or set endpointPublicAccess to true"
+        )
+    for network in _networks("eks.publicAccessCidrs", eks.public_access_cidrs, problems):
         if network.prefixlen == 0:
             problems.append(
                 "eks.publicAccessCidrs: 0.0.0.0/0 opens the API server to the Internet; fix: list specific networks"
             )
+    problems += deployer_problems(eks)
     names = [group.name for group in eks.node_groups]
     if len(set(names)) != len(names):
         problems.append(f"eks.nodeGroups: duplicate names {names}; fix: give each node group its own name")
     return problems
+
+
+def deployer_problems(eks: EksConfig) -> list[str]:
+    """The networks the workloads stage deploys from: it installs the chart through the Kubernetes API, which a
+    private-only endpoint serves to the VPC and routed networks only."""
+    if not eks.endpoint_public_access and not eks.deployer_cidrs:
+        return [
+            "eks.deployerCidrs: empty while eks.endpointPublicAccess is false, so no network could reach the API "
+            "to install the chart; fix: list the private networks `make deploy` runs from (a VPN or Direct Connect "
+            "range, or a CI runner's subnet in the VPC; docs/first-deploy.md)"
+        ]
+    problems: list[str] = []
+    for network in _networks("eks.deployerCidrs", eks.deployer_cidrs, problems):
+        if not any(network.subnet_of(block) for block in PRIVATE_RANGES):
+            problems.append(
+                f"eks.deployerCidrs: {network} is not inside an RFC 1918 block, and only the VPC and networks routed "
+                "into it reach the private endpoint; fix: use the VPN, Direct Connect or runner subnet range "
+                "(10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16), or eks.publicAccessCidrs for a public address"
+            )
+    return problems
+
+
+def _networks(key: str, cidrs: Sequence[str], problems: list[str]) -> list[ipaddress.IPv4Network]:
+    """The CIDRs of list `key` that parse as IPv4 networks; each one that does not adds a problem."""
+    networks = []
+    for cidr in cidrs:
+        try:
+            networks.append(ipaddress.IPv4Network(cidr))
+        except ValueError:
+            problems.append(f"{key}: {cidr!r} is not an IPv4 CIDR; fix: write it as a.b.c.d/n")
+    return networks
 
 
 def database_problems(database: DatabaseConfig) -> list[str]:

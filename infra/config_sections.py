@@ -70,6 +70,10 @@ class EksConfig(ConfigSection):
     publicAccessCidrs must list the networks allowed in."""
     public_access_cidrs: list[StrictStr]
     """CIDRs allowed to reach a public endpoint; 0.0.0.0/0 is refused."""
+    deployer_cidrs: list[StrictStr]
+    """Private (RFC 1918) networks the workloads stage runs from, admitted on 443 to the private API endpoint: a
+    VPN or Direct Connect range, or the subnet of a CI runner in the VPC. Required when endpointPublicAccess is
+    false, since nothing else can reach the API then. https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html"""
     node_groups: Annotated[list[NodeGroupConfig], Field(min_length=1)]
     """Managed node groups for Airflow pods. https://docs.aws.amazon.com/eks/latest/userguide/managed-node-groups.html"""
 

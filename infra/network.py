@@ -42,6 +42,9 @@ class Network(pulumi.ComponentResource):
     private_subnet_cidrs: list[str]
     public_subnet_ids: list[pulumi.Output[str]]
     zones: list[str]
+    private_egress: list[pulumi.Resource]
+    """The private subnets' default routes and route table associations: what a node needs to reach AWS's
+    APIs through NAT when it boots, for the resources that must wait for it."""
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow-aws:network:Network", name, None, opts)
@@ -117,6 +120,7 @@ class Network(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=public),
             )
         private_route_tables = []
+        private_egress: list[pulumi.Resource] = []
         for index, private in enumerate(private_subnets):
             nat = nat_gateways.get(index, nat_gateways[nat_zones[0]])
             routes = aws.ec2.RouteTable(
@@ -125,20 +129,21 @@ class Network(pulumi.ComponentResource):
                 tags={"Name": f"{name}-private-{index}"},
                 opts=pulumi.ResourceOptions(parent=private),
             )
-            aws.ec2.Route(
+            default_route = aws.ec2.Route(
                 f"{name}-private-{index}-default",
                 route_table_id=routes.id,
                 destination_cidr_block="0.0.0.0/0",
                 nat_gateway_id=nat.id,
                 opts=pulumi.ResourceOptions(parent=routes),
             )
-            aws.ec2.RouteTableAssociation(
+            association = aws.ec2.RouteTableAssociation(
                 f"{name}-private-{index}-rta",
                 subnet_id=private.id,
                 route_table_id=routes.id,
                 opts=pulumi.ResourceOptions(parent=private),
             )
             private_route_tables.append(routes)
+            private_egress += [default_route, association]
 
         aws.ec2.VpcEndpoint(
             f"{name}-s3",
@@ -182,6 +187,7 @@ class Network(pulumi.ComponentResource):
         self.private_subnet_cidrs = [plan.private_cidr for plan in plans]
         self.public_subnet_ids = [subnet.id for subnet in public_subnets]
         self.zones = [plan.zone for plan in plans]
+        self.private_egress = private_egress
         self.register_outputs(
             {
                 "vpc_id": self.vpc_id,
@@ -189,5 +195,6 @@ class Network(pulumi.ComponentResource):
                 "private_subnet_cidrs": self.private_subnet_cidrs,
                 "public_subnet_ids": self.public_subnet_ids,
                 "zones": self.zones,
+                "private_egress": self.private_egress,
             }
         )

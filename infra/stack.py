@@ -23,8 +23,9 @@ from infra.components import SERVICE_ROLES
 from infra.config import CONFIG_NAMESPACE, StackConfig, StackConfigError
 from infra.config_rules import zone_problems
 from infra.database import DB_NAME, DB_USER, MetadataDatabase, MetadataDatabaseArgs
-from infra.encryption import PlatformKey, PlatformKeyArgs
+from infra.encryption import AutoscalingRole, PlatformKey, PlatformKeyArgs
 from infra.helm_values import RELEASE_NAME, ChartInputs, chart_values
+from infra.iam_documents import AUTOSCALING_SERVICE, AUTOSCALING_SERVICE_ROLE
 from infra.mwaa import MwaaArtifacts, MwaaArtifactsArgs, MwaaEnvironment, MwaaEnvironmentArgs
 from infra.mwaa_rules import mwaa_configuration_options, mwaa_log_level
 from infra.network import MWAA_INTERFACE_ENDPOINTS, Network, NetworkArgs
@@ -86,6 +87,8 @@ def _foundation(
             account_id=account_id,
             region=config.region,
             allow_cloudwatch_logs=config.target == "mwaa",
+            # EKS node groups launch through Auto Scaling with volumes the key encrypts.
+            autoscaling_role=_autoscaling_role() if config.target == "eks" else "none",
         ),
     )
     network = Network(
@@ -108,6 +111,15 @@ def _foundation(
         ),
     )
     return key, network, storage
+
+
+def _autoscaling_role() -> AutoscalingRole:
+    """Whether the account already has EC2 Auto Scaling's service-linked role, which the key policy names: the
+    lookup answers an empty list, not an error, when it does not."""
+    existing = aws.iam.get_roles(
+        path_prefix=f"/aws-service-role/{AUTOSCALING_SERVICE}/", name_regex=f"^{AUTOSCALING_SERVICE_ROLE}$"
+    )
+    return "existing" if existing.arns else "create"
 
 
 def _secret_outputs(prefixes: SecretPrefixes) -> dict[str, str]:
@@ -154,11 +166,13 @@ def _build_eks(
     cluster = Cluster(
         f"{prefix}-eks",
         ClusterArgs(
+            cluster_name=prefix,
             vpc_id=network.vpc_id,
             private_subnet_ids=network.private_subnet_ids,
             public_subnet_ids=network.public_subnet_ids,
             eks=config.eks,
             kms_key_arn=key.arn,
+            node_prerequisites=network.private_egress,
         ),
     )
     roles = ServiceRoles(

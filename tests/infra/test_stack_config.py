@@ -252,8 +252,9 @@ class TestAwsNameLimits:
         config = {**stack_config(stack), "airflow-aws:namePrefix": prefix}
         if target == "eks":
             eks = PRESETS[stack]["eks"]
+            # The stack's own endpoint access (public CIDRs in dev, deployer networks in prod) stays.
             config["airflow-aws:eks"] = {
-                "publicAccessCidrs": ["203.0.113.0/24"],
+                **config["airflow-aws:eks"],
                 "nodeGroups": [{**eks["nodeGroups"][0], "name": group}],
             }
         else:

@@ -13,10 +13,20 @@ from airflow_settings.render import secret_prefixes
 from airflow_settings.versions import pin
 from infra.cluster import CONTROL_PLANE_LOG_TYPES
 from infra.components import SERVICE_ACCOUNTS
+from infra.config import StackConfigError
 from infra.helm_values import SECRET_NAMES
 from infra.network import INTERFACE_ENDPOINTS
 from tests.infra.example_stacks import airflow_release
-from tests.infra.harness import ACCOUNT_ID, OIDC_URL, Built, build_stack, stack_config, statements
+from tests.infra.harness import (
+    ACCOUNT_ID,
+    CLUSTER_SECURITY_GROUP,
+    OIDC_URL,
+    Built,
+    PlatformMocks,
+    build_stack,
+    stack_config,
+    statements,
+)
 
 pytestmark = pytest.mark.infra
 
@@ -48,6 +58,7 @@ DEV_COUNTS = {
     "aws:elasticache/subnetGroup:SubnetGroup": 1,
     "aws:iam/role:Role": 6,
     "aws:iam/rolePolicy:RolePolicy": 5,
+    "aws:iam/serviceLinkedRole:ServiceLinkedRole": 1,
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 3,
     "aws:kms/alias:Alias": 1,
     "aws:kms/key:Key": 1,
@@ -81,6 +92,8 @@ PROD_COUNTS = {
     "aws:ec2/routeTable:RouteTable": 4,
     "aws:ec2/routeTableAssociation:RouteTableAssociation": 6,
     "aws:ec2/subnet:Subnet": 6,
+    # The API endpoint is private: one rule per deployer network.
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 1,
 }
 
 
@@ -117,8 +130,9 @@ class TestResourceGraph:
         assert zones["state"] == "available"
         assert zones["filters"] == [{"name": "opt-in-status", "values": ["opt-in-not-required"]}]
 
-    def test_should_call_only_zones_and_identity(self, eks_stack: Built):
+    def test_should_call_only_zones_identity_and_the_autoscaling_role(self, eks_stack: Built):
         assert sorted(set(eks_stack.invokes)) == [
+            "aws:iam/getRoles:getRoles",
             "aws:index/getAvailabilityZones:getAvailabilityZones",
             "aws:index/getCallerIdentity:getCallerIdentity",
         ]
@@ -233,6 +247,78 @@ class TestCluster:
         group = prod_stack.one("eks:index:ManagedNodeGroup").inputs
         assert group["scalingConfig"] == {"minSize": 3, "maxSize": 9, "desiredSize": 3}
         assert group["instanceTypes"] == ["m6i.xlarge"]
+
+    def test_should_leave_instance_roles_out_with_api_authentication(self, eks_stack: Built):
+        # pulumi-eks: "The 'instanceRoles' property does not support non-empty values when 'authenticationMode'
+        # is set to 'API'"; EKS gives managed node groups their access entries itself.
+        cluster = eks_stack.one("eks:index:Cluster").inputs
+        assert cluster["authenticationMode"] == "API"
+        assert "instanceRoles" not in cluster
+
+    def test_should_enforce_network_policies(self, eks_stack: Built):
+        # The chart's NetworkPolicies do nothing unless the VPC CNI runs its network policy agent.
+        assert eks_stack.one("eks:index:Cluster").inputs["vpcCniOptions"]["enableNetworkPolicy"] is True
+
+    def test_should_name_the_cluster_after_the_stack(self, eks_stack: Built):
+        assert eks_stack.one("eks:index:Cluster").inputs["name"] == eks_stack.config.get(
+            "airflow-aws:namePrefix", "airflow-dev"
+        )
+
+    def test_should_share_the_eks_security_group_between_control_plane_and_nodes(self, eks_stack: Built):
+        assert eks_stack.one("eks:index:Cluster").inputs["skipDefaultSecurityGroups"] is True
+
+    def test_should_admit_the_deployer_networks_to_the_private_endpoint(self, prod_stack: Built):
+        (rule,) = prod_stack.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        assert (rule.inputs["securityGroupId"], rule.inputs["cidrIpv4"]) == (CLUSTER_SECURITY_GROUP, "172.20.0.0/16")
+        assert (rule.inputs["ipProtocol"], rule.inputs["fromPort"], rule.inputs["toPort"]) == ("tcp", 443, 443)
+
+    def test_should_open_nothing_more_where_the_endpoint_is_public(self, dev_stack: Built):
+        assert not dev_stack.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+
+
+class TestNodeVolumeKey:
+    """The platform key admits EC2 Auto Scaling, which launches the node groups' encrypted volumes."""
+
+    def test_should_grant_autoscaling_the_two_statements_aws_requires(self, eks_stack: Built):
+        by_sid = {s["Sid"]: s for s in statements(eks_stack.one("aws:kms/key:Key"))}
+        role = f"arn:aws:iam::{ACCOUNT_ID}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+        use = by_sid["Allow service-linked role use of the customer managed key"]
+        assert use["Principal"] == {"AWS": [role]} and use["Resource"] == ["*"]
+        assert use["Action"] == [
+            "kms:Encrypt",
+            "kms:Decrypt",
+            "kms:ReEncrypt*",
+            "kms:GenerateDataKey*",
+            "kms:DescribeKey",
+        ]
+        grant = by_sid["Allow attachment of persistent resources"]
+        assert (grant["Principal"], grant["Action"]) == ({"AWS": [role]}, ["kms:CreateGrant"])
+        assert grant["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": True}}
+
+    def test_should_create_the_role_in_an_account_without_it_and_keep_it_on_destroy(self, eks_stack: Built):
+        role = eks_stack.one("aws:iam/serviceLinkedRole:ServiceLinkedRole")
+        assert role.inputs["awsServiceName"] == "autoscaling.amazonaws.com"
+        assert role.retain_on_delete, "the role is account-wide: other Auto Scaling groups launch with it"
+
+    def test_should_use_the_role_an_account_already_has(self):
+        existing = (
+            f"arn:aws:iam::{ACCOUNT_ID}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+        )
+        built = build_stack("dev", stack_config("dev"), mocks=lambda b: PlatformMocks(b, existing_roles=(existing,)))
+        assert not built.of_type("aws:iam/serviceLinkedRole:ServiceLinkedRole")
+        principals = [s["Principal"] for s in statements(built.one("aws:kms/key:Key")) if s["Sid"] != "DelegateToIam"]
+        assert principals == [{"AWS": [existing]}] * 2
+        (lookup,) = [
+            a for t, a in zip(built.invokes, built.invoke_args, strict=True) if t == "aws:iam/getRoles:getRoles"
+        ]
+        assert lookup == {
+            "pathPrefix": "/aws-service-role/autoscaling.amazonaws.com/",
+            "nameRegex": "^AWSServiceRoleForAutoScaling$",
+        }
+
+    def test_should_leave_autoscaling_out_of_the_mwaa_key(self, mwaa_stack: Built):
+        assert [s["Sid"] for s in statements(mwaa_stack.one("aws:kms/key:Key"))] == ["DelegateToIam", "CloudWatchLogs"]
+        assert not mwaa_stack.of_type("aws:iam/serviceLinkedRole:ServiceLinkedRole")
 
 
 class TestServiceRoles:
@@ -367,3 +453,33 @@ class TestOutputs:
     def test_should_say_how_to_reach_the_ui(self, dev_stack: Built, prod_stack: Built):
         assert "port-forward svc/airflow-api-server 8080:8080" in dev_stack.outputs["apiUrl"]
         assert prod_stack.outputs["apiUrl"] == "https://airflow.example.com"
+
+
+class TestDeployerNetworks:
+    """eks.deployerCidrs: where the workloads stage reaches a private API endpoint from."""
+
+    @pytest.mark.parametrize(
+        ("eks", "message"),
+        [
+            ({}, r"eks\.deployerCidrs: empty while eks\.endpointPublicAccess is false.*fix: list the private networks"),
+            ({"deployerCidrs": ["0.0.0.0/0"]}, r"eks\.deployerCidrs: 0\.0\.0\.0/0 is not inside an RFC 1918 block"),
+            ({"deployerCidrs": ["198.51.100.0/24"]}, r"eks\.deployerCidrs: 198\.51\.100\.0/24 is not inside.*fix: "),
+            ({"deployerCidrs": ["10.1.0.0/33"]}, r"eks\.deployerCidrs: '10\.1\.0\.0/33' is not an IPv4 CIDR; fix: "),
+            (
+                {"deployerCidrs": ["10.1.0.0/16"], "publicAccessCidrs": ["203.0.113.0/24"]},
+                r"eks\.publicAccessCidrs: set while eks\.endpointPublicAccess is false, which pulumi-eks refuses",
+            ),
+        ],
+    )
+    def test_should_refuse_a_private_endpoint_no_deployer_can_reach(self, eks: dict, message: str):
+        built = Built()
+        with pytest.raises(StackConfigError, match=message):
+            build_stack("prod", {**stack_config("prod"), "airflow-aws:eks": eks}, built)
+        assert built.resources == [], f"created {[r.name for r in built.resources]} before refusing the config"
+
+    def test_should_let_a_public_endpoint_stack_add_a_runner_network(self):
+        eks = {**stack_config("dev")["airflow-aws:eks"], "deployerCidrs": ["10.40.0.0/19"]}
+        (rule,) = build_stack("dev", {**stack_config("dev"), "airflow-aws:eks": eks}).of_type(
+            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+        )
+        assert rule.inputs["cidrIpv4"] == "10.40.0.0/19"

@@ -217,7 +217,7 @@ class TestMwaaKey:
         }
 
     def test_should_not_open_the_key_to_logs_on_eks(self, dev_stack: Built):
-        assert [s["Sid"] for s in statements(dev_stack.one("aws:kms/key:Key"))] == ["DelegateToIam"]
+        assert "CloudWatchLogs" not in [s["Sid"] for s in statements(dev_stack.one("aws:kms/key:Key"))]
 
 
 class TestMwaaSecurityGroup:
