@@ -11,6 +11,7 @@ import pulumi_random as random
 
 from infra.airflow_secrets import store_secret
 from infra.config_sections import BrokerConfig
+from infra.network import client_only_firewall
 
 REDIS_PORT = 6379
 
@@ -21,8 +22,9 @@ class BrokerArgs:
     """VPC of the security group."""
     subnet_ids: list[pulumi.Input[str]]
     """Private subnets for the cache subnet group."""
-    allowed_cidrs: list[str]
-    """Only these networks may open port 6379."""
+    client_security_group_id: pulumi.Input[str]
+    """The only security group that may open port 6379: the EKS cluster security group, on every node and
+    so every pod."""
     kms_key_arn: pulumi.Input[str]
     """Key for at-rest encryption and the URL secret."""
     group_id: str
@@ -42,8 +44,9 @@ def broker_url(host: str, auth_token: str) -> str:
 
 class Broker(pulumi.ComponentResource):
     """aws.elasticache.ReplicationGroup with transit and at-rest (KMS) encryption and an AUTH token from
-    random.RandomPassword, in an aws.elasticache.SubnetGroup behind an aws.ec2.SecurityGroup; the broker URL
-    is stored in Secrets Manager."""
+    random.RandomPassword, in an aws.elasticache.SubnetGroup behind an aws.ec2.SecurityGroup open on 6379 to the
+    client security group only (an aws.vpc.SecurityGroupIngressRule); the broker URL is stored in Secrets
+    Manager."""
 
     url: pulumi.Output[str]
     secret_arn: pulumi.Output[str]
@@ -56,16 +59,13 @@ class Broker(pulumi.ComponentResource):
         subnets = aws.elasticache.SubnetGroup(
             f"{name}-subnets", subnet_ids=args.subnet_ids, description="Airflow broker", opts=child
         )
-        firewall = aws.ec2.SecurityGroup(
-            f"{name}-sg",
+        firewall = client_only_firewall(
+            name,
             vpc_id=args.vpc_id,
-            description="Redis protocol from the private subnets",
-            ingress=[
-                aws.ec2.SecurityGroupIngressArgs(
-                    protocol="tcp", from_port=REDIS_PORT, to_port=REDIS_PORT, cidr_blocks=args.allowed_cidrs
-                )
-            ],
-            opts=child,
+            port=REDIS_PORT,
+            service="Redis protocol",
+            client_security_group_id=args.client_security_group_id,
+            parent=self,
         )
         failover = args.broker.replicas > 0
         group = aws.elasticache.ReplicationGroup(

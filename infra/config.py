@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, StrictStr, ValidationError, ValidationInf
 from pydantic.alias_generators import to_camel
 
 from airflow_settings import Settings
-from airflow_settings.render import secret_prefixes
+from airflow_settings.render import for_stack, secret_prefixes
 from infra.config_rules import (
     dags_problems,
     database_problems,
@@ -158,7 +158,7 @@ def _target_problems(config: StackConfig, settings: Settings) -> list[str]:
                 f"Airflow 3.3 support used here; fix: set {MIN_CHART_VERSION} or newer"
             )
         if config.dags is not None:
-            connections = secret_prefixes(settings.for_target(config.target)).connections
+            connections = secret_prefixes(for_stack(settings.for_target(config.target), config.name_prefix)).connections
             problems += dags_problems(config.dags, connections_prefix=connections)
     if config.target == "mwaa":
         problems += mwaa_input_problems(

@@ -13,7 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from airflow_settings import Settings, load_settings
-from airflow_settings.render import SecretPrefixes, secret_prefixes
+from airflow_settings.render import SecretPrefixes, for_stack, secret_prefixes
 from airflow_settings.versions import AIRFLOW_VERSION
 from infra.airflow_chart import AirflowChart, AirflowChartArgs
 from infra.airflow_secrets import AirflowSecrets, AirflowSecretsArgs
@@ -68,7 +68,7 @@ def run() -> dict[str, Any]:
     if problems := zone_problems(zones, config.network, config.region):
         raise StackConfigError("\n".join(f"{CONFIG_NAMESPACE}:{problem}" for problem in problems))
     account_id = aws.get_caller_identity().account_id
-    airflow = settings.for_target(config.target)
+    airflow = for_stack(settings.for_target(config.target), config.name_prefix)
     build = _build_eks if config.target == "eks" else _build_mwaa
     outputs = build(config, airflow, zones, account_id)
     for name, value in outputs.items():
@@ -136,33 +136,6 @@ def _build_eks(
     # EKS reads DAGs from git, so only the logs bucket.
     key, network, storage = _foundation(config, zones, account_id, buckets=("logs",))
     logs_bucket = storage.buckets["logs"]
-    database = MetadataDatabase(
-        f"{prefix}-metadata",
-        MetadataDatabaseArgs(
-            vpc_id=network.vpc_id,
-            subnet_ids=network.private_subnet_ids,
-            allowed_cidrs=network.private_subnet_cidrs,
-            kms_key_arn=key.arn,
-            secret_name=f"{prefix}/metadata-db",
-            database=config.database,
-        ),
-    )
-    broker = Broker(
-        f"{prefix}-broker",
-        BrokerArgs(
-            vpc_id=network.vpc_id,
-            subnet_ids=network.private_subnet_ids,
-            allowed_cidrs=network.private_subnet_cidrs,
-            kms_key_arn=key.arn,
-            group_id=f"{prefix}-broker",
-            secret_name=f"{prefix}/broker",
-            broker=config.broker,
-        ),
-    )
-    secrets = AirflowSecrets(f"{prefix}-secrets", AirflowSecretsArgs(name_prefix=prefix, kms_key_arn=key.arn))
-    registry = ImageRegistry(
-        f"{prefix}-ecr", ImageRegistryArgs(repository_name=f"{prefix}/airflow", kms_key_arn=key.arn)
-    )
     cluster = Cluster(
         f"{prefix}-eks",
         ClusterArgs(
@@ -174,6 +147,33 @@ def _build_eks(
             kms_key_arn=key.arn,
             node_prerequisites=network.private_egress,
         ),
+    )
+    database = MetadataDatabase(
+        f"{prefix}-metadata",
+        MetadataDatabaseArgs(
+            vpc_id=network.vpc_id,
+            subnet_ids=network.private_subnet_ids,
+            client_security_group_id=cluster.security_group_id,
+            kms_key_arn=key.arn,
+            secret_name=f"{prefix}/metadata-db",
+            database=config.database,
+        ),
+    )
+    broker = Broker(
+        f"{prefix}-broker",
+        BrokerArgs(
+            vpc_id=network.vpc_id,
+            subnet_ids=network.private_subnet_ids,
+            client_security_group_id=cluster.security_group_id,
+            kms_key_arn=key.arn,
+            group_id=f"{prefix}-broker",
+            secret_name=f"{prefix}/broker",
+            broker=config.broker,
+        ),
+    )
+    secrets = AirflowSecrets(f"{prefix}-secrets", AirflowSecretsArgs(name_prefix=prefix, kms_key_arn=key.arn))
+    registry = ImageRegistry(
+        f"{prefix}-ecr", ImageRegistryArgs(repository_name=f"{prefix}/airflow", kms_key_arn=key.arn)
     )
     roles = ServiceRoles(
         f"{prefix}-irsa",

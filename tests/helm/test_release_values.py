@@ -4,6 +4,7 @@ import json
 
 from airflow_settings import load_settings
 from airflow_settings.git_bundle import GIT_BUNDLE_CONN_ID
+from airflow_settings.render import for_stack
 from airflow_settings.versions import AIRFLOW_VERSION
 from infra.components import SERVICE_ACCOUNTS
 from infra.config_sections import DagsConfig, IngressConfig
@@ -37,7 +38,7 @@ class TestReleaseValues:
                 logs_bucket=f"{logs_bucket.inputs['bucketPrefix']}abc123",
                 region=config["aws:region"],
                 role_arns={c: f"arn:aws:iam::{ACCOUNT_ID}:role/{roles}-{a}" for c, a in SERVICE_ACCOUNTS.items()},
-                settings=load_settings().for_target("eks"),
+                settings=for_stack(load_settings().for_target("eks"), "airflow-dev"),
                 dags=DagsConfig.model_validate(config["airflow-aws:dags"]),
                 ingress=IngressConfig(enabled=False, internal=True),
                 size="dev",

@@ -167,7 +167,7 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str]] = [
                 "credentialsSecret": "git-creds",
             }
         },
-        r"dags\.credentialsSecret: applies to git-sync only.*fix: .*airflow/connections/git_dags_repo",
+        r"dags\.credentialsSecret: applies to git-sync only.*fix: .*airflow-dev/connections/git_dags_repo",
     ),
     (
         "ingress-without-host",

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_settings import load_settings
-from airflow_settings.render import secret_prefixes
 from airflow_settings.versions import pin
 from infra.cluster import CONTROL_PLANE_LOG_TYPES
 from infra.components import SERVICE_ACCOUNTS
@@ -23,6 +21,7 @@ from tests.infra.harness import (
     OIDC_URL,
     Built,
     PlatformMocks,
+    Recorded,
     build_stack,
     stack_config,
     statements,
@@ -74,6 +73,8 @@ DEV_COUNTS = {
     "aws:s3/bucketVersioning:BucketVersioning": 1,
     "aws:secretsmanager/secret:Secret": 6,
     "aws:secretsmanager/secretVersion:SecretVersion": 6,
+    # Into the database and the broker, from the cluster security group.
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 2,
     "eks:index:Cluster": 1,
     "eks:index:ManagedNodeGroup": 1,
     "kubernetes:core/v1:Namespace": 1,
@@ -92,9 +93,22 @@ PROD_COUNTS = {
     "aws:ec2/routeTable:RouteTable": 4,
     "aws:ec2/routeTableAssociation:RouteTableAssociation": 6,
     "aws:ec2/subnet:Subnet": 6,
-    # The API endpoint is private: one rule per deployer network.
-    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 1,
+    # The API endpoint is private: one more rule, for the deployer network.
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 3,
 }
+
+
+def _name_prefix(built: Built) -> str:
+    return built.one("eks:index:Cluster").inputs["name"]
+
+
+def _api_rules(built: Built) -> list[Recorded]:
+    """The ingress rules admitting deployer networks to the Kubernetes API."""
+    return [
+        rule
+        for rule in built.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if "-api-from-" in rule.name
+    ]
 
 
 def release(built: Built) -> dict:
@@ -159,17 +173,17 @@ class TestNetwork:
         assert len(dev_stack.of_type("aws:ec2/natGateway:NatGateway")) == 1
         assert len(prod_stack.of_type("aws:ec2/natGateway:NatGateway")) == 3
 
-    def test_should_open_the_data_stores_to_the_private_subnets_only(self, eks_stack: Built):
-        # Network hands its planned private CIDRs to the database and broker security groups.
-        private = sorted(
-            s.inputs["cidrBlock"] for s in eks_stack.of_type("aws:ec2/subnet:Subnet") if "-private-" in s.name
+    @pytest.mark.parametrize(("store", "port"), [("metadata", 5432), ("broker", 6379)])
+    def test_should_open_the_data_stores_to_the_cluster_security_group_only(self, eks_stack: Built, store, port):
+        prefix = _name_prefix(eks_stack)
+        group = eks_stack.find_created("aws:ec2/securityGroup:SecurityGroup", f"{prefix}-{store}-sg")
+        assert not group.inputs.get("ingress"), f"{group.urn} admits more than the cluster security group"
+        rule = eks_stack.find_created(
+            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", f"{prefix}-{store}-from-clients"
         )
-        groups = eks_stack.of_type("aws:ec2/securityGroup:SecurityGroup")
-        stores = [group for group in groups if group.name.endswith(("-metadata-sg", "-broker-sg"))]
-        assert len(stores) == 2
-        for group in stores:
-            (rule,) = group.inputs["ingress"]
-            assert sorted(rule["cidrBlocks"]) == private, f"{group.urn} admits {rule['cidrBlocks']}"
+        assert rule.inputs["securityGroupId"] == f"{group.name}-id"
+        assert rule.inputs["referencedSecurityGroupId"] == CLUSTER_SECURITY_GROUP and "cidrIpv4" not in rule.inputs
+        assert (rule.inputs["ipProtocol"], rule.inputs["fromPort"], rule.inputs["toPort"]) == ("tcp", port, port)
 
 
 class TestStorage:
@@ -259,21 +273,19 @@ class TestCluster:
         # The chart's NetworkPolicies do nothing unless the VPC CNI runs its network policy agent.
         assert eks_stack.one("eks:index:Cluster").inputs["vpcCniOptions"]["enableNetworkPolicy"] is True
 
-    def test_should_name_the_cluster_after_the_stack(self, eks_stack: Built):
-        assert eks_stack.one("eks:index:Cluster").inputs["name"] == eks_stack.config.get(
-            "airflow-aws:namePrefix", "airflow-dev"
-        )
+    def test_should_name_the_cluster_after_the_stack(self, dev_stack: Built, prod_stack: Built):
+        assert (_name_prefix(dev_stack), _name_prefix(prod_stack)) == ("airflow-dev", "airflow-prod")
 
     def test_should_share_the_eks_security_group_between_control_plane_and_nodes(self, eks_stack: Built):
         assert eks_stack.one("eks:index:Cluster").inputs["skipDefaultSecurityGroups"] is True
 
     def test_should_admit_the_deployer_networks_to_the_private_endpoint(self, prod_stack: Built):
-        (rule,) = prod_stack.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        (rule,) = _api_rules(prod_stack)
         assert (rule.inputs["securityGroupId"], rule.inputs["cidrIpv4"]) == (CLUSTER_SECURITY_GROUP, "172.20.0.0/16")
         assert (rule.inputs["ipProtocol"], rule.inputs["fromPort"], rule.inputs["toPort"]) == ("tcp", 443, 443)
 
     def test_should_open_nothing_more_where_the_endpoint_is_public(self, dev_stack: Built):
-        assert not dev_stack.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        assert not _api_rules(dev_stack)
 
 
 class TestNodeVolumeKey:
@@ -363,15 +375,25 @@ class TestServiceRoles:
         policy = eks_stack.find_created("aws:iam/rolePolicy:RolePolicy", f"{roles}-{account}-policy")
         assert "secretsmanager:GetSecretValue" in {a for s in statements(policy) for a in s["Action"]}
 
-    def test_should_read_only_the_backend_prefixes(self, eks_stack: Built):
-        prefixes = secret_prefixes(load_settings().for_target("eks"))
+    def test_should_read_only_the_stacks_own_backend_prefixes(self, eks_stack: Built):
+        # Per stack: dev's roles cannot read prod's connections in the same account.
+        prefix = _name_prefix(eks_stack)
         for policy in eks_stack.of_type("aws:iam/rolePolicy:RolePolicy"):
             for statement in statements(policy):
                 if statement["Action"][0].startswith("secretsmanager:"):
                     assert statement["Resource"] == [
-                        f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:secret:{prefixes.connections}/*",
-                        f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:secret:{prefixes.variables}/*",
+                        f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:secret:{prefix}/connections/*",
+                        f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:secret:{prefix}/variables/*",
                     ]
+
+    def test_should_decrypt_only_through_secrets_manager_and_s3(self, eks_stack: Built):
+        for policy in eks_stack.of_type("aws:iam/rolePolicy:RolePolicy"):
+            (key,) = [s for s in statements(policy) if s["Sid"] == "PlatformKey"]
+            assert key["Condition"] == {
+                "StringEquals": {
+                    "kms:ViaService": ["secretsmanager.eu-west-1.amazonaws.com", "s3.eu-west-1.amazonaws.com"]
+                }
+            }, f"{policy.urn} lets a stolen token decrypt with the platform key directly"
 
 
 class TestAirflowRelease:
@@ -444,8 +466,11 @@ class TestOutputs:
             "admin-password",
         }
         assert outputs["ecrRepositoryUrl"].endswith("/airflow")
-        prefixes = secret_prefixes(load_settings().for_target("eks"))
-        assert (outputs["connectionsPrefix"], outputs["variablesPrefix"]) == (prefixes.connections, prefixes.variables)
+        prefix = _name_prefix(eks_stack)
+        assert (outputs["connectionsPrefix"], outputs["variablesPrefix"]) == (
+            f"{prefix}/connections",
+            f"{prefix}/variables",
+        )
 
     def test_should_mark_the_kubeconfig_and_only_it_secret(self, eks_stack: Built):
         assert eks_stack.secret_outputs == {"kubeconfig"}
@@ -479,7 +504,5 @@ class TestDeployerNetworks:
 
     def test_should_let_a_public_endpoint_stack_add_a_runner_network(self):
         eks = {**stack_config("dev")["airflow-aws:eks"], "deployerCidrs": ["10.40.0.0/19"]}
-        (rule,) = build_stack("dev", {**stack_config("dev"), "airflow-aws:eks": eks}).of_type(
-            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-        )
+        (rule,) = _api_rules(build_stack("dev", {**stack_config("dev"), "airflow-aws:eks": eks}))
         assert rule.inputs["cidrIpv4"] == "10.40.0.0/19"

@@ -11,7 +11,7 @@ import pulumi
 import pytest
 
 from airflow_settings import load_settings
-from airflow_settings.render import as_mwaa_options, secret_prefixes
+from airflow_settings.render import as_mwaa_options, for_stack, secret_prefixes
 from airflow_settings.versions import AIRFLOW_VERSION
 from infra.config import StackConfigError
 from infra.config_sections import MwaaConfig
@@ -110,7 +110,8 @@ class TestMwaaEnvironment:
 
     def test_should_render_options_from_the_settings_source(self, mwaa_stack: Built):
         options = environment(mwaa_stack)["airflowConfigurationOptions"]
-        expected = as_mwaa_options(load_settings().for_target("mwaa"))
+        # The stack's own secrets prefixes replace settings.yaml's shared ones.
+        expected = as_mwaa_options(for_stack(load_settings().for_target("mwaa"), "airflow-mwaa"))
         assert options == {key: value for key, value in expected.items() if key not in REFUSED_OPTIONS}
         assert options["secrets.backend"].endswith("SecretsManagerBackend")
         assert not set(options) & set(REFUSED_OPTIONS)
@@ -124,8 +125,10 @@ class TestMwaaOutputs:
         dags = next(b for b in mwaa_stack.of_type("aws:s3/bucket:Bucket") if b.name.endswith("-dags"))
         assert outputs["dagsS3Uri"] == f"s3://{dags.inputs['bucketPrefix']}abc123/{DAGS_PREFIX}"
         assert environment(mwaa_stack)["dagS3Path"] == DAGS_PREFIX
-        prefixes = secret_prefixes(load_settings().for_target("mwaa"))
-        assert (outputs["connectionsPrefix"], outputs["variablesPrefix"]) == (prefixes.connections, prefixes.variables)
+        assert (outputs["connectionsPrefix"], outputs["variablesPrefix"]) == (
+            "airflow-mwaa/connections",
+            "airflow-mwaa/variables",
+        )
         assert outputs["apiUrl"] == "https://abc.c2.airflow.eu-west-1.on.aws"
         assert mwaa_stack.secret_outputs == set()
 
@@ -173,10 +176,9 @@ class TestMwaaExecutionRole:
             f"arn:aws:logs:eu-west-1:{ACCOUNT_ID}:log-group:airflow-airflow-mwaa-*"
         ]
         assert by_sid["CeleryQueues"]["Resource"] == ["arn:aws:sqs:eu-west-1:*:airflow-celery-*"]
-        prefixes = secret_prefixes(load_settings().for_target("mwaa"))
         assert by_sid["SecretsBackend"]["Resource"] == [
-            f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:secret:{prefix}/*"
-            for prefix in (prefixes.connections, prefixes.variables)
+            f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:secret:airflow-mwaa/{kind}/*"
+            for kind in ("connections", "variables")
         ]
         key = by_sid["PlatformKey"]
         assert key["Resource"] == [f"arn:aws:kms:eu-west-1:{ACCOUNT_ID}:key/{mwaa_stack.one('aws:kms/key:Key').name}"]
