@@ -35,6 +35,9 @@ class BrokerArgs:
     """The stack's broker section: engine (valkey or redis), cache node type, and read replicas (one or more
     turns on automatic failover and Multi-AZ).
     https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.SupportedTypes.html"""
+    disposable: bool = False
+    """Destroyed with the stack and created again at once (dev stacks): the credentials secret skips Secrets
+    Manager's recovery window. Defaults to false (30 days)."""
 
 
 def broker_url(host: str, auth_token: str) -> str:
@@ -100,6 +103,7 @@ class Broker(pulumi.ComponentResource):
             value=self.url.apply(lambda url: json.dumps({"url": url})),
             kms_key_arn=args.kms_key_arn,
             parent=self,
+            disposable=args.disposable,
         )
         self.secret_arn = secret.arn
         self.register_outputs({"url": self.url, "secret_arn": self.secret_arn})

@@ -38,6 +38,9 @@ class MetadataDatabaseArgs:
     allocated storage), Multi-AZ standby, backup retention (1 to 35 days) and deletion protection, which also
     decides the final snapshot: protected databases keep one when finally deleted.
     https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.html"""
+    disposable: bool = False
+    """Destroyed with the stack and created again at once (dev stacks): the credentials secret skips Secrets
+    Manager's recovery window. Defaults to false (30 days)."""
 
 
 class MetadataDatabase(pulumi.ComponentResource):
@@ -126,6 +129,7 @@ class MetadataDatabase(pulumi.ComponentResource):
             ),
             kms_key_arn=args.kms_key_arn,
             parent=self,
+            disposable=args.disposable,
         )
 
         self.address = instance.address

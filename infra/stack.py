@@ -133,6 +133,8 @@ def _build_eks(
     assert config.dags is not None and config.image is not None  # StackConfig requires both for eks
     prefix = config.name_prefix
     prefixes = secret_prefixes(airflow)
+    # dev stacks are destroyed with their data and created again under the same names.
+    recreatable = disposable(config.size)
     # EKS reads DAGs from git, so only the logs bucket.
     key, network, storage = _foundation(config, zones, account_id, buckets=("logs",))
     logs_bucket = storage.buckets["logs"]
@@ -157,6 +159,7 @@ def _build_eks(
             kms_key_arn=key.arn,
             secret_name=f"{prefix}/metadata-db",
             database=config.database,
+            disposable=recreatable,
         ),
     )
     broker = Broker(
@@ -169,11 +172,16 @@ def _build_eks(
             group_id=f"{prefix}-broker",
             secret_name=f"{prefix}/broker",
             broker=config.broker,
+            disposable=recreatable,
         ),
     )
-    secrets = AirflowSecrets(f"{prefix}-secrets", AirflowSecretsArgs(name_prefix=prefix, kms_key_arn=key.arn))
+    secrets = AirflowSecrets(
+        f"{prefix}-secrets",
+        AirflowSecretsArgs(name_prefix=prefix, kms_key_arn=key.arn, disposable=recreatable),
+    )
     registry = ImageRegistry(
-        f"{prefix}-ecr", ImageRegistryArgs(repository_name=f"{prefix}/airflow", kms_key_arn=key.arn)
+        f"{prefix}-ecr",
+        ImageRegistryArgs(repository_name=f"{prefix}/airflow", kms_key_arn=key.arn, disposable=recreatable),
     )
     roles = ServiceRoles(
         f"{prefix}-irsa",

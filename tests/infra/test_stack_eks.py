@@ -506,3 +506,19 @@ class TestDeployerNetworks:
         eks = {**stack_config("dev")["airflow-aws:eks"], "deployerCidrs": ["10.40.0.0/19"]}
         (rule,) = _api_rules(build_stack("dev", {**stack_config("dev"), "airflow-aws:eks": eks}))
         assert rule.inputs["cidrIpv4"] == "10.40.0.0/19"
+
+
+class TestRecreatable:
+    """dev can be destroyed and created again at once under the same names; prod keeps its protections."""
+
+    @pytest.mark.parametrize(("stack", "days"), [("dev_stack", 0), ("prod_stack", 30)])
+    def test_should_drop_the_recovery_window_in_dev_only(self, request, stack: str, days: int):
+        built: Built = request.getfixturevalue(stack)
+        secrets = built.of_type("aws:secretsmanager/secret:Secret")
+        assert len(secrets) == 6
+        assert {s.name: s.inputs["recoveryWindowInDays"] for s in secrets} == {s.name: days for s in secrets}
+
+    @pytest.mark.parametrize(("stack", "force"), [("dev_stack", True), ("prod_stack", False)])
+    def test_should_delete_the_repository_with_its_images_in_dev_only(self, request, stack: str, force: bool):
+        built: Built = request.getfixturevalue(stack)
+        assert built.one("aws:ecr/repository:Repository").inputs["forceDelete"] is force
