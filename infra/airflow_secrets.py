@@ -60,20 +60,20 @@ def fernet_key_from_base64(standard_base64: str) -> str:
 @dataclass(frozen=True)
 class AirflowSecretsArgs:
     name_prefix: str
-    """Secrets Manager names become <name_prefix>/fernet-key, …/jwt-secret, …/api-secret-key."""
+    """Secrets Manager names become <name_prefix>/fernet-key, …/jwt-secret, …/api-secret-key, …/admin-password."""
     kms_key_arn: pulumi.Input[str]
-    """Key encrypting the three secrets."""
+    """Key encrypting the four secrets."""
     disposable: bool = False
     """Destroyed with the stack and created again at once (dev stacks): the secrets skip Secrets Manager's
     recovery window. Defaults to false (30 days)."""
 
 
 class AirflowSecrets(pulumi.ComponentResource):
-    """random.RandomBytes (Fernet key) and two random.RandomPassword (JWT secret, API secret key), each stored
-    as an aws.secretsmanager.Secret + SecretVersion encrypted with the platform key. Values are generated once
-    and stay stable across updates; outputs carrying them are secret."""
+    """random.RandomBytes (Fernet key) and three random.RandomPassword (JWT secret, API secret key, first admin
+    password), each stored as an aws.secretsmanager.Secret + SecretVersion encrypted with the platform key.
+    Values are generated once and stay stable across updates; only the secrets' ARNs leave the component (the
+    workloads stage reads the values from Secrets Manager)."""
 
-    values: dict[str, pulumi.Output[str]]
     arns: dict[str, pulumi.Output[str]]
 
     def __init__(self, name: str, args: AirflowSecretsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -106,5 +106,5 @@ class AirflowSecrets(pulumi.ComponentResource):
                 seed_only=key == "fernet-key",
             )
             arns[key] = secret.arn
-        self.values, self.arns = values, arns
-        self.register_outputs({"values": self.values, "arns": self.arns})
+        self.arns = arns
+        self.register_outputs({"arns": self.arns})

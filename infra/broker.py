@@ -51,7 +51,6 @@ class Broker(pulumi.ComponentResource):
     client security group only (an aws.vpc.SecurityGroupIngressRule); the broker URL is stored in Secrets
     Manager."""
 
-    url: pulumi.Output[str]
     secret_arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: BrokerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -91,7 +90,7 @@ class Broker(pulumi.ComponentResource):
             snapshot_retention_limit=1,
             opts=child,
         )
-        self.url = pulumi.Output.secret(
+        url = pulumi.Output.secret(
             pulumi.Output.all(group.primary_endpoint_address, token.result).apply(
                 lambda parts: broker_url(parts[0], parts[1])
             )
@@ -100,10 +99,10 @@ class Broker(pulumi.ComponentResource):
             f"{name}-url",
             secret_name=args.secret_name,
             description="Airflow Celery broker URL",
-            value=self.url.apply(lambda url: json.dumps({"url": url})),
+            value=url.apply(lambda text: json.dumps({"url": text})),
             kms_key_arn=args.kms_key_arn,
             parent=self,
             disposable=args.disposable,
         )
         self.secret_arn = secret.arn
-        self.register_outputs({"url": self.url, "secret_arn": self.secret_arn})
+        self.register_outputs({"secret_arn": self.secret_arn})

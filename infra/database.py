@@ -49,9 +49,6 @@ class MetadataDatabase(pulumi.ComponentResource):
     with an aws.rds.ParameterGroup forcing SSL. The master password comes from random.RandomPassword and is
     stored, with the endpoint, in Secrets Manager."""
 
-    address: pulumi.Output[str]
-    port: int
-    password: pulumi.Output[str]
     secret_arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: MetadataDatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -132,10 +129,5 @@ class MetadataDatabase(pulumi.ComponentResource):
             disposable=args.disposable,
         )
 
-        self.address = instance.address
-        self.port = POSTGRES_PORT
-        self.password = pulumi.Output.secret(password.result)
         self.secret_arn = secret.arn
-        self.register_outputs(
-            {"address": self.address, "port": self.port, "password": self.password, "secret_arn": self.secret_arn}
-        )
+        self.register_outputs({"secret_arn": self.secret_arn})

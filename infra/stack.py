@@ -15,16 +15,15 @@ import pulumi_aws as aws
 from airflow_settings import Settings, load_settings
 from airflow_settings.render import SecretPrefixes, for_stack, secret_prefixes
 from airflow_settings.versions import AIRFLOW_VERSION
-from infra.airflow_chart import AirflowChart, AirflowChartArgs
 from infra.airflow_secrets import AirflowSecrets, AirflowSecretsArgs
 from infra.broker import Broker, BrokerArgs
 from infra.cluster import Cluster, ClusterArgs
 from infra.components import SERVICE_ROLES
 from infra.config import CONFIG_NAMESPACE, StackConfig, StackConfigError
 from infra.config_rules import zone_problems
-from infra.database import DB_NAME, DB_USER, MetadataDatabase, MetadataDatabaseArgs
+from infra.database import MetadataDatabase, MetadataDatabaseArgs
 from infra.encryption import AutoscalingRole, PlatformKey, PlatformKeyArgs
-from infra.helm_values import RELEASE_NAME, ChartInputs, chart_values
+from infra.helm_values import RELEASE_NAME, ChartInputs
 from infra.iam_documents import AUTOSCALING_SERVICE, AUTOSCALING_SERVICE_ROLE
 from infra.mwaa import MwaaArtifacts, MwaaArtifactsArgs, MwaaEnvironment, MwaaEnvironmentArgs
 from infra.mwaa_rules import mwaa_configuration_options, mwaa_log_level
@@ -33,6 +32,7 @@ from infra.presets import disposable
 from infra.registry import ImageRegistry, ImageRegistryArgs
 from infra.service_roles import ServiceRoles, ServiceRolesArgs
 from infra.storage import BucketRole, Storage, StorageArgs
+from infra.workloads_inputs import WORKLOADS_OUTPUT, EcrImage, WorkloadsInputs, as_output
 from mwaa.layout import DAGS_PREFIX
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -179,9 +179,10 @@ def _build_eks(
         f"{prefix}-secrets",
         AirflowSecretsArgs(name_prefix=prefix, kms_key_arn=key.arn, disposable=recreatable),
     )
+    registry_name = f"{prefix}/airflow"
     registry = ImageRegistry(
         f"{prefix}-ecr",
-        ImageRegistryArgs(repository_name=f"{prefix}/airflow", kms_key_arn=key.arn, disposable=recreatable),
+        ImageRegistryArgs(repository_name=registry_name, kms_key_arn=key.arn, disposable=recreatable),
     )
     roles = ServiceRoles(
         f"{prefix}-irsa",
@@ -199,44 +200,48 @@ def _build_eks(
     )
 
     components = list(SERVICE_ROLES)
+    # The stack's own repository unless image.repository names another registry; `make image-push` pushes here.
     image_repository = config.image.repository or registry.repository_url
+    secret_arns = {"metadata-db": database.secret_arn, "broker": broker.secret_arn, **secrets.arns}
+    # Everything the workloads stage reads, resolved only once each piece exists: the node groups above all,
+    # so a platform whose nodes failed exports no workloads output and the workloads stage refuses to start.
+    platform = pulumi.Output.from_input(
+        {
+            "repository": image_repository,
+            "logs_bucket": logs_bucket.bucket,
+            "vpc_id": network.vpc_id,
+            "node_groups": cluster.node_groups,
+            "role_arns": {component: roles.role_arns[component] for component in components},
+            "secret_arns": secret_arns,
+        }
+    )
 
-    def values(resolved: list[Any]) -> dict[str, Any]:
-        repository, bucket, *arns = resolved
-        return chart_values(
-            ChartInputs(
-                airflow_version=AIRFLOW_VERSION,
-                image_repository=repository,
-                image_tag=config.image.tag,
-                logs_bucket=bucket,
-                region=config.region,
-                role_arns=dict(zip(components, arns, strict=True)),
-                settings=airflow,
-                dags=config.dags,
-                ingress=config.ingress,
-                size=config.size,
+    def workloads(resolved: dict[str, Any]) -> dict[str, Any]:
+        return as_output(
+            WorkloadsInputs(
+                name_prefix=prefix,
+                cluster_name=prefix,
+                vpc_id=resolved["vpc_id"],
+                node_groups=tuple(resolved["node_groups"]),
+                chart=config.chart,
+                chart_inputs=ChartInputs(
+                    airflow_version=AIRFLOW_VERSION,
+                    image_repository=resolved["repository"],
+                    image_tag=config.image.tag,
+                    logs_bucket=resolved["logs_bucket"],
+                    region=config.region,
+                    role_arns=resolved["role_arns"],
+                    settings=airflow,
+                    dags=config.dags,
+                    ingress=config.ingress,
+                    size=config.size,
+                ),
+                ecr_image=None
+                if config.image.repository
+                else EcrImage(registry_id=account_id, repository_name=registry_name),
+                secret_arns=resolved["secret_arns"],
             )
         )
-
-    AirflowChart(
-        f"{prefix}-airflow",
-        AirflowChartArgs(
-            kubeconfig=cluster.kubeconfig,
-            chart=config.chart,
-            values=pulumi.Output.all(
-                image_repository,
-                logs_bucket.bucket,
-                *[roles.role_arns[component] for component in components],
-            ).apply(values),
-            db_host=database.address,
-            db_port=database.port,
-            db_name=DB_NAME,
-            db_user=DB_USER,
-            db_password=database.password,
-            broker_url=broker.url,
-            airflow_secrets=secrets.values,
-        ),
-    )
 
     ingress = config.ingress
     return {
@@ -245,11 +250,16 @@ def _build_eks(
         else f"http://localhost:8080 (after `kubectl -n {config.chart.namespace} port-forward "
         f"svc/{RELEASE_NAME}-api-server 8080:8080`)",
         "kubeconfig": cluster.kubeconfig,
+        "clusterName": prefix,
+        "region": config.region,
         "logsBucket": logs_bucket.bucket,
         "ecrRepositoryUrl": registry.repository_url,
-        "secretArns": {"metadata-db": database.secret_arn, "broker": broker.secret_arn, **secrets.arns},
+        # Where `make image-push` pushes the image the workloads stage pins (repository:tag).
+        "imageUri": pulumi.Output.format("{0}:{1}", image_repository, config.image.tag),
+        "secretArns": secret_arns,
         **_secret_outputs(prefixes),
         "kmsKeyArn": key.arn,
+        WORKLOADS_OUTPUT: platform.apply(workloads),
     }
 
 

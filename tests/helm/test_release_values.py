@@ -12,6 +12,7 @@ from infra.helm_values import ChartInputs, chart_values
 from tests.helm.chart_utils import schema_errors
 from tests.infra.example_stacks import airflow_release
 from tests.infra.harness import ACCOUNT_ID, Built, stack_config
+from tests.infra.staged_stacks import IMAGE_DIGEST
 
 
 def release_values(built: Built) -> dict:
@@ -42,14 +43,13 @@ class TestReleaseValues:
                 dags=DagsConfig.model_validate(config["airflow-aws:dags"]),
                 ingress=IngressConfig(enabled=False, internal=True),
                 size="dev",
+                image_digest=IMAGE_DIGEST,
             )
         )
         assert release_values(dev_stack) == json.loads(json.dumps(expected))
 
     def test_should_install_keda_where_the_network_policy_expects_it(self, eks_stack: Built):
-        keda = eks_stack.find_created(
-            "kubernetes:helm.sh/v3:Release", f"{eks_stack.one('airflow-aws:airflow_chart:AirflowChart').name}-keda"
-        )
+        (keda,) = [r for r in eks_stack.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "keda"]
         labels = release_values(eks_stack)["workers"]["celery"]["keda"]["namespaceLabels"]
         assert labels == {"kubernetes.io/metadata.name": keda.inputs["namespace"]}
 

@@ -27,6 +27,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT_ID = "111122223333"
 ZONES = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
 OIDC_URL = "https://oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF0123456789"
+ORGANIZATION = "organization"
 CLUSTER_SECURITY_GROUP = "sg-0eks0cluster"
 """The security group EKS creates for the control plane and managed nodes."""
 
@@ -316,7 +317,13 @@ def run_under_mocks(
     built.config = config
     answering = mocks(built)
     pulumi.runtime.set_mocks(
-        answering, project=project, stack=stack, preview=False, monitor=RecordingMonitor(answering)
+        answering,
+        project=project,
+        stack=stack,
+        preview=False,
+        monitor=RecordingMonitor(answering),
+        # The DIY backends' organization, which fully qualified stack names start with.
+        organization=ORGANIZATION,
     )
     pulumi.runtime.set_all_config(
         {key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()}

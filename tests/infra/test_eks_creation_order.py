@@ -63,3 +63,44 @@ class TestNodeGroupsLast:
             assert_waits_for(
                 eks_stack, group, eks_stack.find_created("aws:ec2/launchTemplate:LaunchTemplate", f"{group.name}-lt")
             )
+
+
+def _release(built: Built, chart: str) -> Recorded:
+    (release,) = [r for r in built.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == chart]
+    return release
+
+
+class TestWorkloadsStage:
+    """Within the workloads stage: the namespace and its Secrets, then the add-ons, then the chart. (Across the
+    stages, the platform exports its workloads output only once the node groups exist, and the workloads stage
+    refuses a platform without it: test_workloads_stage.py TestPlatformContract; the image must be in ECR
+    before anything starts: TestImagePin.)"""
+
+    @pytest.mark.parametrize("chart", ["airflow", "keda"])
+    def test_should_install_after_the_namespace_and_every_secret(self, eks_workloads: Built, chart: str):
+        release = _release(eks_workloads, chart)
+        assert_waits_for(eks_workloads, release, eks_workloads.one("kubernetes:core/v1:Namespace"))
+        secrets = eks_workloads.of_type("kubernetes:core/v1:Secret")
+        assert len(secrets) == 9
+        for secret in secrets:
+            assert_waits_for(eks_workloads, release, secret)
+
+    def test_should_create_each_secret_in_its_namespace_after_it(self, eks_workloads: Built):
+        namespace = eks_workloads.one("kubernetes:core/v1:Namespace")
+        for secret in eks_workloads.of_type("kubernetes:core/v1:Secret"):
+            assert_waits_for(eks_workloads, secret, namespace)
+
+    def test_should_install_the_chart_after_keda(self, eks_workloads: Built):
+        assert_waits_for(eks_workloads, _release(eks_workloads, "airflow"), _release(eks_workloads, "keda"))
+
+    def test_should_install_the_chart_after_every_cluster_add_on(self, eks_workloads: Built):
+        """The add-ons component as a whole: an add-on added to it (the load balancer controller for an
+        ingress) is waited for without another edge."""
+        addons = eks_workloads.one("airflow-aws:cluster_addons:ClusterAddons")
+        assert_waits_for(eks_workloads, _release(eks_workloads, "airflow"), addons)
+
+    def test_should_reach_the_cluster_through_its_provider(self, eks_workloads: Built):
+        provider = eks_workloads.one("pulumi:providers:kubernetes")
+        for resource in eks_workloads.resources:
+            if resource.custom and resource.type.startswith("kubernetes:"):
+                assert_waits_for(eks_workloads, resource, provider)

@@ -8,20 +8,15 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_settings.versions import pin
 from infra.cluster import CONTROL_PLANE_LOG_TYPES
 from infra.components import SERVICE_ACCOUNTS
-from infra.config import StackConfigError
-from infra.helm_values import SECRET_NAMES
 from infra.network import INTERFACE_ENDPOINTS
-from tests.infra.example_stacks import airflow_release
+from tests.infra.example_stacks import example_platform
 from tests.infra.harness import (
     ACCOUNT_ID,
     CLUSTER_SECURITY_GROUP,
     OIDC_URL,
     Built,
-    PlatformMocks,
-    Recorded,
     build_stack,
     stack_config,
     statements,
@@ -29,8 +24,8 @@ from tests.infra.harness import (
 
 pytestmark = pytest.mark.infra
 
+# The platform stage: every AWS resource. The workloads stage's graph is in test_workloads_stage.py.
 DEV_COUNTS = {
-    "airflow-aws:airflow_chart:AirflowChart": 1,
     "airflow-aws:airflow_secrets:AirflowSecrets": 1,
     "airflow-aws:broker:Broker": 1,
     "airflow-aws:cluster:Cluster": 1,
@@ -77,10 +72,6 @@ DEV_COUNTS = {
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 2,
     "eks:index:Cluster": 1,
     "eks:index:ManagedNodeGroup": 1,
-    "kubernetes:core/v1:Namespace": 1,
-    "kubernetes:core/v1:Secret": 9,
-    "kubernetes:helm.sh/v3:Release": 2,
-    "pulumi:providers:kubernetes": 1,
     "random:index/randomBytes:RandomBytes": 1,
     "random:index/randomPassword:RandomPassword": 5,
 }
@@ -102,34 +93,14 @@ def _name_prefix(built: Built) -> str:
     return built.one("eks:index:Cluster").inputs["name"]
 
 
-def _api_rules(built: Built) -> list[Recorded]:
-    """The ingress rules admitting deployer networks to the Kubernetes API."""
-    return [
-        rule
-        for rule in built.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
-        if "-api-from-" in rule.name
-    ]
-
-
-def release(built: Built) -> dict:
-    return airflow_release(built).inputs
-
-
-def k8s_secret(built: Built, role: str):
-    (secret,) = [
-        s for s in built.of_type("kubernetes:core/v1:Secret") if s.inputs["metadata"]["name"] == SECRET_NAMES[role]
-    ]
-    return secret
-
-
 class TestResourceGraph:
-    """Types and counts of everything the program creates."""
+    """Types and counts of everything the platform stage creates."""
 
-    def test_should_create_the_dev_graph(self, dev_stack: Built):
-        assert dev_stack.type_counts() == DEV_COUNTS
+    def test_should_create_the_dev_graph(self):
+        assert example_platform("dev").type_counts() == DEV_COUNTS
 
-    def test_should_create_the_prod_graph(self, prod_stack: Built):
-        assert prod_stack.type_counts() == PROD_COUNTS
+    def test_should_create_the_prod_graph(self):
+        assert example_platform("prod").type_counts() == PROD_COUNTS
 
     def test_should_build_the_same_graph_through_the_pulumi_entry_point(self):
         built = build_stack("dev", stack_config("dev"), through_entry_point=True)
@@ -144,8 +115,8 @@ class TestResourceGraph:
         assert zones["state"] == "available"
         assert zones["filters"] == [{"name": "opt-in-status", "values": ["opt-in-not-required"]}]
 
-    def test_should_call_only_zones_identity_and_the_autoscaling_role(self, eks_stack: Built):
-        assert sorted(set(eks_stack.invokes)) == [
+    def test_should_call_only_zones_identity_and_the_autoscaling_role(self, eks_platform: Built):
+        assert sorted(set(eks_platform.invokes)) == [
             "aws:iam/getRoles:getRoles",
             "aws:index/getAvailabilityZones:getAvailabilityZones",
             "aws:index/getCallerIdentity:getCallerIdentity",
@@ -279,59 +250,6 @@ class TestCluster:
     def test_should_share_the_eks_security_group_between_control_plane_and_nodes(self, eks_stack: Built):
         assert eks_stack.one("eks:index:Cluster").inputs["skipDefaultSecurityGroups"] is True
 
-    def test_should_admit_the_deployer_networks_to_the_private_endpoint(self, prod_stack: Built):
-        (rule,) = _api_rules(prod_stack)
-        assert (rule.inputs["securityGroupId"], rule.inputs["cidrIpv4"]) == (CLUSTER_SECURITY_GROUP, "172.20.0.0/16")
-        assert (rule.inputs["ipProtocol"], rule.inputs["fromPort"], rule.inputs["toPort"]) == ("tcp", 443, 443)
-
-    def test_should_open_nothing_more_where_the_endpoint_is_public(self, dev_stack: Built):
-        assert not _api_rules(dev_stack)
-
-
-class TestNodeVolumeKey:
-    """The platform key admits EC2 Auto Scaling, which launches the node groups' encrypted volumes."""
-
-    def test_should_grant_autoscaling_the_two_statements_aws_requires(self, eks_stack: Built):
-        by_sid = {s["Sid"]: s for s in statements(eks_stack.one("aws:kms/key:Key"))}
-        role = f"arn:aws:iam::{ACCOUNT_ID}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
-        use = by_sid["Allow service-linked role use of the customer managed key"]
-        assert use["Principal"] == {"AWS": [role]} and use["Resource"] == ["*"]
-        assert use["Action"] == [
-            "kms:Encrypt",
-            "kms:Decrypt",
-            "kms:ReEncrypt*",
-            "kms:GenerateDataKey*",
-            "kms:DescribeKey",
-        ]
-        grant = by_sid["Allow attachment of persistent resources"]
-        assert (grant["Principal"], grant["Action"]) == ({"AWS": [role]}, ["kms:CreateGrant"])
-        assert grant["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": True}}
-
-    def test_should_create_the_role_in_an_account_without_it_and_keep_it_on_destroy(self, eks_stack: Built):
-        role = eks_stack.one("aws:iam/serviceLinkedRole:ServiceLinkedRole")
-        assert role.inputs["awsServiceName"] == "autoscaling.amazonaws.com"
-        assert role.retain_on_delete, "the role is account-wide: other Auto Scaling groups launch with it"
-
-    def test_should_use_the_role_an_account_already_has(self):
-        existing = (
-            f"arn:aws:iam::{ACCOUNT_ID}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
-        )
-        built = build_stack("dev", stack_config("dev"), mocks=lambda b: PlatformMocks(b, existing_roles=(existing,)))
-        assert not built.of_type("aws:iam/serviceLinkedRole:ServiceLinkedRole")
-        principals = [s["Principal"] for s in statements(built.one("aws:kms/key:Key")) if s["Sid"] != "DelegateToIam"]
-        assert principals == [{"AWS": [existing]}] * 2
-        (lookup,) = [
-            a for t, a in zip(built.invokes, built.invoke_args, strict=True) if t == "aws:iam/getRoles:getRoles"
-        ]
-        assert lookup == {
-            "pathPrefix": "/aws-service-role/autoscaling.amazonaws.com/",
-            "nameRegex": "^AWSServiceRoleForAutoScaling$",
-        }
-
-    def test_should_leave_autoscaling_out_of_the_mwaa_key(self, mwaa_stack: Built):
-        assert [s["Sid"] for s in statements(mwaa_stack.one("aws:kms/key:Key"))] == ["DelegateToIam", "CloudWatchLogs"]
-        assert not mwaa_stack.of_type("aws:iam/serviceLinkedRole:ServiceLinkedRole")
-
 
 class TestServiceRoles:
     """IRSA roles per Airflow component."""
@@ -396,60 +314,18 @@ class TestServiceRoles:
             }, f"{policy.urn} lets a stolen token decrypt with the platform key directly"
 
 
-class TestAirflowRelease:
-    """The official chart via helm.v3.Release, and the Secrets it reads."""
-
-    def test_should_install_the_official_chart_atomically(self, eks_stack: Built):
-        inputs = release(eks_stack)
-        assert (inputs["chart"], inputs["version"]) == ("airflow", pin("airflow-chart").version)
-        assert inputs["repositoryOpts"]["repo"] == "https://airflow.apache.org"
-        assert inputs["atomic"] is True and not inputs.get("skipAwait")
-        # Jobs are awaited through the workloads that wait for migrations; Helm's own job check would fail
-        # once a finished job's TTL removed it mid-wait.
-        assert not inputs.get("waitForJobs")
-
-    def test_should_point_the_metadata_secret_at_the_rds_endpoint(self, eks_stack: Built):
-        address = f"{eks_stack.one('aws:rds/instance:Instance').name}.c0ffee.eu-west-1.rds.amazonaws.com"
-        ini = k8s_secret(eks_stack, "pgbouncer-config").inputs["stringData"]["pgbouncer.ini"]
-        assert f"host={address} port=5432 dbname=airflow pool_size=20" in ini
-        assert "max_client_conn = 200" in ini, "helm_values/base.yaml's pgbouncer.maxClientConn must apply"
-        connection = k8s_secret(eks_stack, "metadata").inputs["stringData"]["connection"]
-        password = eks_stack.one("aws:rds/instance:Instance").inputs["password"]
-        assert connection.startswith(f"postgresql://airflow:{password}@airflow-pgbouncer.airflow:6543/")
-
-    def test_should_give_celery_results_the_same_database_in_sqlalchemy_form(self, eks_stack: Built):
-        metadata = k8s_secret(eks_stack, "metadata").inputs["stringData"]["connection"]
-        result_backend = k8s_secret(eks_stack, "result-backend").inputs["stringData"]["connection"]
-        assert result_backend == f"db+{metadata}"
-
-    def test_should_point_the_broker_secret_at_elasticache_over_tls(self, eks_stack: Built):
-        group = eks_stack.one("aws:elasticache/replicationGroup:ReplicationGroup")
-        url = k8s_secret(eks_stack, "broker").inputs["stringData"]["connection"]
-        assert (
-            url == f"rediss://:{group.inputs['authToken']}@master.{group.name}.abc.euw1.cache.amazonaws.com:6379/0"
-            "?ssl_cert_reqs=required"
-        )
-
-    def test_should_give_fernet_a_url_safe_key(self, eks_stack: Built):
-        key = k8s_secret(eks_stack, "fernet-key").inputs["stringData"]["fernet-key"]
-        assert "+" not in key and "/" not in key and len(key) == 44
-
-    def test_should_mark_every_kubernetes_secret_value_secret(self, eks_stack: Built):
-        for secret in eks_stack.of_type("kubernetes:core/v1:Secret"):
-            assert all(
-                f"stringData.{key}" in secret.secret_paths or "stringData" in secret.secret_paths
-                for key in secret.inputs["stringData"]
-            ), f"{secret.urn} holds plain-text data"
-
-
 class TestOutputs:
     """Stack outputs."""
 
-    def test_should_export_urls_buckets_registry_and_secret_arns(self, eks_stack: Built):
-        outputs = eks_stack.outputs
+    def test_should_export_urls_buckets_registry_and_secret_arns(self, eks_platform: Built):
+        outputs = eks_platform.outputs
         assert set(outputs) == {
             "apiUrl",
             "kubeconfig",
+            "clusterName",
+            "region",
+            "imageUri",
+            "workloads",
             "logsBucket",
             "ecrRepositoryUrl",
             "secretArns",
@@ -466,46 +342,18 @@ class TestOutputs:
             "admin-password",
         }
         assert outputs["ecrRepositoryUrl"].endswith("/airflow")
-        prefix = _name_prefix(eks_stack)
+        prefix = _name_prefix(eks_platform)
         assert (outputs["connectionsPrefix"], outputs["variablesPrefix"]) == (
             f"{prefix}/connections",
             f"{prefix}/variables",
         )
 
-    def test_should_mark_the_kubeconfig_and_only_it_secret(self, eks_stack: Built):
-        assert eks_stack.secret_outputs == {"kubeconfig"}
+    def test_should_mark_the_kubeconfig_and_only_it_secret(self, eks_platform: Built):
+        assert eks_platform.secret_outputs == {"kubeconfig"}
 
     def test_should_say_how_to_reach_the_ui(self, dev_stack: Built, prod_stack: Built):
         assert "port-forward svc/airflow-api-server 8080:8080" in dev_stack.outputs["apiUrl"]
         assert prod_stack.outputs["apiUrl"] == "https://airflow.example.com"
-
-
-class TestDeployerNetworks:
-    """eks.deployerCidrs: where the workloads stage reaches a private API endpoint from."""
-
-    @pytest.mark.parametrize(
-        ("eks", "message"),
-        [
-            ({}, r"eks\.deployerCidrs: empty while eks\.endpointPublicAccess is false.*fix: list the private networks"),
-            ({"deployerCidrs": ["0.0.0.0/0"]}, r"eks\.deployerCidrs: 0\.0\.0\.0/0 is not inside an RFC 1918 block"),
-            ({"deployerCidrs": ["198.51.100.0/24"]}, r"eks\.deployerCidrs: 198\.51\.100\.0/24 is not inside.*fix: "),
-            ({"deployerCidrs": ["10.1.0.0/33"]}, r"eks\.deployerCidrs: '10\.1\.0\.0/33' is not an IPv4 CIDR; fix: "),
-            (
-                {"deployerCidrs": ["10.1.0.0/16"], "publicAccessCidrs": ["203.0.113.0/24"]},
-                r"eks\.publicAccessCidrs: set while eks\.endpointPublicAccess is false, which pulumi-eks refuses",
-            ),
-        ],
-    )
-    def test_should_refuse_a_private_endpoint_no_deployer_can_reach(self, eks: dict, message: str):
-        built = Built()
-        with pytest.raises(StackConfigError, match=message):
-            build_stack("prod", {**stack_config("prod"), "airflow-aws:eks": eks}, built)
-        assert built.resources == [], f"created {[r.name for r in built.resources]} before refusing the config"
-
-    def test_should_let_a_public_endpoint_stack_add_a_runner_network(self):
-        eks = {**stack_config("dev")["airflow-aws:eks"], "deployerCidrs": ["10.40.0.0/19"]}
-        (rule,) = _api_rules(build_stack("dev", {**stack_config("dev"), "airflow-aws:eks": eks}))
-        assert rule.inputs["cidrIpv4"] == "10.40.0.0/19"
 
 
 class TestRecreatable:
