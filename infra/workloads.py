@@ -36,7 +36,8 @@ from infra.workloads_inputs import (
 PROJECT = "airflow-aws-workloads"
 PLATFORM_PROJECT = "airflow-aws"
 IMAGE_PUSH = "make image-push"
-"""The make target that pushes the image the chart runs (`make deploy` runs it between the stages)."""
+"""The make target that builds (when ECR lacks the tag) and pushes the image the chart runs; `make deploy` runs
+it between the stages."""
 
 
 def platform_stack_name() -> str:
@@ -121,8 +122,8 @@ def _pushed_image(
                 return image.image_digest
         raise pulumi.RunError(
             f"image {repository}:{tag} is not in ECR, so the release would never start; fix: build and push it "
-            f"with `make image {IMAGE_PUSH} STACK={pulumi.get_stack()}` (`make deploy` does both between the "
-            "stages), or set airflow-aws:image.tag in the platform stack to a tag the repository holds"
+            f"with `{IMAGE_PUSH} STACK={pulumi.get_stack()}` (`make deploy` runs it between the stages), or set "
+            "airflow-aws:image.tag in the platform stack to a tag the repository holds"
         )
 
     digest = listing.apply(digest_of)

@@ -151,7 +151,7 @@ class TestImagePin:
         built = Built()
         with pytest.raises(
             pulumi.RunError,
-            match=rf"is not in ECR.*fix: build and push it with `make image make image-push STACK={stack}`",
+            match=rf"is not in ECR.*fix: build and push it with `make image-push STACK={stack}`",
         ):
             build_workloads(stack, example_platform(stack), built, pushed_tags=("some-other-tag",))
         assert not [r.name for r in built.resources if r.type.startswith("kubernetes:")]
