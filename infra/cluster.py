@@ -21,6 +21,9 @@ NODE_MANAGED_POLICIES = (
 NODE_GROUP_LABEL = "airflow-aws/node-group"
 """Every node carries its group's name under this label."""
 API_PORT = 443
+CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+"""EKS's access policy for cluster administrators: what the workloads stage needs to install charts and CRDs.
+https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html"""
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,8 @@ class ClusterArgs:
     eks: EksConfig
     """The stack's eks section: Kubernetes version, whether the API endpoint is also public (the private one is
     always on; note: then publicAccessCidrs must list the networks allowed in), the networks the workloads stage
-    deploys from (deployerCidrs, admitted on 443 to the private endpoint) and the managed node groups, at
+    deploys from (deployerCidrs, admitted on 443 to the private endpoint), the roles it runs as besides the
+    cluster's creator (deployerRoleArns, given access entries) and the managed node groups, at
     least one (the default node group is skipped), each named uniquely, which also labels its nodes
     airflow-aws/node-group. https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html"""
     kms_key_arn: pulumi.Input[str]
@@ -51,11 +55,12 @@ class ClusterArgs:
 
 class Cluster(pulumi.ComponentResource):
     """pulumi_eks.Cluster (private endpoint, OIDC provider, KMS secrets encryption, all control-plane logs,
-    API authentication mode, no default node group and no extra security groups: EKS's own cluster security
-    group serves the control plane and the nodes; VPC CNI network policy enforcement on), an aws.iam.Role for
-    nodes with the three AWS-managed node policies, an aws.vpc.SecurityGroupIngressRule per deployer network (443
-    to the API), and one pulumi_eks.ManagedNodeGroup per node group in private subnets, each with an
-    aws.ec2.LaunchTemplate (KMS-encrypted gp3 root volume, IMDSv2 only, hop limit 1)."""
+    API authentication mode with a cluster-admin access entry per deployer role, no default node group and no
+    extra security groups: EKS's own cluster security group serves the control plane and the nodes; VPC CNI
+    network policy enforcement on), an aws.iam.Role for nodes with the three AWS-managed node policies, an
+    aws.vpc.SecurityGroupIngressRule per deployer network (443 to the API), and one pulumi_eks.ManagedNodeGroup
+    per node group in private subnets, each with an aws.ec2.LaunchTemplate (KMS-encrypted gp3 root volume,
+    IMDSv2 only, hop limit 1)."""
 
     kubeconfig: pulumi.Output[str]
     oidc_provider_arn: pulumi.Output[str]
@@ -110,6 +115,20 @@ class Cluster(pulumi.ComponentResource):
             # Access entries, not the aws-auth ConfigMap. Managed node groups get theirs from EKS itself, and
             # pulumi-eks refuses instance_roles in this mode.
             authentication_mode="API",
+            # The creator of the cluster is its admin (pulumi-eks bootstraps it); any other deployer needs an entry.
+            access_entries={
+                f"deployer-{index}": eks.AccessEntryArgs(
+                    principal_arn=arn,
+                    access_policies={
+                        "admin": eks.AccessPolicyAssociationArgs(
+                            policy_arn=CLUSTER_ADMIN_POLICY,
+                            access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
+                        )
+                    },
+                )
+                for index, arn in enumerate(args.eks.deployer_role_arns)
+            }
+            or None,
             skip_default_node_group=True,
             # pulumi-eks's own security groups serve self-managed nodes only; managed nodes and the control
             # plane share the cluster security group EKS creates, which the data stores admit.

@@ -209,15 +209,19 @@ def eks_problems(eks: EksConfig) -> list[str]:
 
 
 def deployer_problems(eks: EksConfig) -> list[str]:
-    """The networks the workloads stage deploys from: it installs the chart through the Kubernetes API, which a
+    """Who runs the workloads stage and from where: it installs the chart through the Kubernetes API, which a
     private-only endpoint serves to the VPC and routed networks only."""
+    problems = [
+        f"eks.deployerRoleArns: {arn!r} is not an IAM role ARN; fix: use arn:aws:iam::<account>:role/<name>"
+        for arn in eks.deployer_role_arns
+        if not re.fullmatch(r"arn:aws:iam::\d{12}:role/[\w+=,.@/-]+", arn)
+    ]
     if not eks.endpoint_public_access and not eks.deployer_cidrs:
-        return [
+        problems.append(
             "eks.deployerCidrs: empty while eks.endpointPublicAccess is false, so no network could reach the API "
             "to install the chart; fix: list the private networks `make deploy` runs from (a VPN or Direct Connect "
             "range, or a CI runner's subnet in the VPC; docs/first-deploy.md)"
-        ]
-    problems: list[str] = []
+        )
     for network in _networks("eks.deployerCidrs", eks.deployer_cidrs, problems):
         if not any(network.subnet_of(block) for block in PRIVATE_RANGES):
             problems.append(

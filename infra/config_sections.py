@@ -74,6 +74,10 @@ class EksConfig(ConfigSection):
     """Private (RFC 1918) networks the workloads stage runs from, admitted on 443 to the private API endpoint: a
     VPN or Direct Connect range, or the subnet of a CI runner in the VPC. Required when endpointPublicAccess is
     false, since nothing else can reach the API then. https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html"""
+    deployer_role_arns: list[StrictStr]
+    """IAM roles, besides the identity that creates the cluster (EKS makes it cluster admin), that run the
+    workloads stage, such as a CI runner's role: each gets an EKS access entry with AmazonEKSClusterAdminPolicy.
+    https://docs.aws.amazon.com/eks/latest/userguide/access-entries.html"""
     node_groups: Annotated[list[NodeGroupConfig], Field(min_length=1)]
     """Managed node groups for Airflow pods. https://docs.aws.amazon.com/eks/latest/userguide/managed-node-groups.html"""
 

@@ -26,6 +26,7 @@ PRESETS: dict[Size, dict[str, Any]] = {
             "endpointPublicAccess": True,
             "publicAccessCidrs": [],
             "deployerCidrs": [],
+            "deployerRoleArns": [],
             "nodeGroups": [
                 {
                     "name": "general",
@@ -68,6 +69,7 @@ PRESETS: dict[Size, dict[str, Any]] = {
             "endpointPublicAccess": False,
             "publicAccessCidrs": [],
             "deployerCidrs": [],
+            "deployerRoleArns": [],
             "nodeGroups": [
                 {
                     "name": "general",

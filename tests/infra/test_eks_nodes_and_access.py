@@ -115,3 +115,33 @@ class TestDeployerNetworks:
         eks = {**stack_config("dev")["airflow-aws:eks"], "deployerCidrs": ["10.40.0.0/19"]}
         (rule,) = _api_rules(build_stack("dev", {**stack_config("dev"), "airflow-aws:eks": eks}))
         assert rule.inputs["cidrIpv4"] == "10.40.0.0/19"
+
+
+class TestDeployerRoles:
+    """eks.deployerRoleArns: identities besides the cluster's creator that run the workloads stage."""
+
+    def test_should_give_each_deployer_role_cluster_admin_access(self):
+        role = f"arn:aws:iam::{ACCOUNT_ID}:role/ci-runner"
+        eks = {**stack_config("prod")["airflow-aws:eks"], "deployerRoleArns": [role]}
+        cluster = build_stack("prod", {**stack_config("prod"), "airflow-aws:eks": eks}).one("eks:index:Cluster")
+        assert cluster.inputs["accessEntries"] == {
+            "deployer-0": {
+                "principalArn": role,
+                "accessPolicies": {
+                    "admin": {
+                        "policyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+                        "accessScope": {"type": "cluster"},
+                    }
+                },
+            }
+        }
+
+    def test_should_add_no_entry_for_the_creator(self, eks_platform: Built):
+        assert "accessEntries" not in eks_platform.one("eks:index:Cluster").inputs
+
+    def test_should_refuse_what_is_not_a_role_arn(self):
+        built = Built()
+        eks = {**stack_config("prod")["airflow-aws:eks"], "deployerRoleArns": ["ci-runner"]}
+        with pytest.raises(StackConfigError, match=r"eks\.deployerRoleArns: 'ci-runner' is not an IAM role ARN; fix: "):
+            build_stack("prod", {**stack_config("prod"), "airflow-aws:eks": eks}, built)
+        assert built.resources == []
