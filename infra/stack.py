@@ -20,7 +20,7 @@ from infra.broker import Broker, BrokerArgs
 from infra.cluster import Cluster, ClusterArgs
 from infra.components import SERVICE_ROLES
 from infra.config import CONFIG_NAMESPACE, StackConfig, StackConfigError
-from infra.config_rules import zone_problems
+from infra.config_rules import usable_zones, zone_problems
 from infra.database import MetadataDatabase, MetadataDatabaseArgs
 from infra.encryption import AutoscalingRole, PlatformKey, PlatformKeyArgs
 from infra.helm_values import RELEASE_NAME, ChartInputs
@@ -61,10 +61,12 @@ def run() -> dict[str, Any]:
     settings = load_settings()
     config = read_stack_config(settings)
     # Local and Wavelength Zones (opt-in) host neither RDS, ElastiCache nor MWAA: regular zones only.
-    zones = aws.get_availability_zones(
+    available = aws.get_availability_zones(
         state="available",
         filters=[aws.GetAvailabilityZonesFilterArgs(name="opt-in-status", values=["opt-in-not-required"])],
-    ).names
+    )
+    # EKS places no control plane in a few zones (config_rules.EKS_REFUSED_ZONE_IDS): eks stacks skip them.
+    zones = usable_zones(available.names, available.zone_ids, target=config.target)
     if problems := zone_problems(zones, config.network, config.region):
         raise StackConfigError("\n".join(f"{CONFIG_NAMESPACE}:{problem}" for problem in problems))
     account_id = aws.get_caller_identity().account_id

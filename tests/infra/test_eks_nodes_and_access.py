@@ -145,3 +145,27 @@ class TestDeployerRoles:
         with pytest.raises(StackConfigError, match=r"eks\.deployerRoleArns: 'ci-runner' is not an IAM role ARN; fix: "):
             build_stack("prod", {**stack_config("prod"), "airflow-aws:eks": eks}, built)
         assert built.resources == []
+
+
+class UsEast1Mocks(PlatformMocks):
+    """us-east-1 as an account may see it, use1-az3 (where EKS places no control plane) among its zones."""
+
+    def call(self, args):
+        if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            self.built.invokes.append(args.token)
+            self.built.invoke_args.append(dict(args.args))
+            return {
+                "id": "us-east-1",
+                "names": ["us-east-1a", "us-east-1b", "us-east-1c"],
+                "zoneIds": ["use1-az1", "use1-az3", "use1-az2"],
+            }
+        return super().call(args)
+
+
+class TestControlPlaneZones:
+    """EKS refuses control-plane subnets in use1-az3, usw1-az2 and cac1-az3 (network-reqs)."""
+
+    def test_should_leave_out_a_zone_eks_refuses(self):
+        built = build_stack("dev", {**stack_config("dev"), "aws:region": "us-east-1"}, mocks=UsEast1Mocks)
+        zones = {s.inputs["availabilityZone"] for s in built.of_type("aws:ec2/subnet:Subnet")}
+        assert zones == {"us-east-1a", "us-east-1c"}
