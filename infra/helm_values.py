@@ -102,6 +102,9 @@ class ChartInputs:
     """The stack's ingress section; no ingress unless enabled, and then host and certificate are required."""
     size: str = "dev"
     """Size preset; picks helm_values/<size>.yaml when present."""
+    image_digest: str | None = None
+    """The pushed image's manifest digest (sha256:…), which pins every pod to exactly the image the tag named
+    at deploy time (the chart: "Specifying digest takes precedence over tag"). Defaults to none (the tag alone)."""
 
 
 def chart_values(inputs: ChartInputs, values_dir: Path = HELM_VALUES_DIR) -> dict[str, Any]:
@@ -150,7 +153,13 @@ def infra_overlay(inputs: ChartInputs) -> dict[str, Any]:
     overlay: dict[str, Any] = {
         "airflowVersion": inputs.airflow_version,
         "defaultAirflowTag": inputs.airflow_version,
-        "images": {"airflow": {"repository": inputs.image_repository, "tag": inputs.image_tag}},
+        "images": {
+            "airflow": {
+                "repository": inputs.image_repository,
+                "tag": inputs.image_tag,
+                **({"digest": inputs.image_digest} if inputs.image_digest else {}),
+            }
+        },
         "executor": config["core"]["executor"],
         "config": config,
         "data": {
