@@ -26,7 +26,9 @@ from infra.config_rules import (
     name_prefix_problems,
     network_problems,
     node_group_problems,
+    production_broker_problems,
     production_problems,
+    storage_problems,
 )
 from infra.config_sections import (
     BrokerConfig,
@@ -90,7 +92,10 @@ class StackConfig(ConfigSection):
             *_target_problems(self, settings),
         ]
         if self.target == "eks":
+            # On mwaa, mwaa_input_problems words the versioning rule for the source bucket.
             problems += [
+                *storage_problems(self.storage),
+                *production_broker_problems(self.size, self.broker),
                 *eks_problems(self.eks),
                 *node_group_problems(self.name_prefix, self.eks),
                 *ingress_problems(self.ingress),

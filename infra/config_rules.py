@@ -15,7 +15,15 @@ from dataclasses import dataclass
 
 from airflow_settings.git_bundle import GIT_BUNDLE_CONN_ID
 from infra.components import SERVICE_ACCOUNTS
-from infra.config_sections import DagsConfig, DatabaseConfig, EksConfig, IngressConfig, NetworkConfig
+from infra.config_sections import (
+    BrokerConfig,
+    DagsConfig,
+    DatabaseConfig,
+    EksConfig,
+    IngressConfig,
+    NetworkConfig,
+    StorageConfig,
+)
 
 MIN_ZONES = 2
 """RDS subnet groups, ElastiCache failover and MWAA all need subnets in two zones."""
@@ -27,6 +35,10 @@ documentation ranges, which are not for a VPC. https://docs.aws.amazon.com/vpc/l
 EKS_REFUSED_ZONE_IDS = frozenset({"use1-az3", "usw1-az2", "cac1-az3"})
 """Zone IDs where EKS places no control plane, so its subnets can't be there: "The subnets can't reside in the
 following Availability Zones". https://docs.aws.amazon.com/eks/latest/userguide/network-reqs.html"""
+
+PRODUCTION_BACKUP_RETENTION_DAYS = 7
+"""The policy pack's rds-backup-retention minimum in production (policy/…/rds.py, which the pack can't import from
+here; a test holds the two equal)."""
 
 AUTONAME_SUFFIX = len("-1a2b3c4")
 """Pulumi names a resource given no explicit name after its logical name plus a dash and 7 random hex digits."""
@@ -250,24 +262,52 @@ def database_problems(database: DatabaseConfig) -> list[str]:
     least = -(-database.allocated_storage_gb * 11 // 10)
     if database.max_allocated_storage_gb < least:
         return [
-            f"database.maxAllocatedStorageGb ({database.max_allocated_storage_gb}) is less than 10 % above "
+            f"database.maxAllocatedStorageGb: {database.max_allocated_storage_gb} is less than 10 % above "
             f"allocatedStorageGb ({database.allocated_storage_gb}), which RDS refuses; fix: raise it to {least} "
             "or more (AWS suggests 26 % above, to avoid storage-threshold alerts), or lower allocatedStorageGb"
         ]
     return []
 
 
+def storage_problems(storage: StorageConfig) -> list[str]:
+    if storage.versioning:
+        return []
+    return [
+        "storage.versioning: false, but the policy pack refuses an unversioned bucket (s3-versioning: an "
+        "overwritten or deleted task log must stay recoverable); fix: set it to true"
+    ]
+
+
 def production_problems(size: str, database: DatabaseConfig) -> list[str]:
     """What size prod requires of the database on top of its preset, which a stack may override."""
     if size != "prod":
         return []
-    return [
+    problems = [
         f"database.{key}: must be true when size is prod ({why}); fix: set it to true, or use size dev"
         for key, value, why in (
             ("multiAz", database.multi_az, "one AZ outage must not stop Airflow"),
             ("deletionProtection", database.deletion_protection, "a destroy must not drop the metadata DB"),
         )
         if not value
+    ]
+    if database.backup_retention_days < PRODUCTION_BACKUP_RETENTION_DAYS:
+        problems.append(
+            f"database.backupRetentionDays: {database.backup_retention_days} is under the "
+            f"{PRODUCTION_BACKUP_RETENTION_DAYS} days the policy pack requires in prod (rds-backup-retention); "
+            f"fix: keep at least {PRODUCTION_BACKUP_RETENTION_DAYS}, or use size dev"
+        )
+    return problems
+
+
+def production_broker_problems(size: str, broker: BrokerConfig) -> list[str]:
+    """What size prod requires of the broker: a replica to fail over to, as the pack's
+    elasticache-multi-az-in-prod does."""
+    if size != "prod" or broker.replicas >= 1:
+        return []
+    return [
+        "broker.replicas: 0 when size is prod, but the policy pack requires Multi-AZ failover "
+        "(elasticache-multi-az-in-prod: one AZ outage must not lose the queue); fix: set it to 1 or more, "
+        "or use size dev"
     ]
 
 

@@ -111,7 +111,8 @@ class StorageConfig(ConfigSection):
     log_retention_days: Annotated[StrictInt, Field(ge=1)]
     """Days task logs stay in the logs bucket before expiry."""
     versioning: StrictBool
-    """S3 versioning on the logs bucket and MWAA's source bucket. MWAA requires it."""
+    """S3 versioning on the logs bucket and MWAA's source bucket. Must be true: the policy pack refuses an
+    unversioned bucket, and MWAA its source bucket."""
 
 
 class DagsConfig(ConfigSection):
@@ -169,6 +170,7 @@ class MwaaConfig(ConfigSection):
     schedulers: Annotated[StrictInt, Field(ge=1, le=5)]
     """Schedulers: exactly 1 on mw1.micro, 2 to 5 on larger classes (mwaa_rules.CLASS_LIMITS)."""
     webserver_access_mode: Literal["PRIVATE_ONLY", "PUBLIC_ONLY"]
-    """PRIVATE_ONLY (the UI is reached through the VPC) or PUBLIC_ONLY."""
+    """PRIVATE_ONLY: the UI is reached through the VPC. PUBLIC_ONLY is refused, as the policy pack holds the UI off
+    the Internet (mwaa-private-webserver)."""
     artifacts_dir: StrictStr
     """Folder holding requirements.txt, plugins.zip and startup.sh built by `make mwaa-artifacts`."""

@@ -13,7 +13,7 @@ from airflow_settings.render import SecretPrefixes
 from infra.config_rules import component_input_error
 from infra.config_sections import MwaaConfig
 from infra.iam_documents import mwaa_execution_policy, mwaa_trust_policy
-from infra.mwaa_rules import LOG_TYPES, mwaa_input_problems
+from infra.mwaa_rules import LOG_TYPES, artifact_problems, mwaa_input_problems
 from mwaa.layout import ARTIFACT_FILES, ARTIFACT_KEYS, DAGS_PREFIX
 
 
@@ -40,20 +40,15 @@ class MwaaArtifacts(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: MwaaArtifactsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow-aws:mwaa:MwaaArtifacts", name, None, opts)
-        files = {artifact: args.directory / file_name for artifact, file_name in ARTIFACT_FILES.items()}
-        missing = [str(path) for path in files.values() if not path.is_file()]
-        if missing:
-            raise pulumi.RunError(
-                f"{name}: MWAA artifacts missing: {missing}. Fix: run `make mwaa-artifacts` "
-                "(or point airflow-aws:mwaa.artifactsDir at the folder holding them)."
-            )
+        if problems := artifact_problems(args.directory):
+            raise pulumi.RunError(component_input_error(name, "MwaaArtifacts", problems))
         self.paths, self.versions = {}, {}
         for artifact, key in ARTIFACT_KEYS.items():
             uploaded = aws.s3.BucketObjectv2(
                 f"{name}-{artifact}",
                 bucket=args.bucket,
                 key=key,
-                source=pulumi.FileAsset(str(files[artifact])),
+                source=pulumi.FileAsset(str(args.directory / ARTIFACT_FILES[artifact])),
                 server_side_encryption="aws:kms",
                 kms_key_id=args.kms_key_arn,
                 bucket_key_enabled=True,
@@ -94,7 +89,7 @@ class MwaaEnvironmentArgs:
     """Account, for the ARNs in the execution policy."""
     mwaa: MwaaConfig
     """The stack's mwaa section: environment class, workers always running and at most, schedulers (within the
-    class's limits, mwaa_rules.CLASS_LIMITS) and the web server's access mode (PRIVATE_ONLY or PUBLIC_ONLY).
+    class's limits, mwaa_rules.CLASS_LIMITS) and the web server's access mode (PRIVATE_ONLY).
     https://docs.aws.amazon.com/mwaa/latest/userguide/environment-class.html"""
     secret_prefixes: SecretPrefixes
     """The secrets backend prefixes the execution role may read under (airflow_settings)."""

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from airflow_settings.render import as_mwaa_options
 from infra.config_sections import MwaaConfig
+from mwaa.layout import ARTIFACT_FILES
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,17 @@ def mwaa_log_level(settings: Mapping[str, Mapping[str, Any]]) -> str:
     return str(settings.get("logging", {}).get("logging_level", "INFO"))
 
 
+def artifact_problems(directory: Path) -> list[str]:
+    """The artifacts `make mwaa-artifacts` builds, looked for in `directory` (mwaa.artifactsDir, resolved)."""
+    missing = [file_name for file_name in ARTIFACT_FILES.values() if not (directory / file_name).is_file()]
+    if not missing:
+        return []
+    return [
+        f"mwaa.artifactsDir: {', '.join(missing)} missing in {directory}; fix: run `make mwaa-artifacts`, or "
+        "point mwaa.artifactsDir at the folder holding them"
+    ]
+
+
 def mwaa_input_problems(
     mwaa: MwaaConfig, *, bucket_prefix: str, versioning: bool, subnet_zones: Sequence[str] | None = None
 ) -> list[str]:
@@ -74,12 +87,18 @@ def mwaa_input_problems(
             f"mwaa.environmentClass: {mwaa.environment_class!r} is not an MWAA class; fix: choose one of "
             f"{', '.join(MWAA_ENVIRONMENT_CLASSES)}"
         )
+    if mwaa.webserver_access_mode == "PUBLIC_ONLY":
+        problems.append(
+            "mwaa.webserverAccessMode: PUBLIC_ONLY puts the Airflow UI on the Internet, which the policy pack "
+            "refuses (mwaa-private-webserver); fix: use PRIVATE_ONLY and reach the UI through the VPC (VPN or "
+            "bastion)"
+        )
     limits = CLASS_LIMITS.get(mwaa.environment_class)
     if limits is not None:
         problems += _class_problems(mwaa, limits)
     if mwaa.min_workers > mwaa.max_workers:
         problems.append(
-            f"mwaa.minWorkers ({mwaa.min_workers}) exceeds mwaa.maxWorkers ({mwaa.max_workers}); fix: lower "
+            f"mwaa.minWorkers: {mwaa.min_workers} exceeds mwaa.maxWorkers ({mwaa.max_workers}); fix: lower "
             "minWorkers or raise maxWorkers"
         )
     if subnet_zones is not None and (len(subnet_zones) != 2 or len(set(subnet_zones)) != 2):

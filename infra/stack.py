@@ -26,7 +26,7 @@ from infra.encryption import AutoscalingRole, PlatformKey, PlatformKeyArgs
 from infra.helm_values import RELEASE_NAME, ChartInputs
 from infra.iam_documents import AUTOSCALING_SERVICE, AUTOSCALING_SERVICE_ROLE
 from infra.mwaa import MwaaArtifacts, MwaaArtifactsArgs, MwaaEnvironment, MwaaEnvironmentArgs
-from infra.mwaa_rules import mwaa_configuration_options, mwaa_log_level
+from infra.mwaa_rules import artifact_problems, mwaa_configuration_options, mwaa_log_level
 from infra.network import MWAA_INTERFACE_ENDPOINTS, Network, NetworkArgs
 from infra.presets import disposable
 from infra.registry import ImageRegistry, ImageRegistryArgs
@@ -270,6 +270,10 @@ def _build_mwaa(
 ) -> dict[str, Any]:
     prefix = config.name_prefix
     prefixes = secret_prefixes(airflow)
+    artifacts_dir = REPO_ROOT / config.mwaa.artifacts_dir
+    # Looked for before the first resource: a `pulumi up` stopped by a missing file must leave nothing behind.
+    if problems := artifact_problems(artifacts_dir):
+        raise StackConfigError("\n".join(f"{CONFIG_NAMESPACE}:{problem}" for problem in problems))
     # The dags bucket is MWAA's source bucket: DAGs, requirements, plugins and the startup script.
     key, network, storage = _foundation(config, zones, account_id, buckets=("logs", "dags"))
     source_bucket = storage.buckets["dags"]
@@ -279,7 +283,7 @@ def _build_mwaa(
             bucket=source_bucket.id,
             bucket_ready=storage.ready["dags"],
             kms_key_arn=key.arn,
-            directory=REPO_ROOT / config.mwaa.artifacts_dir,
+            directory=artifacts_dir,
         ),
     )
     environment = MwaaEnvironment(

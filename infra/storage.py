@@ -57,12 +57,14 @@ class Storage(pulumi.ComponentResource):
         for role in args.buckets:
             buckets[role], ready[role] = self._bucket(name, role, args)
         if "logs" in buckets:
-            self._expire_logs(name, buckets["logs"], args)
+            self._expire_logs(name, buckets["logs"], ready["logs"], args)
         self.buckets = buckets
         self.ready = ready
         self.register_outputs({"buckets": self.buckets, "ready": self.ready})
 
-    def _expire_logs(self, name: str, logs: aws.s3.Bucket, args: StorageArgs) -> None:
+    def _expire_logs(
+        self, name: str, logs: aws.s3.Bucket, logs_ready: list[pulumi.Resource], args: StorageArgs
+    ) -> None:
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-logs-lifecycle",
             bucket=logs.id,
@@ -82,7 +84,9 @@ class Storage(pulumi.ComponentResource):
                     ),
                 )
             ],
-            opts=pulumi.ResourceOptions(parent=logs),
+            # Its noncurrent-version rule needs versioning on first, as pulumi-aws's "Lifecycle Configuration for a
+            # bucket with versioning" example orders it.
+            opts=pulumi.ResourceOptions(parent=logs, depends_on=logs_ready),
         )
 
     def _bucket(self, name: str, role: str, args: StorageArgs) -> tuple[aws.s3.Bucket, list[pulumi.Resource]]:

@@ -9,16 +9,21 @@ import pytest
 
 from infra.config_rules import (
     BUCKET_PREFIX,
+    PRODUCTION_BACKUP_RETENTION_DAYS,
     database_problems,
     derived_names,
     name_prefix_problems,
     network_problems,
     node_group_problems,
+    production_broker_problems,
+    production_problems,
+    storage_problems,
     usable_zones,
 )
-from infra.config_sections import DatabaseConfig, EksConfig, MwaaConfig, NetworkConfig
+from infra.config_sections import BrokerConfig, DatabaseConfig, EksConfig, MwaaConfig, NetworkConfig, StorageConfig
 from infra.mwaa_rules import CLASS_LIMITS, mwaa_input_problems
 from infra.presets import PRESETS
+from policy.airflow_aws_policies.rds import MINIMUM_BACKUP_RETENTION_DAYS
 
 pytestmark = pytest.mark.infra
 
@@ -136,7 +141,7 @@ class TestStorageCeiling:
     def test_should_refuse_less_than_ten_percent_above(self):
         database = _section(DatabaseConfig, "prod", "database", allocatedStorageGb=100, maxAllocatedStorageGb=109)
         assert database_problems(database) == [
-            "database.maxAllocatedStorageGb (109) is less than 10 % above allocatedStorageGb (100), which RDS "
+            "database.maxAllocatedStorageGb: 109 is less than 10 % above allocatedStorageGb (100), which RDS "
             "refuses; fix: raise it to 110 or more (AWS suggests 26 % above, to avoid storage-threshold alerts), "
             "or lower allocatedStorageGb"
         ]
@@ -151,6 +156,34 @@ class TestStorageCeiling:
     def test_should_round_the_least_ceiling_up(self):
         database = _section(DatabaseConfig, "prod", "database", allocatedStorageGb=21, maxAllocatedStorageGb=23)
         assert "fix: raise it to 24 or more" in database_problems(database)[0]
+
+
+class TestRulesThePackHolds:
+    """Validation refuses what the policy pack would refuse after the build."""
+
+    def test_should_require_the_packs_backup_retention_in_prod(self):
+        assert PRODUCTION_BACKUP_RETENTION_DAYS == MINIMUM_BACKUP_RETENTION_DAYS
+        database = _section(DatabaseConfig, "prod", "database", backupRetentionDays=6)
+        assert production_problems("prod", database) == [
+            "database.backupRetentionDays: 6 is under the 7 days the policy pack requires in prod "
+            "(rds-backup-retention); fix: keep at least 7, or use size dev"
+        ]
+        assert production_problems("dev", database) == []
+
+    def test_should_require_a_broker_replica_in_prod(self):
+        broker = _section(BrokerConfig, "prod", "broker", replicas=0)
+        assert production_broker_problems("prod", broker) == [
+            "broker.replicas: 0 when size is prod, but the policy pack requires Multi-AZ failover "
+            "(elasticache-multi-az-in-prod: one AZ outage must not lose the queue); fix: set it to 1 or more, "
+            "or use size dev"
+        ]
+        assert production_broker_problems("dev", broker) == []
+
+    def test_should_require_versioned_buckets(self):
+        assert storage_problems(_section(StorageConfig, "dev", "storage", versioning=False)) == [
+            "storage.versioning: false, but the policy pack refuses an unversioned bucket (s3-versioning: an "
+            "overwritten or deleted task log must stay recoverable); fix: set it to true"
+        ]
 
 
 class TestMwaaClassLimits:

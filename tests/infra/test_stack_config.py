@@ -90,6 +90,16 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str]] = [
         r"database\.multiAz: must be true when size is prod",
     ),
     (
+        "prod-broker-without-replica",
+        {"airflow-aws:size": "prod", "airflow-aws:broker": {"replicas": 0}},
+        r"broker\.replicas: 0 when size is prod, but the policy pack requires Multi-AZ failover .*fix: set it to 1",
+    ),
+    (
+        "prod-backups-too-short",
+        {"airflow-aws:size": "prod", "airflow-aws:database": {"backupRetentionDays": 3}},
+        r"database\.backupRetentionDays: 3 is under the 7 days the policy pack requires in prod .*fix: keep at least 7",
+    ),
+    (
         "backups-too-long",
         {"airflow-aws:database": {"backupRetentionDays": 90}},
         r"database\.backupRetentionDays: .*less than or equal to 35",
@@ -97,12 +107,12 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str]] = [
     (
         "storage-ceiling-low",
         {"airflow-aws:database": {"maxAllocatedStorageGb": 20, "allocatedStorageGb": 50}},
-        r"database\.maxAllocatedStorageGb \(20\) is less than 10 % above allocatedStorageGb \(50\)",
+        r"database\.maxAllocatedStorageGb: 20 is less than 10 % above allocatedStorageGb \(50\)",
     ),
     (
         "storage-ceiling-under-ten-percent",
         {"airflow-aws:database": {"maxAllocatedStorageGb": 109, "allocatedStorageGb": 100}},
-        r"database\.maxAllocatedStorageGb \(109\) is less than 10 % above .*fix: raise it to 110 or more",
+        r"database\.maxAllocatedStorageGb: 109 is less than 10 % above .*fix: raise it to 110 or more",
     ),
     (
         "prefix-double-dash",
@@ -175,6 +185,11 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str]] = [
         r"ingress\.host: missing while ingress\.enabled is true",
     ),
     ("wrong-type", {"airflow-aws:storage": {"versioning": "yes"}}, r"storage\.versioning: .*valid boolean"),
+    (
+        "unversioned-buckets",
+        {"airflow-aws:storage": {"versioning": False}},
+        r"storage\.versioning: false, but the policy pack refuses an unversioned bucket .*fix: set it to true",
+    ),
     ("govcloud-region", {"aws:region": "us-gov-west-1"}, r"aws:region: 'us-gov-west-1' is not a commercial region"),
     (
         "no-region",

@@ -15,7 +15,7 @@ from airflow_settings.render import as_mwaa_options, for_stack, secret_prefixes
 from airflow_settings.versions import AIRFLOW_VERSION
 from infra.config import StackConfigError
 from infra.config_sections import MwaaConfig
-from infra.mwaa import MwaaEnvironment, MwaaEnvironmentArgs
+from infra.mwaa import MwaaArtifacts, MwaaArtifactsArgs, MwaaEnvironment, MwaaEnvironmentArgs
 from infra.mwaa_rules import LOG_TYPES, REFUSED_OPTIONS
 from infra.presets import PRESETS
 from mwaa.layout import ARTIFACT_KEYS, DAGS_PREFIX
@@ -156,11 +156,28 @@ class TestMwaaArtifacts:
             uploaded.inputs["bucketKeyEnabled"],
         ) == ("aws:kms", key_arn, True)
 
-    def test_should_refuse_missing_artifacts(self, tmp_path: Path):
+    def test_should_refuse_missing_artifacts_before_any_resource(self, tmp_path: Path):
         config = stack_config("mwaa")
         config["airflow-aws:mwaa"] = {**config["airflow-aws:mwaa"], "artifactsDir": str(tmp_path)}
-        with pytest.raises(pulumi.RunError, match=r"MWAA artifacts missing: .*make mwaa-artifacts"):
-            build_stack("mwaa", config)
+        built = Built()
+        with pytest.raises(
+            StackConfigError,
+            match=r"airflow-aws:mwaa\.artifactsDir: requirements\.txt, plugins\.zip, startup\.sh missing in .*; "
+            r"fix: run `make mwaa-artifacts`",
+        ):
+            build_stack("mwaa", config, built)
+        assert built.resources == []
+
+    def test_should_hold_the_component_to_the_same_rule(self, tmp_path: Path):
+        args = MwaaArtifactsArgs(
+            bucket="b", bucket_ready=[], kms_key_arn="arn:aws:kms:eu-west-1:1:key/k", directory=tmp_path
+        )
+        built = Built()
+        with pytest.raises(
+            pulumi.RunError, match=r"x-artifacts: MwaaArtifacts inputs are invalid:\n  mwaa\.artifactsDir: "
+        ):
+            run_under_mocks("mwaa", {}, lambda: MwaaArtifacts("x-artifacts", args), built)
+        assert [r.type for r in built.resources] == ["airflow-aws:mwaa:MwaaArtifacts"]
 
 
 class TestMwaaExecutionRole:
@@ -293,7 +310,7 @@ MWAA_BAD = [
     (
         "workers-inverted",
         {"airflow-aws:mwaa": {"minWorkers": 5, "maxWorkers": 2}},
-        r"mwaa\.minWorkers \(5\) exceeds",
+        r"mwaa\.minWorkers: 5 exceeds mwaa\.maxWorkers \(2\); fix: ",
     ),
     (
         "one-scheduler",
@@ -322,6 +339,12 @@ MWAA_BAD = [
         r"limit of 37; fix: shorten namePrefix to at most 31 characters",
     ),
     ("public-typo", {"airflow-aws:mwaa": {"webserverAccessMode": "PUBLIC"}}, r"mwaa\.webserverAccessMode"),
+    (
+        "public-web-server",
+        {"airflow-aws:mwaa": {"webserverAccessMode": "PUBLIC_ONLY"}},
+        r"mwaa\.webserverAccessMode: PUBLIC_ONLY puts the Airflow UI on the Internet, which the policy pack refuses "
+        r"\(mwaa-private-webserver\); fix: use PRIVATE_ONLY",
+    ),
 ]
 
 

@@ -1,27 +1,24 @@
 """The committed example stacks (dev, prod, mwaa) under the mock runtime, checked by the whole pack.
 
-The stacks are built once per session (tests/infra/example_stacks.py). The pack then sees what the
-engine would hand it: each resource's inputs for the per-resource rules, and its outputs (inputs plus
-what the mocks compute) for the stack rules; AWS resources get the default provider, configured from
-the stack's `aws:*` keys as the engine does. This is where the security rules are checked on the stacks;
-tests/infra checks their structure and wiring.
+The stacks are built once per session (tests/infra/example_stacks.py) and analysed as the engine would
+(stack_analysis.py). This is where the security rules are checked on the stacks; tests/infra checks their
+structure and wiring.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
-import pulumi
 import pytest
-from pulumi_policy import EnforcementLevel, PolicyResource
+from pulumi_policy import EnforcementLevel
 
-from policy.airflow_aws_policies import POLICIES, AwsResourcePolicy, covered_types
+from policy.airflow_aws_policies import covered_types
 from policy.airflow_aws_policies.pod_security import rendered_containers, violations
 from tests.infra.example_stacks import EKS_STACKS, STACKS, airflow_release
-from tests.infra.harness import Built, PlatformMocks
-from tests.policy.policy_args import resource_args, stack_args, stack_resource
+from tests.infra.harness import Built
+from tests.policy.stack_analysis import analyze, mandatory_violations, outputs_of
 
 pytestmark = pytest.mark.infra
 
@@ -40,13 +37,6 @@ NOT_INSPECTED = {
 NOT_CLOUD_RESOURCES = ("airflow-aws:", "pulumi:providers:")
 
 
-@dataclass(frozen=True)
-class Violation:
-    policy: str
-    level: str
-    message: str
-
-
 # Advisory rules the example stacks break, each with the reason a reviewer accepted; any other advisory
 # finding fails test_example_stack_breaks_only_accepted_advisories.
 ACCEPTED_ADVISORIES = {
@@ -61,52 +51,9 @@ def stacks(dev_stack: Built, prod_stack: Built, mwaa_stack: Built) -> dict[str, 
     return {"dev": dev_stack, "prod": prod_stack, "mwaa": mwaa_stack}
 
 
-def _default_provider(config: dict) -> dict:
-    """The default aws provider's inputs: the stack's `aws:*` config, objects JSON-encoded like the engine."""
-    return {
-        key.split(":", 1)[1]: value if isinstance(value, str) else json.dumps(value)
-        for key, value in config.items()
-        if key.startswith("aws:")
-    }
-
-
-def _outputs(resource) -> dict:
-    resource_id, state = PlatformMocks(Built()).new_resource(
-        pulumi.runtime.MockResourceArgs(resource.type, resource.name, resource.inputs)
-    )
-    return {**state, "id": resource_id}
-
-
-def analyze(built: Built) -> list[Violation]:
-    provider = _default_provider(built.config)
-    found: list[Violation] = []
-
-    def report(policy, message, _urn=None):
-        found.append(Violation(policy.name, policy.enforcement_level.value, message))
-
-    resources: list[PolicyResource] = []
-    for resource in built.resources:
-        provider_props = provider if resource.type.startswith("aws:") else None
-        args = resource_args(resource.type, resource.inputs, name=resource.name, provider_props=provider_props)
-        resources.append(
-            stack_resource(
-                resource.type, resource.name, _outputs(resource), provider_props, list(resource.ignore_changes)
-            )
-        )
-        for policy in POLICIES:
-            if isinstance(policy, AwsResourcePolicy):
-                policy.validate(args, lambda message, urn=None, policy=policy: report(policy, message))
-    for policy in POLICIES:
-        if not isinstance(policy, AwsResourcePolicy):
-            policy.validate(stack_args(resources), lambda message, urn=None, policy=policy: report(policy, message))
-    return found
-
-
 @pytest.mark.parametrize("stack", STACKS)
 def test_example_stack_has_no_mandatory_violation(stacks, stack):
-    violations = analyze(stacks[stack])
-    mandatory = [f"{v.policy}: {v.message}" for v in violations if v.level == EnforcementLevel.MANDATORY.value]
-    assert mandatory == []
+    assert mandatory_violations(stacks[stack]) == []
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -159,7 +106,7 @@ def _generated_values(built: Built) -> set[str]:
     values = set()
     for resource in built.resources:
         if resource.type.startswith("random:"):
-            outputs = _outputs(resource)
+            outputs = outputs_of(resource)
             values |= {str(outputs[key]) for key in ("result", "base64", "hex") if outputs.get(key)}
     return values
 
