@@ -22,6 +22,7 @@ from infra.config_rules import (
     database_problems,
     derived_names,
     eks_problems,
+    environment_tag_problems,
     ingress_problems,
     name_prefix_problems,
     network_problems,
@@ -88,6 +89,7 @@ class StackConfig(ConfigSection):
             *name_prefix_problems(self.name_prefix, derived_names(self.target)),
             *network_problems(self.network),
             *database_problems(self.database),
+            *environment_tag_problems(self.size, info.context["environment_tag"]),
             *production_problems(self.size, self.database),
             *_target_problems(self, settings),
         ]
@@ -105,9 +107,19 @@ class StackConfig(ConfigSection):
         return self
 
     @classmethod
-    def from_raw(cls, raw: dict[str, Any], *, region: str | None, stack: str, settings: Settings) -> StackConfig:
+    def from_raw(
+        cls,
+        raw: dict[str, Any],
+        *,
+        region: str | None,
+        stack: str,
+        settings: Settings,
+        environment_tag: str | None,
+    ) -> StackConfig:
         """Validate the stack's raw `airflow-aws:*` config (already JSON-decoded) over its size preset.
-        `settings`: the Airflow settings the stack deploys, whose secrets backend some rules name."""
+        `settings`: the Airflow settings the stack deploys, whose secrets backend some rules name.
+        `environment_tag`: the `environment` tag of `aws:defaultTags` (None when untagged), which must agree
+        with the size, since the policy pack picks its production rules from it."""
         size = raw.get("size", "dev")
         if not isinstance(size, str) or size not in PRESETS:
             raise StackConfigError(
@@ -118,7 +130,7 @@ class StackConfig(ConfigSection):
         if region is not None:
             merged["region"] = region
         try:
-            return cls.model_validate(merged, context={"settings": settings})
+            return cls.model_validate(merged, context={"settings": settings, "environment_tag": environment_tag})
         except ValidationError as err:
             raise StackConfigError(_explain(err)) from None
 

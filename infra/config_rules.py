@@ -24,6 +24,7 @@ from infra.config_sections import (
     NetworkConfig,
     StorageConfig,
 )
+from policy.airflow_aws_policies import ENVIRONMENT_TAG, PRODUCTION_ENVIRONMENTS
 
 MIN_ZONES = 2
 """RDS subnet groups, ElastiCache failover and MWAA all need subnets in two zones."""
@@ -276,6 +277,27 @@ def storage_problems(storage: StorageConfig) -> list[str]:
         "storage.versioning: false, but the policy pack refuses an unversioned bucket (s3-versioning: an "
         "overwritten or deleted task log must stay recoverable); fix: set it to true"
     ]
+
+
+def environment_tag_problems(size: str, environment: str | None) -> list[str]:
+    """The policy pack picks its production rules from the `environment` tag (untagged counts as production), the
+    presets from `size`: the two must agree, or the pack refuses what validation let through (a dev-sized stack
+    held to production rules) or checks a production stack with the relaxed ones."""
+    key = f"aws:defaultTags.tags.{ENVIRONMENT_TAG}"
+    production = environment is None or environment.lower() in PRODUCTION_ENVIRONMENTS
+    if size == "prod" and not production:
+        return [
+            f"{key}: {environment!r} on a size prod stack lets the policy pack check it with the non-production "
+            f"rules; fix: tag it {ENVIRONMENT_TAG}: prod"
+        ]
+    if size != "prod" and production:
+        found = "missing" if environment is None else repr(environment)
+        return [
+            f"{key}: {found} on a size {size} stack, so the policy pack holds it to the production rules, which "
+            f"the {size} preset does not meet; fix: `pulumi config set --path 'aws:defaultTags.tags.{ENVIRONMENT_TAG}' "
+            f"{size}`, or use size prod"
+        ]
+    return []
 
 
 def production_problems(size: str, database: DatabaseConfig) -> list[str]:

@@ -77,6 +77,10 @@ class MwaaEnvironmentArgs:
     """What the environment waits for besides its objects (Storage.ready of that bucket): MWAA refuses a
     source bucket whose public-access block does not exist yet ("Provided bucket does not have
     BlockPublicAccess set")."""
+    network_ready: list[pulumi.Resource]
+    """The private subnets' routes and VPC endpoints (Network.private_egress and private_endpoints): MWAA's
+    workers reach SQS, S3, CloudWatch and KMS from their first boot, and an environment whose subnets cannot
+    reach them ends CREATE_FAILED."""
     source_bucket_prefix: str
     """The bucket's name prefix; MWAA needs `airflow-`."""
     versioning: bool
@@ -194,7 +198,9 @@ class MwaaEnvironment(pulumi.ComponentResource):
             ),
             # The environment names only the role's ARN; without its policy attached first, MWAA finds the
             # role unable to read the source bucket and the creation fails.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[execution_policy, *args.source_bucket_ready]),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[execution_policy, *args.source_bucket_ready, *args.network_ready]
+            ),
         )
         self.arn = environment.arn
         self.webserver_url = environment.webserver_url.apply(lambda host: f"https://{host}")

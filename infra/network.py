@@ -76,6 +76,9 @@ class Network(pulumi.ComponentResource):
     private_egress: list[pulumi.Resource]
     """The private subnets' default routes and route table associations: what a node needs to reach AWS's
     APIs through NAT when it boots, for the resources that must wait for it."""
+    private_endpoints: list[pulumi.Resource]
+    """The S3 gateway and interface endpoints, for what must reach AWS's APIs privately from its first boot
+    (MWAA's workers with no route to the Internet)."""
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow-aws:network:Network", name, None, opts)
@@ -176,7 +179,7 @@ class Network(pulumi.ComponentResource):
             private_route_tables.append(routes)
             private_egress += [default_route, association]
 
-        aws.ec2.VpcEndpoint(
+        s3_endpoint = aws.ec2.VpcEndpoint(
             f"{name}-s3",
             vpc_id=vpc.id,
             service_name=f"com.amazonaws.{args.region}.s3",
@@ -200,8 +203,9 @@ class Network(pulumi.ComponentResource):
             tags={"Name": f"{name}-endpoints"},
             opts=in_vpc,
         )
+        private_endpoints: list[pulumi.Resource] = [s3_endpoint]
         for service in (*INTERFACE_ENDPOINTS, *args.extra_interface_endpoints):
-            aws.ec2.VpcEndpoint(
+            endpoint = aws.ec2.VpcEndpoint(
                 f"{name}-{service.replace('.', '-')}",
                 vpc_id=vpc.id,
                 service_name=f"com.amazonaws.{args.region}.{service}",
@@ -211,12 +215,14 @@ class Network(pulumi.ComponentResource):
                 security_group_ids=[endpoint_group.id],
                 opts=in_vpc,
             )
+            private_endpoints.append(endpoint)
 
         self.vpc_id = vpc.id
         self.private_subnet_ids = [subnet.id for subnet in private_subnets]
         self.public_subnet_ids = [subnet.id for subnet in public_subnets]
         self.zones = [plan.zone for plan in plans]
         self.private_egress = private_egress
+        self.private_endpoints = private_endpoints
         self.register_outputs(
             {
                 "vpc_id": self.vpc_id,
@@ -224,5 +230,6 @@ class Network(pulumi.ComponentResource):
                 "public_subnet_ids": self.public_subnet_ids,
                 "zones": self.zones,
                 "private_egress": self.private_egress,
+                "private_endpoints": self.private_endpoints,
             }
         )

@@ -34,6 +34,7 @@ from infra.service_roles import ServiceRoles, ServiceRolesArgs
 from infra.storage import BucketRole, Storage, StorageArgs
 from infra.workloads_inputs import WORKLOADS_OUTPUT, EcrImage, WorkloadsInputs, as_output
 from mwaa.layout import DAGS_PREFIX
+from policy.airflow_aws_policies import ENVIRONMENT_TAG
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,7 +47,14 @@ def read_stack_config(settings: Settings) -> StackConfig:
         for key, value in everything.items()
         if key.startswith(f"{CONFIG_NAMESPACE}:")
     }
-    return StackConfig.from_raw(raw, region=everything.get("aws:region"), stack=pulumi.get_stack(), settings=settings)
+    default_tags = _decode(everything.get("aws:defaultTags", "{}"))
+    return StackConfig.from_raw(
+        raw,
+        region=everything.get("aws:region"),
+        stack=pulumi.get_stack(),
+        settings=settings,
+        environment_tag=(default_tags.get("tags") or {}).get(ENVIRONMENT_TAG),
+    )
 
 
 def _decode(value: Any) -> Any:
@@ -296,6 +304,7 @@ def _build_mwaa(
             subnet_zones=network.zones[:2],
             source_bucket_arn=source_bucket.arn,
             source_bucket_ready=storage.ready["dags"],
+            network_ready=[*network.private_egress, *network.private_endpoints],
             source_bucket_prefix=prefix,
             versioning=config.storage.versioning,
             kms_key_arn=key.arn,

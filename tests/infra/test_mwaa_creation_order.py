@@ -62,3 +62,16 @@ class TestEnvironmentLast:
         """MWAA checks the source bucket when it creates the environment, so the environment names the bucket's
         settings itself instead of relying on the uploads' wait."""
         assert _setting(mwaa_stack, setting).urn in _environment(mwaa_stack).dependencies
+
+    def test_should_wait_for_the_private_routes_and_endpoints(self, mwaa_stack: Built):
+        """Its workers reach SQS, S3, CloudWatch and KMS from their first boot, through the private subnets'
+        routes and the VPC endpoints."""
+        network = [
+            *mwaa_stack.of_type("aws:ec2/route:Route"),
+            *mwaa_stack.of_type("aws:ec2/routeTableAssociation:RouteTableAssociation"),
+            *mwaa_stack.of_type("aws:ec2/vpcEndpoint:VpcEndpoint"),
+        ]
+        private = [resource for resource in network if "-public" not in resource.name]
+        assert len(private) > 6, [resource.name for resource in private]
+        for resource in private:
+            assert_waits_for(mwaa_stack, _environment(mwaa_stack), resource)

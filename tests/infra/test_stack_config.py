@@ -52,6 +52,23 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str]] = [
     ("missing-dags", {"airflow-aws:dags": None}, r"dags: missing, required when target is eks"),
     ("latest-tag", {"airflow-aws:image": {"tag": "latest"}}, r"image\.tag: 'latest' is mutable"),
     (
+        "dev-tagged-prod",
+        {"aws:defaultTags": {"tags": {"environment": "prod"}}},
+        r"aws:defaultTags\.tags\.environment: 'prod' on a size dev stack, so the policy pack holds it to the "
+        r"production rules.*fix: `pulumi config set --path 'aws:defaultTags\.tags\.environment' dev`",
+    ),
+    (
+        "dev-untagged",
+        {"aws:defaultTags": None},
+        r"aws:defaultTags\.tags\.environment: missing on a size dev stack",
+    ),
+    (
+        "prod-tagged-dev",
+        {"airflow-aws:size": "prod", "airflow-aws:eks": {"deployerCidrs": ["10.0.0.0/16"]}},
+        r"aws:defaultTags\.tags\.environment: 'dev' on a size prod stack lets the policy pack check it with the "
+        r"non-production rules; fix: tag it environment: prod",
+    ),
+    (
         "old-chart",
         {"airflow-aws:chart": {"version": "1.15.0"}},
         r"chart\.version: 1\.15\.0 is older than 1\.22\.0",
@@ -311,7 +328,10 @@ class TestCommittedStacks:
     def test_should_validate(self, stack: str):
         config = stack_config(stack)
         raw = {key.split(":", 1)[1]: value for key, value in config.items() if key.startswith("airflow-aws:")}
-        parsed = StackConfig.from_raw(raw, region=config["aws:region"], stack=stack, settings=load_settings())
+        tag = config["aws:defaultTags"]["tags"]["environment"]
+        parsed = StackConfig.from_raw(
+            raw, region=config["aws:region"], stack=stack, settings=load_settings(), environment_tag=tag
+        )
         assert parsed.size == config["airflow-aws:size"]
 
     @pytest.mark.parametrize("stack", ["dev", "prod", "mwaa"])
@@ -322,7 +342,9 @@ class TestCommittedStacks:
 
     def test_should_default_the_name_prefix_to_the_stack(self):
         raw = {key.split(":", 1)[1]: value for key, value in EKS_BASE.items() if key.startswith("airflow-aws:")}
-        parsed = StackConfig.from_raw(raw, region="eu-west-1", stack="dev", settings=load_settings())
+        parsed = StackConfig.from_raw(
+            raw, region="eu-west-1", stack="dev", settings=load_settings(), environment_tag="dev"
+        )
         assert parsed.name_prefix == "airflow-dev"
 
 

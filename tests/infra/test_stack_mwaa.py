@@ -270,6 +270,7 @@ class TestMwaaEnvironmentComponent:
             subnet_zones=zones,
             source_bucket_arn="arn:aws:s3:::airflow-x-dags",
             source_bucket_ready=[],
+            network_ready=[],
             source_bucket_prefix="airflow-x",
             versioning=True,
             kms_key_arn="arn:aws:kms:eu-west-1:1:key/k",
