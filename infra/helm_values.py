@@ -323,8 +323,6 @@ def _dags_overlay(dags: DagsConfig) -> dict[str, Any]:
             "subPath": dags.sub_path,
             "securityContexts": {"container": RESTRICTED_CONTAINER},
             "resources": GIT_SYNC_RESOURCES,
-            # The probe settings the chart recommends (and will default to), which also silences its NOTES warning.
-            "recommendedProbeSetting": True,
         }
         if dags.credentials_secret:
             git_sync["credentialsSecret"] = dags.credentials_secret
