@@ -51,7 +51,7 @@ export UV
 VENV := .venv
 VENV_INFRA := .venv-infra
 # Tests that import pulumi run in the Pulumi environment; everything else in the Airflow one.
-INFRA_TESTS := $(wildcard tests/infra tests/helm tests/policy)
+INFRA_TESTS := $(wildcard tests/infra tests/helm tests/policy tests/docs)
 
 $(UV_DIR)/bin/uv:
 	$(PYTHON) -m venv $(UV_DIR)
@@ -110,6 +110,7 @@ include mk/infra.mk
 include mk/security.mk
 include mk/mwaa.mk
 include mk/image.mk
+include mk/docs.mk
 
 ##@ Testing
 

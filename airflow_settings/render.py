@@ -69,6 +69,27 @@ def secret_prefixes(config: Config) -> SecretPrefixes:
     return SecretPrefixes(connections=kwargs["connections_prefix"], variables=kwargs["variables_prefix"])
 
 
+def stack_secret_prefixes(name_prefix: str) -> SecretPrefixes:
+    """A deployed stack's own prefixes, `<namePrefix>/connections` and `<namePrefix>/variables`: stacks sharing an
+    account (dev and prod) then never read each other's connections."""
+    return SecretPrefixes(connections=f"{name_prefix}/connections", variables=f"{name_prefix}/variables")
+
+
+def for_stack(config: Config, name_prefix: str) -> dict[str, Mapping[str, Any]]:
+    """One target's effective settings (`Settings.for_target`) as the stack `name_prefix` runs them: its secrets
+    backend reads under the stack's own prefixes (stack_secret_prefixes) instead of settings.yaml's shared
+    default, which the local targets keep. The chart's config, MWAA's options and the IAM policies all derive
+    from this (secret_prefixes reads it back), so they name the same secrets."""
+    prefixes = stack_secret_prefixes(name_prefix)
+    secrets = dict(config.get("secrets", {}))
+    secrets["backend_kwargs"] = {
+        **(secrets.get("backend_kwargs") or {}),
+        "connections_prefix": prefixes.connections,
+        "variables_prefix": prefixes.variables,
+    }
+    return {**config, "secrets": secrets}
+
+
 def connection_env_name(conn_id: str) -> str:
     """The environment variable Airflow reads a connection from: `AIRFLOW_CONN_<ID>`."""
     return f"AIRFLOW_CONN_{conn_id.upper()}"

@@ -1,6 +1,6 @@
 """Time `make dev`: start to API healthy (environment already installed), then trigger to success.
 
-    .venv/bin/python bench/dev.py [--runs 3]
+    .venv/bin/python -m bench.dev [--runs 3]
 
 Each run uses a fresh state folder, so the start includes `airflow db migrate` on a new SQLite file,
 as a newcomer's first `make dev` does.
@@ -12,18 +12,14 @@ import argparse
 import os
 import signal
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from local_airflow.dev import admin_password  # noqa: E402
-from local_airflow.rest_client import AirflowAPI  # noqa: E402
-from local_airflow.stack import free_port  # noqa: E402
-from tests.dev.test_make_dev import READY_LINE, start_make_dev, wait_for_line  # noqa: E402
+from local_airflow.dev import ADMIN_USER, admin_password
+from local_airflow.processes import free_port
+from local_airflow.rest_client import AirflowClient
+from tests.dev.test_make_dev import READY_LINE, start_make_dev, wait_for_line
 
 EXAMPLE_DAG = "taskflow_etl"
 
@@ -36,12 +32,12 @@ def one_run() -> tuple[float, float]:
         try:
             wait_for_line(process, log, READY_LINE)
             ready_s = time.monotonic() - started
-            api = AirflowAPI(f"http://127.0.0.1:{port}", "admin", admin_password(state_dir))
-            api.wait_for_dag(EXAMPLE_DAG)
-            api.unpause(EXAMPLE_DAG)
+            client = AirflowClient(f"http://127.0.0.1:{port}", ADMIN_USER, admin_password(state_dir))
+            client.wait_dag(EXAMPLE_DAG)
+            client.unpause(EXAMPLE_DAG)
             triggered = time.monotonic()
-            run_id = api.trigger(EXAMPLE_DAG)
-            state = api.wait_for_run(EXAMPLE_DAG, run_id)
+            run_id = client.trigger(EXAMPLE_DAG)
+            state = client.wait_run(EXAMPLE_DAG, run_id, timeout=180, interval=0.5)
             run_s = time.monotonic() - triggered
             if state != "success":
                 raise SystemExit(f"{EXAMPLE_DAG} ended {state}")

@@ -1,7 +1,7 @@
 """Build the Airflow image and print its build time and uncompressed size against the 1.6 GB target.
 
-    python bench/image.py            # warm build (layer cache as it is), then the size
-    python bench/image.py --cold     # also a build with --no-cache first (about 4-5 minutes here)
+    .venv/bin/python -m bench.image            # warm build (layer cache as it is), then the size
+    .venv/bin/python -m bench.image --cold     # also a build with --no-cache first (about 4-5 minutes here)
 
 It builds through `make image`, so the engine, tag and build secret are the ones make picks.
 """
@@ -11,14 +11,12 @@ from __future__ import annotations
 import argparse
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from airflow_settings.versions import AIRFLOW_VERSION
 
-from airflow_settings.versions import AIRFLOW_VERSION  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 SIZE_TARGET_BYTES = 1.6e9
 

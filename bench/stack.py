@@ -1,7 +1,7 @@
 """Stock Airflow defaults vs our settings, side by side on the native Celery stack, in one invocation.
 
-    .venv/bin/python bench/stack.py            # both profiles, then the table
-    .venv/bin/python bench/stack.py --only ours
+    .venv/bin/python -m bench.stack            # both profiles, then the table
+    .venv/bin/python -m bench.stack --only ours
 
 "stock" is our settings with every performance key put back to Airflow's own default (the functional ones,
 such as the executor and the secrets backend, stay, so both profiles run the same platform). Each profile gets
@@ -13,6 +13,7 @@ helps both alike; only the settings differ. Prints figures and ratios; it assert
 from __future__ import annotations
 
 import argparse
+import signal
 import statistics
 import sys
 import tempfile
@@ -22,22 +23,11 @@ from pathlib import Path
 
 from airflow.configuration import conf
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from airflow_settings import load_settings  # noqa: E402
-from local_airflow.stack import (  # noqa: E402
-    AirflowClient,
-    NativeStack,
-    running_stack,
-    stop_on_sigterm,
-    wait_for,
-)
-from local_airflow.stack_faults import (  # noqa: E402
-    Outcome,
-    kill_scheduler_while_queued,
-    kill_worker_mid_task,
-    released_dag,
-)
+from airflow_settings import load_settings
+from local_airflow.processes import stop_on_signals, wait_for
+from local_airflow.rest_client import AirflowClient
+from local_airflow.stack import NativeStack, running_stack
+from tests.stack.faults import Outcome, kill_scheduler_while_queued, kill_worker_mid_task, released_dag
 
 DAGS = Path(__file__).resolve().parent.parent / "tests" / "stack" / "dags"
 # Settings that choose what the platform is, not how fast it goes: identical in both profiles.
@@ -77,7 +67,7 @@ def timed_run(client: AirflowClient, dag_id: str, timeout: float = 600) -> tuple
     second: every poll loads each task instance of the run in the API server, and polling a 200-task run four
     times a second took about a tenth of the CPU the bench was measuring.
     """
-    wait_for(lambda: client.dag_exists(dag_id), 180, f"DAG {dag_id} to be parsed")
+    client.wait_dag(dag_id, 180)
     triggered = time.time()
     run_id = client.trigger(dag_id)
     state = client.wait_run(dag_id, run_id, timeout=timeout, interval=1.0)
@@ -90,10 +80,10 @@ def push_to_parsed(stack: NativeStack, client: AirflowClient) -> float:
 
     Airflow 3 makes a new DAG version only once the current one has run, so v1 runs first.
     """
-    stack.git_push({"dags/git_probe.py": released_dag("git_probe", 1)}, "git_probe v1")
+    stack.git.push({"dags/git_probe.py": released_dag("git_probe", 1)}, "git_probe v1")
     timed_run(client, "git_probe")
     before = len(client.dag_versions("git_probe"))
-    stack.git_push({"dags/git_probe.py": released_dag("git_probe", 2)}, "git_probe v2")
+    stack.git.push({"dags/git_probe.py": released_dag("git_probe", 2)}, "git_probe v2")
     started = time.monotonic()
     wait_for(lambda: len(client.dag_versions("git_probe")) > before, 300, "git_probe v2 to be parsed", interval=0.1)
     return time.monotonic() - started
@@ -179,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=("stock", "ours"), help="measure one profile")
     args = parser.parse_args(argv)
-    stop_on_sigterm()  # a timeout unwinds through running_stack, which stops every process it started
+    stop_on_signals(signal.SIGTERM)  # a timeout unwinds through running_stack, which stops every process it started
     stock, notes = stock_overrides()
     print("Performance settings, stock vs ours:", *notes, sep="\n", flush=True)
     measured = {}

@@ -13,6 +13,10 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+RECOVERY_WINDOW_DAYS = 30
+"""Days a deleted secret can still be restored (AWS's default and maximum) outside disposable stacks.
+https://docs.aws.amazon.com/secretsmanager/latest/userguide/manage_delete-restore-secret.html"""
+
 
 def store_secret(
     name: str,
@@ -22,16 +26,21 @@ def store_secret(
     value: pulumi.Input[str],
     kms_key_arn: pulumi.Input[str],
     parent: pulumi.Resource,
+    disposable: bool,
     seed_only: bool = False,
 ) -> aws.secretsmanager.Secret:
     """A Secrets Manager secret `name` (with its version `name`-value beneath it) holding `value` as a Pulumi
     secret, encrypted with the platform key: the one way the components store what they generate.
+    `disposable`: deleted at once on destroy (no recovery window), since a secret scheduled for deletion keeps its
+    name and the next `pulumi up` would fail on it ("a secret with this name is already scheduled for deletion");
+    otherwise it can be restored for RECOVERY_WINDOW_DAYS.
     `seed_only`: Pulumi writes the first value and then leaves it to a rotation outside Pulumi."""
     secret = aws.secretsmanager.Secret(
         name,
         name=secret_name,
         kms_key_id=kms_key_arn,
         description=description,
+        recovery_window_in_days=0 if disposable else RECOVERY_WINDOW_DAYS,
         opts=pulumi.ResourceOptions(parent=parent),
     )
     aws.secretsmanager.SecretVersion(
@@ -51,17 +60,20 @@ def fernet_key_from_base64(standard_base64: str) -> str:
 @dataclass(frozen=True)
 class AirflowSecretsArgs:
     name_prefix: str
-    """Secrets Manager names become <name_prefix>/fernet-key, …/jwt-secret, …/api-secret-key."""
+    """Secrets Manager names become <name_prefix>/fernet-key, …/jwt-secret, …/api-secret-key, …/admin-password."""
     kms_key_arn: pulumi.Input[str]
-    """Key encrypting the three secrets."""
+    """Key encrypting the four secrets."""
+    disposable: bool = False
+    """Destroyed with the stack and created again at once (dev stacks): the secrets skip Secrets Manager's
+    recovery window. Defaults to false (30 days)."""
 
 
 class AirflowSecrets(pulumi.ComponentResource):
-    """random.RandomBytes (Fernet key) and two random.RandomPassword (JWT secret, API secret key), each stored
-    as an aws.secretsmanager.Secret + SecretVersion encrypted with the platform key. Values are generated once
-    and stay stable across updates; outputs carrying them are secret."""
+    """random.RandomBytes (Fernet key) and three random.RandomPassword (JWT secret, API secret key, first admin
+    password), each stored as an aws.secretsmanager.Secret + SecretVersion encrypted with the platform key.
+    Values are generated once and stay stable across updates; only the secrets' ARNs leave the component (the
+    workloads stage reads the values from Secrets Manager)."""
 
-    values: dict[str, pulumi.Output[str]]
     arns: dict[str, pulumi.Output[str]]
 
     def __init__(self, name: str, args: AirflowSecretsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -89,9 +101,10 @@ class AirflowSecrets(pulumi.ComponentResource):
                 value=value,
                 kms_key_arn=args.kms_key_arn,
                 parent=self,
+                disposable=args.disposable,
                 # scripts/rotate-fernet-key replaces the Fernet key in place; Pulumi only seeds it.
                 seed_only=key == "fernet-key",
             )
             arns[key] = secret.arn
-        self.values, self.arns = values, arns
-        self.register_outputs({"values": self.values, "arns": self.arns})
+        self.arns = arns
+        self.register_outputs({"arns": self.arns})

@@ -11,6 +11,7 @@ import pulumi_random as random
 
 from infra.airflow_secrets import store_secret
 from infra.config_sections import BrokerConfig
+from infra.network import client_only_firewall
 
 REDIS_PORT = 6379
 
@@ -21,8 +22,9 @@ class BrokerArgs:
     """VPC of the security group."""
     subnet_ids: list[pulumi.Input[str]]
     """Private subnets for the cache subnet group."""
-    allowed_cidrs: list[str]
-    """Only these networks may open port 6379."""
+    client_security_group_id: pulumi.Input[str]
+    """The only security group that may open port 6379: the EKS cluster security group, on every node and
+    so every pod."""
     kms_key_arn: pulumi.Input[str]
     """Key for at-rest encryption and the URL secret."""
     group_id: str
@@ -33,6 +35,9 @@ class BrokerArgs:
     """The stack's broker section: engine (valkey or redis), cache node type, and read replicas (one or more
     turns on automatic failover and Multi-AZ).
     https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.SupportedTypes.html"""
+    disposable: bool = False
+    """Destroyed with the stack and created again at once (dev stacks): the credentials secret skips Secrets
+    Manager's recovery window. Defaults to false (30 days)."""
 
 
 def broker_url(host: str, auth_token: str) -> str:
@@ -42,10 +47,10 @@ def broker_url(host: str, auth_token: str) -> str:
 
 class Broker(pulumi.ComponentResource):
     """aws.elasticache.ReplicationGroup with transit and at-rest (KMS) encryption and an AUTH token from
-    random.RandomPassword, in an aws.elasticache.SubnetGroup behind an aws.ec2.SecurityGroup; the broker URL
-    is stored in Secrets Manager."""
+    random.RandomPassword, in an aws.elasticache.SubnetGroup behind an aws.ec2.SecurityGroup open on 6379 to the
+    client security group only (an aws.vpc.SecurityGroupIngressRule); the broker URL is stored in Secrets
+    Manager."""
 
-    url: pulumi.Output[str]
     secret_arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: BrokerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -56,16 +61,13 @@ class Broker(pulumi.ComponentResource):
         subnets = aws.elasticache.SubnetGroup(
             f"{name}-subnets", subnet_ids=args.subnet_ids, description="Airflow broker", opts=child
         )
-        firewall = aws.ec2.SecurityGroup(
-            f"{name}-sg",
+        firewall = client_only_firewall(
+            name,
             vpc_id=args.vpc_id,
-            description="Redis protocol from the private subnets",
-            ingress=[
-                aws.ec2.SecurityGroupIngressArgs(
-                    protocol="tcp", from_port=REDIS_PORT, to_port=REDIS_PORT, cidr_blocks=args.allowed_cidrs
-                )
-            ],
-            opts=child,
+            port=REDIS_PORT,
+            service="Redis protocol",
+            client_security_group_id=args.client_security_group_id,
+            parent=self,
         )
         failover = args.broker.replicas > 0
         group = aws.elasticache.ReplicationGroup(
@@ -88,7 +90,7 @@ class Broker(pulumi.ComponentResource):
             snapshot_retention_limit=1,
             opts=child,
         )
-        self.url = pulumi.Output.secret(
+        url = pulumi.Output.secret(
             pulumi.Output.all(group.primary_endpoint_address, token.result).apply(
                 lambda parts: broker_url(parts[0], parts[1])
             )
@@ -97,9 +99,10 @@ class Broker(pulumi.ComponentResource):
             f"{name}-url",
             secret_name=args.secret_name,
             description="Airflow Celery broker URL",
-            value=self.url.apply(lambda url: json.dumps({"url": url})),
+            value=url.apply(lambda text: json.dumps({"url": text})),
             kms_key_arn=args.kms_key_arn,
             parent=self,
+            disposable=args.disposable,
         )
         self.secret_arn = secret.arn
-        self.register_outputs({"url": self.url, "secret_arn": self.secret_arn})
+        self.register_outputs({"secret_arn": self.secret_arn})

@@ -16,13 +16,16 @@ from pydantic import BaseModel, Field, StrictStr, ValidationError, ValidationInf
 from pydantic.alias_generators import to_camel
 
 from airflow_settings import Settings
-from airflow_settings.render import secret_prefixes
+from airflow_settings.render import for_stack, secret_prefixes
 from infra.config_rules import (
     dags_problems,
     database_problems,
+    derived_names,
     eks_problems,
     ingress_problems,
+    name_prefix_problems,
     network_problems,
+    node_group_problems,
     production_problems,
 )
 from infra.config_sections import (
@@ -58,10 +61,11 @@ class StackConfig(ConfigSection):
     region: Annotated[StrictStr, Field(pattern=r"^(af|ap|ca|eu|il|me|mx|sa|us)-[a-z]+-\d$")]
     """AWS region, from `aws:region`, in the commercial `aws` partition: the IAM policies name arn:aws:…
     resources, so GovCloud and China regions are refused."""
-    name_prefix: Annotated[StrictStr, Field(pattern=r"^[a-z][a-z0-9-]{2,23}$")]
-    """Prefix of AWS names (buckets, roles, cluster, DB): 3 to 24 lower-case letters, digits and dashes, as
-    IAM role and ElastiCache names built from it have length limits. Defaults to airflow-<stack>. MWAA
-    requires it to start with `airflow-`."""
+    name_prefix: StrictStr
+    """Prefix of AWS names (buckets, roles, cluster, DB): lower-case letters, digits and single dashes, starting
+    with a letter and ending with a letter or digit, and short enough for the longest AWS name built from it (an
+    IAM role on eks, the S3 bucket prefix on mwaa; a longer one is refused with the maximum). Defaults to
+    airflow-<stack>. MWAA requires it to start with `airflow-`."""
     network: NetworkConfig
     storage: StorageConfig
     database: DatabaseConfig
@@ -79,13 +83,18 @@ class StackConfig(ConfigSection):
     def _cross_field_rules(self, info: ValidationInfo) -> StackConfig:
         settings: Settings = info.context["settings"]
         problems = [
+            *name_prefix_problems(self.name_prefix, derived_names(self.target)),
             *network_problems(self.network),
             *database_problems(self.database),
             *production_problems(self.size, self.database),
             *_target_problems(self, settings),
         ]
         if self.target == "eks":
-            problems += [*eks_problems(self.eks), *ingress_problems(self.ingress)]
+            problems += [
+                *eks_problems(self.eks),
+                *node_group_problems(self.name_prefix, self.eks),
+                *ingress_problems(self.ingress),
+            ]
         if problems:
             raise ValueError("\n".join(problems))
         return self
@@ -110,7 +119,7 @@ class StackConfig(ConfigSection):
 
 
 def config_reference(model: type[BaseModel] = StackConfig, prefix: str = "") -> list[tuple[str, str]]:
-    """(key, description) of every leaf config key, in declaration order: the README's reference table."""
+    """(key, description) of every leaf config key, in declaration order: docs/configuration.md's reference."""
     rows = []
     for name, field in model.model_fields.items():
         key = prefix + to_camel(name)
@@ -149,7 +158,7 @@ def _target_problems(config: StackConfig, settings: Settings) -> list[str]:
                 f"Airflow 3.3 support used here; fix: set {MIN_CHART_VERSION} or newer"
             )
         if config.dags is not None:
-            connections = secret_prefixes(settings.for_target(config.target)).connections
+            connections = secret_prefixes(for_stack(settings.for_target(config.target), config.name_prefix)).connections
             problems += dags_problems(config.dags, connections_prefix=connections)
     if config.target == "mwaa":
         problems += mwaa_input_problems(
@@ -172,7 +181,7 @@ def _explain(err: ValidationError) -> str:
         elif problem["type"] == "extra_forbidden":
             lines.append(
                 f"  {key}: unknown key; fix: check the spelling against the configuration reference "
-                "in README.md (## Deploying to AWS)"
+                "in docs/configuration.md"
             )
         elif problem["type"] == "missing":
             lines.append(
@@ -202,7 +211,7 @@ def _field_doc(loc: tuple[int | str, ...]) -> str:
             continue
         doc = by_key[part].description or doc
         model = _section_model(by_key[part].annotation)
-    return " ".join(doc.split()) or "see the configuration reference in README.md"
+    return " ".join(doc.split()) or "see the configuration reference in docs/configuration.md"
 
 
 def _section_model(annotation: Any) -> type[ConfigSection] | None:

@@ -11,12 +11,77 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from airflow_settings.git_bundle import GIT_BUNDLE_CONN_ID
+from infra.components import SERVICE_ACCOUNTS
 from infra.config_sections import DagsConfig, DatabaseConfig, EksConfig, IngressConfig, NetworkConfig
 
 MIN_ZONES = 2
 """RDS subnet groups, ElastiCache failover and MWAA all need subnets in two zones."""
+
+PRIVATE_RANGES = tuple(ipaddress.IPv4Network(block) for block in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+"""RFC 1918's private blocks. Python's `is_private` also accepts shared (100.64/10), benchmarking (198.18/15) and
+documentation ranges, which are not for a VPC. https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html"""
+
+EKS_REFUSED_ZONE_IDS = frozenset({"use1-az3", "usw1-az2", "cac1-az3"})
+"""Zone IDs where EKS places no control plane, so its subnets can't be there: "The subnets can't reside in the
+following Availability Zones". https://docs.aws.amazon.com/eks/latest/userguide/network-reqs.html"""
+
+AUTONAME_SUFFIX = len("-1a2b3c4")
+"""Pulumi names a resource given no explicit name after its logical name plus a dash and 7 random hex digits."""
+
+
+@dataclass(frozen=True)
+class DerivedName:
+    """A name AWS receives that the program builds from namePrefix, and AWS's limit on it."""
+
+    shape: str
+    """How it reads, e.g. "IAM role <namePrefix>-irsa-airflow-dag-processor-<7 hex>"."""
+    added: int
+    """Characters it adds to namePrefix."""
+    limit: int
+    """AWS's maximum length."""
+    targets: frozenset[str]
+    """The targets (eks, mwaa) that create it."""
+
+
+BUCKET_PREFIX = DerivedName("S3 bucket prefix <namePrefix>-logs-", len("-logs-"), 37, frozenset({"eks", "mwaa"}))
+"""pulumi-aws s3.Bucket: "bucket_prefix … Must be lowercase and less than or equal to 37 characters"."""
+_LONGEST_ACCOUNT = max(SERVICE_ACCOUNTS.values(), key=len)
+DERIVED_NAMES = (
+    BUCKET_PREFIX,
+    # IAM quotas: role names up to 64 characters. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
+    DerivedName(
+        f"IAM role <namePrefix>-irsa-{_LONGEST_ACCOUNT}-<7 hex>",
+        len(f"-irsa-{_LONGEST_ACCOUNT}") + AUTONAME_SUFFIX,
+        64,
+        frozenset({"eks"}),
+    ),
+    DerivedName(
+        "IAM role <namePrefix>-mwaa-execution-role-<7 hex>",
+        len("-mwaa-execution-role") + AUTONAME_SUFFIX,
+        64,
+        frozenset({"mwaa"}),
+    ),
+    # CreateReplicationGroup: "A name must contain from 1 to 40 alphanumeric characters or hyphens".
+    DerivedName("ElastiCache replication group <namePrefix>-broker", len("-broker"), 40, frozenset({"eks"})),
+    # CreateDBInstance: DBInstanceIdentifier "Must contain from 1 to 63 letters, numbers, or hyphens".
+    DerivedName(
+        "RDS instance <namePrefix>-metadata-db-<7 hex>", len("-metadata-db") + AUTONAME_SUFFIX, 63, frozenset({"eks"})
+    ),
+    # CreateEnvironment: Name, 1 to 80 characters.
+    DerivedName("MWAA environment <namePrefix>", 0, 80, frozenset({"mwaa"})),
+)
+"""The longest name of each kind; a test builds every stack with the longest namePrefix these allow and checks
+each name AWS receives against its limit (tests/infra/test_stack_config.py)."""
+
+NODE_GROUP_NAME_LIMIT = 63
+"""EKS: "The node group name can't be longer than 63 characters"; pulumi-eks autonames the node group after the
+ManagedNodeGroup's logical name, <namePrefix>-eks-<group>, plus the autoname suffix."""
+S3_RESERVED_PREFIXES = ("sthree-", "amzn-s3-demo-")
+"""Bucket names "must not start with the prefix" these (xn-- is caught by the double dash).
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html"""
 
 
 def component_input_error(name: str, component: str, problems: Sequence[str]) -> str:
@@ -38,12 +103,69 @@ def network_problems(network: NetworkConfig) -> list[str]:
             f"network.vpcCidr: /{cidr.prefixlen} is outside /16../20; fix: use a /16 to /20 block "
             "so each AZ gets a /24 or larger"
         ]
-    if not cidr.is_private:
+    if not any(cidr.subnet_of(block) for block in PRIVATE_RANGES):
         return [
             f"network.vpcCidr: {cidr} is not a private (RFC 1918) range; fix: use 10.0.0.0/8, "
             "172.16.0.0/12 or 192.168.0.0/16"
         ]
     return []
+
+
+def derived_names(target: str) -> tuple[DerivedName, ...]:
+    """The names a `target` stack builds from namePrefix."""
+    return tuple(name for name in DERIVED_NAMES if target in name.targets)
+
+
+def name_prefix_problems(prefix: str, names: Sequence[DerivedName]) -> list[str]:
+    """namePrefix as every AWS name built from it requires (S3, RDS, ElastiCache and ECR are the strictest);
+    `names`: the names built from it that must fit AWS's length limits (derived_names(target))."""
+    if not re.fullmatch(r"[a-z][a-z0-9-]*", prefix):
+        return [
+            f"namePrefix: {prefix!r} must start with a lower-case letter and hold only lower-case letters, "
+            "digits and dashes, as S3, RDS and ElastiCache names do; fix: e.g. airflow-dev"
+        ]
+    problems = []
+    if "--" in prefix or prefix.endswith("-"):
+        problems.append(
+            f"namePrefix: {prefix!r} has two dashes in a row or ends with a dash, which RDS, ElastiCache and ECR "
+            "names refuse; fix: use single dashes between letters or digits"
+        )
+    if prefix.startswith(S3_RESERVED_PREFIXES):
+        problems.append(
+            f"namePrefix: {prefix!r} starts with a prefix S3 reserves for its own buckets "
+            f"({', '.join(S3_RESERVED_PREFIXES)}); fix: start it otherwise, e.g. airflow-"
+        )
+    longest = min(name.limit - name.added for name in names)
+    if len(prefix) < 3:
+        problems.append(f"namePrefix: {prefix!r} is shorter than 3 characters; fix: use 3 to {longest}")
+    elif len(prefix) > longest:
+        tightest = min(names, key=lambda name: name.limit - name.added)
+        problems.append(
+            f"namePrefix: {prefix!r} is {len(prefix)} characters, so the {tightest.shape} would be "
+            f"{len(prefix) + tightest.added}, over AWS's limit of {tightest.limit}; fix: shorten namePrefix to "
+            f"at most {longest} characters"
+        )
+    return problems
+
+
+def node_group_problems(prefix: str, eks: EksConfig) -> list[str]:
+    """The node groups' EKS names (<namePrefix>-eks-<group>-<7 hex>) within EKS's limit."""
+    fixed = len(f"{prefix}-eks-") + AUTONAME_SUFFIX
+    return [
+        f"eks.nodeGroups: node group {group.name!r} would be named {prefix}-eks-{group.name}-<7 hex>, "
+        f"{fixed + len(group.name)} characters, over EKS's limit of {NODE_GROUP_NAME_LIMIT}; fix: shorten its "
+        f"name to at most {NODE_GROUP_NAME_LIMIT - fixed} characters, or namePrefix"
+        for group in eks.node_groups
+        if fixed + len(group.name) > NODE_GROUP_NAME_LIMIT
+    ]
+
+
+def usable_zones(names: Sequence[str], zone_ids: Sequence[str], *, target: str) -> list[str]:
+    """The zone names the network may spread over, in the region's order: `names` and `zone_ids` as
+    aws.get_availability_zones returns them (the same zones, in the same order). EKS refuses control-plane
+    subnets in EKS_REFUSED_ZONE_IDS, so an eks stack leaves them out."""
+    refused = EKS_REFUSED_ZONE_IDS if target == "eks" else frozenset()
+    return [name for name, zone_id in zip(names, zone_ids, strict=True) if zone_id not in refused]
 
 
 def zone_problems(zones: Sequence[str], network: NetworkConfig, region: str) -> list[str]:
@@ -68,27 +190,69 @@ def eks_problems(eks: EksConfig) -> list[str]:
             "networks allowed to reach the API server (e.g. your office /32), or set "
             "endpointPublicAccess to false"
         )
-    for cidr in eks.public_access_cidrs:
-        try:
-            network = ipaddress.IPv4Network(cidr)
-        except ValueError:
-            problems.append(f"eks.publicAccessCidrs: {cidr!r} is not an IPv4 CIDR; fix: write it as a.b.c.d/n")
-            continue
+    if not eks.endpoint_public_access and eks.public_access_cidrs:
+        problems.append(
+            "eks.publicAccessCidrs: set while eks.endpointPublicAccess is false, which pulumi-eks refuses at deploy "
+            'time ("publicAccessCidrs can only be set when endpointPublicAccess is true"); fix: remove '
+            "publicAccessCidrs (list private networks in deployerCidrs), or set endpointPublicAccess to true"
+        )
+    for network in _networks("eks.publicAccessCidrs", eks.public_access_cidrs, problems):
         if network.prefixlen == 0:
             problems.append(
                 "eks.publicAccessCidrs: 0.0.0.0/0 opens the API server to the Internet; fix: list specific networks"
             )
+    problems += deployer_problems(eks)
     names = [group.name for group in eks.node_groups]
     if len(set(names)) != len(names):
         problems.append(f"eks.nodeGroups: duplicate names {names}; fix: give each node group its own name")
     return problems
 
 
+def deployer_problems(eks: EksConfig) -> list[str]:
+    """Who runs the workloads stage and from where: it installs the chart through the Kubernetes API, which a
+    private-only endpoint serves to the VPC and routed networks only."""
+    problems = [
+        f"eks.deployerRoleArns: {arn!r} is not an IAM role ARN; fix: use arn:aws:iam::<account>:role/<name>"
+        for arn in eks.deployer_role_arns
+        if not re.fullmatch(r"arn:aws:iam::\d{12}:role/[\w+=,.@/-]+", arn)
+    ]
+    if not eks.endpoint_public_access and not eks.deployer_cidrs:
+        problems.append(
+            "eks.deployerCidrs: empty while eks.endpointPublicAccess is false, so no network could reach the API "
+            "to install the chart; fix: list the private networks `make deploy` runs from (a VPN or Direct Connect "
+            "range, or a CI runner's subnet in the VPC; docs/first-deploy.md)"
+        )
+    for network in _networks("eks.deployerCidrs", eks.deployer_cidrs, problems):
+        if not any(network.subnet_of(block) for block in PRIVATE_RANGES):
+            problems.append(
+                f"eks.deployerCidrs: {network} is not inside an RFC 1918 block, and only the VPC and networks routed "
+                "into it reach the private endpoint; fix: use the VPN, Direct Connect or runner subnet range "
+                "(10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16), or eks.publicAccessCidrs for a public address"
+            )
+    return problems
+
+
+def _networks(key: str, cidrs: Sequence[str], problems: list[str]) -> list[ipaddress.IPv4Network]:
+    """The CIDRs of list `key` that parse as IPv4 networks; each one that does not adds a problem."""
+    networks = []
+    for cidr in cidrs:
+        try:
+            networks.append(ipaddress.IPv4Network(cidr))
+        except ValueError:
+            problems.append(f"{key}: {cidr!r} is not an IPv4 CIDR; fix: write it as a.b.c.d/n")
+    return networks
+
+
 def database_problems(database: DatabaseConfig) -> list[str]:
-    if database.max_allocated_storage_gb < database.allocated_storage_gb:
+    # RDS: "You must set the maximum storage threshold to be at least 10% more than the current allocated
+    # storage", or it answers "Invalid max storage size". Integer GiB: ceil(allocated * 1.1).
+    # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIOPS.Autoscaling.html
+    least = -(-database.allocated_storage_gb * 11 // 10)
+    if database.max_allocated_storage_gb < least:
         return [
-            f"database.maxAllocatedStorageGb ({database.max_allocated_storage_gb}) is below "
-            f"allocatedStorageGb ({database.allocated_storage_gb}); fix: raise the ceiling"
+            f"database.maxAllocatedStorageGb ({database.max_allocated_storage_gb}) is less than 10 % above "
+            f"allocatedStorageGb ({database.allocated_storage_gb}), which RDS refuses; fix: raise it to {least} "
+            "or more (AWS suggests 26 % above, to avoid storage-threshold alerts), or lower allocatedStorageGb"
         ]
     return []
 

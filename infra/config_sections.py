@@ -28,7 +28,8 @@ class ConfigSection(BaseModel):
 
 class NetworkConfig(ConfigSection):
     vpc_cidr: StrictStr
-    """IPv4 CIDR of the VPC, /16 to /20; it is cut into one public and one private subnet per AZ."""
+    """IPv4 CIDR of the VPC, /16 to /20 inside an RFC 1918 block (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16); it
+    is cut into one public and one private subnet per AZ."""
     az_count: Annotated[StrictInt, Field(ge=2, le=6)]
     """Availability zones to spread over, 2 to 6.
     https://docs.aws.amazon.com/vpc/latest/userguide/configure-subnets.html"""
@@ -69,6 +70,14 @@ class EksConfig(ConfigSection):
     publicAccessCidrs must list the networks allowed in."""
     public_access_cidrs: list[StrictStr]
     """CIDRs allowed to reach a public endpoint; 0.0.0.0/0 is refused."""
+    deployer_cidrs: list[StrictStr]
+    """Private (RFC 1918) networks the workloads stage runs from, admitted on 443 to the private API endpoint: a
+    VPN or Direct Connect range, or the subnet of a CI runner in the VPC. Required when endpointPublicAccess is
+    false, since nothing else can reach the API then. https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html"""
+    deployer_role_arns: list[StrictStr]
+    """IAM roles, besides the identity that creates the cluster (EKS makes it cluster admin), that run the
+    workloads stage, such as a CI runner's role: each gets an EKS access entry with AmazonEKSClusterAdminPolicy.
+    https://docs.aws.amazon.com/eks/latest/userguide/access-entries.html"""
     node_groups: Annotated[list[NodeGroupConfig], Field(min_length=1)]
     """Managed node groups for Airflow pods. https://docs.aws.amazon.com/eks/latest/userguide/managed-node-groups.html"""
 
@@ -79,7 +88,8 @@ class DatabaseConfig(ConfigSection):
     allocated_storage_gb: Annotated[StrictInt, Field(ge=20, le=65536)]
     """Initial gp3 storage in GiB, at least 20."""
     max_allocated_storage_gb: Annotated[StrictInt, Field(ge=20, le=65536)]
-    """Storage autoscaling ceiling in GiB, at least allocatedStorageGb."""
+    """Storage autoscaling ceiling in GiB, at least 10 % above allocatedStorageGb (RDS refuses less).
+    https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIOPS.Autoscaling.html"""
     multi_az: StrictBool
     """Standby in a second AZ. Required in prod."""
     backup_retention_days: Annotated[StrictInt, Field(ge=1, le=35)]
@@ -161,8 +171,8 @@ class MwaaConfig(ConfigSection):
     """Workers MWAA keeps running."""
     max_workers: Annotated[StrictInt, Field(ge=1, le=25)]
     """Workers MWAA may scale to. Note: minWorkers <= maxWorkers <= 25."""
-    schedulers: Annotated[StrictInt, Field(ge=2, le=5)]
-    """Schedulers, 2 to 5 (MWAA's range for Airflow 2.2+)."""
+    schedulers: Annotated[StrictInt, Field(ge=1, le=5)]
+    """Schedulers: exactly 1 on mw1.micro, 2 to 5 on larger classes (mwaa_rules.CLASS_LIMITS)."""
     webserver_access_mode: Literal["PRIVATE_ONLY", "PUBLIC_ONLY"]
     """PRIVATE_ONLY (the UI is reached through the VPC) or PUBLIC_ONLY."""
     artifacts_dir: StrictStr

@@ -12,6 +12,7 @@ import pulumi_random as random
 from infra.airflow_secrets import store_secret
 from infra.config_rules import component_input_error, database_problems
 from infra.config_sections import DatabaseConfig
+from infra.network import client_only_firewall
 
 POSTGRES_PORT = 5432
 ENGINE_VERSION = "16"
@@ -25,8 +26,9 @@ class MetadataDatabaseArgs:
     """VPC of the security group."""
     subnet_ids: list[pulumi.Input[str]]
     """Private subnets in two or more zones for the DB subnet group."""
-    allowed_cidrs: list[str]
-    """Only these networks (the private subnets) may open port 5432."""
+    client_security_group_id: pulumi.Input[str]
+    """The only security group that may open port 5432: the EKS cluster security group, on every node and
+    so every pod."""
     kms_key_arn: pulumi.Input[str]
     """Key for storage encryption and the credentials secret."""
     secret_name: str
@@ -36,17 +38,17 @@ class MetadataDatabaseArgs:
     allocated storage), Multi-AZ standby, backup retention (1 to 35 days) and deletion protection, which also
     decides the final snapshot: protected databases keep one when finally deleted.
     https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.html"""
+    disposable: bool = False
+    """Destroyed with the stack and created again at once (dev stacks): the credentials secret skips Secrets
+    Manager's recovery window. Defaults to false (30 days)."""
 
 
 class MetadataDatabase(pulumi.ComponentResource):
     """aws.rds.Instance (PostgreSQL 16, private, KMS-encrypted, backups) in an aws.rds.SubnetGroup, behind an
-    aws.ec2.SecurityGroup open on 5432 to the private subnets only, with an aws.rds.ParameterGroup forcing
-    SSL. The master password comes from random.RandomPassword and is stored, with the endpoint, in Secrets
-    Manager."""
+    aws.ec2.SecurityGroup open on 5432 to the client security group only (an aws.vpc.SecurityGroupIngressRule),
+    with an aws.rds.ParameterGroup forcing SSL. The master password comes from random.RandomPassword and is
+    stored, with the endpoint, in Secrets Manager."""
 
-    address: pulumi.Output[str]
-    port: int
-    password: pulumi.Output[str]
     secret_arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: MetadataDatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -58,19 +60,13 @@ class MetadataDatabase(pulumi.ComponentResource):
         # Letters and digits only: the password is embedded in connection URLs and pgbouncer's users.txt.
         password = random.RandomPassword(f"{name}-password", length=40, special=False, opts=child)
         subnets = aws.rds.SubnetGroup(f"{name}-subnets", subnet_ids=args.subnet_ids, opts=child)
-        firewall = aws.ec2.SecurityGroup(
-            f"{name}-sg",
+        firewall = client_only_firewall(
+            name,
             vpc_id=args.vpc_id,
-            description="PostgreSQL from the private subnets",
-            ingress=[
-                aws.ec2.SecurityGroupIngressArgs(
-                    protocol="tcp",
-                    from_port=POSTGRES_PORT,
-                    to_port=POSTGRES_PORT,
-                    cidr_blocks=args.allowed_cidrs,
-                )
-            ],
-            opts=child,
+            port=POSTGRES_PORT,
+            service="PostgreSQL",
+            client_security_group_id=args.client_security_group_id,
+            parent=self,
         )
         parameters = aws.rds.ParameterGroup(
             f"{name}-params",
@@ -130,12 +126,8 @@ class MetadataDatabase(pulumi.ComponentResource):
             ),
             kms_key_arn=args.kms_key_arn,
             parent=self,
+            disposable=args.disposable,
         )
 
-        self.address = instance.address
-        self.port = POSTGRES_PORT
-        self.password = pulumi.Output.secret(password.result)
         self.secret_arn = secret.arn
-        self.register_outputs(
-            {"address": self.address, "port": self.port, "password": self.password, "secret_arn": self.secret_arn}
-        )
+        self.register_outputs({"secret_arn": self.secret_arn})

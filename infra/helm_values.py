@@ -117,6 +117,9 @@ class ChartInputs:
     pod_launching: bool = False
     """The chart section's podLaunching: workers and the triggerer may create, exec into and delete pods of the
     namespace (KubernetesPodOperator). Defaults to false: no pod rights at all."""
+    image_digest: str | None = None
+    """The pushed image's manifest digest (sha256:…), which pins every pod to exactly the image the tag named
+    at deploy time (the chart: "Specifying digest takes precedence over tag"). Defaults to none (the tag alone)."""
 
 
 def chart_values(inputs: ChartInputs, values_dir: Path = HELM_VALUES_DIR) -> dict[str, Any]:
@@ -166,7 +169,11 @@ def infra_overlay(inputs: ChartInputs) -> dict[str, Any]:
         "airflowVersion": inputs.airflow_version,
         "defaultAirflowTag": inputs.airflow_version,
         "images": {
-            "airflow": {"repository": inputs.image_repository, "tag": inputs.image_tag},
+            "airflow": {
+                "repository": inputs.image_repository,
+                "tag": inputs.image_tag,
+                **({"digest": inputs.image_digest} if inputs.image_digest else {}),
+            },
             **chart_image_values(inputs.registry),
         },
         # Pinned, so that the NetworkPolicies beside the release (network_policies.py) name the same ports.

@@ -2,8 +2,9 @@
 
 (The rules every stack must pass, "policy" in the Pulumi sense, live in the policy pack, policy/.)
 
-No statement uses a wildcard action. Resources are exact ARNs or fixed prefixes; the few account-level actions
-AWS only authorises on "*" are listed in ACCOUNT_LEVEL_ACTIONS with the reason.
+No IAM statement uses a wildcard action. Resources are exact ARNs or fixed prefixes; the few account-level actions
+AWS only authorises on "*" are listed in ACCOUNT_LEVEL_ACTIONS with the reason. The key policy is AWS's own
+wording (its default delegation to IAM, and the statements AWS requires for Auto Scaling), kept verbatim.
 """
 
 from __future__ import annotations
@@ -105,8 +106,24 @@ def airflow_component_policy(
             }
         )
     kms_actions = ["kms:Decrypt"] + (["kms:GenerateDataKey"] if role.logs == "write" else [])
-    statements.append({"Sid": "PlatformKey", "Effect": "Allow", "Action": kms_actions, "Resource": [kms_key_arn]})
+    # Only through the services that hold data under the key for these roles: Secrets Manager (the backend's
+    # secrets) and S3 (task logs). A stolen web-identity token then cannot decrypt anything else with it.
+    statements.append(
+        {
+            "Sid": "PlatformKey",
+            "Effect": "Allow",
+            "Action": kms_actions,
+            "Resource": [kms_key_arn],
+            "Condition": {"StringEquals": {"kms:ViaService": via_services(region, "secretsmanager", "s3")}},
+        }
+    )
     return _document(*statements)
+
+
+def via_services(region: str, *services: str) -> list[str]:
+    """`kms:ViaService` values for `services` in `region`: the key may be used only through those services.
+    https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service"""
+    return [f"{service}.{region}.amazonaws.com" for service in services]
 
 
 MWAA_SERVICE_PRINCIPALS = ("airflow.amazonaws.com", "airflow-env.amazonaws.com")
@@ -196,15 +213,7 @@ def mwaa_execution_policy(
             "Effect": "Allow",
             "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey", "kms:Encrypt"],
             "Resource": [kms_key_arn],
-            "Condition": {
-                "StringLike": {
-                    "kms:ViaService": [
-                        f"sqs.{region}.amazonaws.com",
-                        f"s3.{region}.amazonaws.com",
-                        f"secretsmanager.{region}.amazonaws.com",
-                    ]
-                }
-            },
+            "Condition": {"StringLike": {"kms:ViaService": via_services(region, "sqs", "s3", "secretsmanager")}},
         },
         {
             "Sid": "SecretsBackend",
@@ -215,9 +224,20 @@ def mwaa_execution_policy(
     )
 
 
-def platform_key_policy(*, account_id: str, region: str, cloudwatch_logs: bool) -> Policy:
+AUTOSCALING_SERVICE_ROLE = "AWSServiceRoleForAutoScaling"
+"""The service-linked role EC2 Auto Scaling launches instances with; EKS managed node groups use it and take no
+other: "the EKS API does not offer a mechanism to supply a custom autoscaling service-linked role"."""
+AUTOSCALING_SERVICE = "autoscaling.amazonaws.com"
+
+
+def autoscaling_service_role_arn(account_id: str) -> str:
+    return f"arn:aws:iam::{account_id}:role/aws-service-role/{AUTOSCALING_SERVICE}/{AUTOSCALING_SERVICE_ROLE}"
+
+
+def platform_key_policy(*, account_id: str, region: str, cloudwatch_logs: bool, autoscaling_volumes: bool) -> Policy:
     """The key policy: AWS's default account delegation (key use is then granted by IAM policies only), plus,
-    for MWAA, the CloudWatch Logs service encrypting the environment's log groups with this key.
+    for MWAA, the CloudWatch Logs service encrypting the environment's log groups with this key, and, for EKS,
+    the Auto Scaling service-linked role launching node groups whose root volumes the key encrypts.
 
     https://docs.aws.amazon.com/mwaa/latest/userguide/custom-keys-certs.html
     """
@@ -251,4 +271,31 @@ def platform_key_policy(*, account_id: str, region: str, cloudwatch_logs: bool) 
                 },
             }
         )
+    if autoscaling_volumes:
+        statements += autoscaling_volume_statements(autoscaling_service_role_arn(account_id))
     return _document(*statements)
+
+
+def autoscaling_volume_statements(service_role_arn: str) -> list[Policy]:
+    """The two statements AWS requires, unchanged, for EC2 Auto Scaling to launch instances whose EBS volumes a
+    customer managed key encrypts (delegation to IAM does not cover the service-linked role). Without them the
+    node group ends CREATE_FAILED with Client.InvalidKMSKey.InvalidState.
+    https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html"""
+    principal = {"AWS": [service_role_arn]}
+    return [
+        {
+            "Sid": "Allow service-linked role use of the customer managed key",
+            "Effect": "Allow",
+            "Principal": principal,
+            "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+            "Resource": "*",
+        },
+        {
+            "Sid": "Allow attachment of persistent resources",
+            "Effect": "Allow",
+            "Principal": principal,
+            "Action": ["kms:CreateGrant"],
+            "Resource": "*",
+            "Condition": {"Bool": {"kms:GrantIsForAWSResource": True}},
+        },
+    ]

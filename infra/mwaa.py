@@ -21,13 +21,19 @@ from mwaa.layout import ARTIFACT_FILES, ARTIFACT_KEYS, DAGS_PREFIX
 class MwaaArtifactsArgs:
     bucket: pulumi.Input[str]
     """The source (DAGs) bucket from the storage component; versioned."""
+    bucket_ready: list[pulumi.Resource]
+    """What the uploads wait for (Storage.ready of that bucket): its versioning, SSE-KMS default and
+    public-access block. An object written before versioning is on has no version ID for MWAA."""
+    kms_key_arn: pulumi.Input[str]
+    """The platform key: each object names it, so none is ever stored under SSE-S3."""
     directory: Path
     """Folder with requirements.txt, plugins.zip and startup.sh (built by `make mwaa-artifacts`)."""
 
 
 class MwaaArtifacts(pulumi.ComponentResource):
-    """One aws.s3.BucketObjectv2 per MWAA artifact. Their version IDs feed the environment, so a changed file
-    updates MWAA (the bug terraform-aws-mwaa has when it passes only the key)."""
+    """One aws.s3.BucketObjectv2 per MWAA artifact, SSE-KMS with the platform key, created once the bucket's
+    settings exist. Their version IDs feed the environment, so a changed file updates MWAA (the bug
+    terraform-aws-mwaa has when it passes only the key)."""
 
     paths: dict[str, str]
     versions: dict[str, pulumi.Output[str]]
@@ -48,7 +54,10 @@ class MwaaArtifacts(pulumi.ComponentResource):
                 bucket=args.bucket,
                 key=key,
                 source=pulumi.FileAsset(str(files[artifact])),
-                opts=pulumi.ResourceOptions(parent=self),
+                server_side_encryption="aws:kms",
+                kms_key_id=args.kms_key_arn,
+                bucket_key_enabled=True,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=args.bucket_ready),
             )
             self.paths[artifact] = key
             self.versions[artifact] = uploaded.version_id
@@ -69,6 +78,10 @@ class MwaaEnvironmentArgs:
     """Their zones, which must differ."""
     source_bucket_arn: pulumi.Input[str]
     """The storage component's DAGs bucket."""
+    source_bucket_ready: list[pulumi.Resource]
+    """What the environment waits for besides its objects (Storage.ready of that bucket): MWAA refuses a
+    source bucket whose public-access block does not exist yet ("Provided bucket does not have
+    BlockPublicAccess set")."""
     source_bucket_prefix: str
     """The bucket's name prefix; MWAA needs `airflow-`."""
     versioning: bool
@@ -80,8 +93,8 @@ class MwaaEnvironmentArgs:
     account_id: str
     """Account, for the ARNs in the execution policy."""
     mwaa: MwaaConfig
-    """The stack's mwaa section: environment class, workers always running and at most (25), schedulers (2 to 5)
-    and the web server's access mode (PRIVATE_ONLY or PUBLIC_ONLY).
+    """The stack's mwaa section: environment class, workers always running and at most, schedulers (within the
+    class's limits, mwaa_rules.CLASS_LIMITS) and the web server's access mode (PRIVATE_ONLY or PUBLIC_ONLY).
     https://docs.aws.amazon.com/mwaa/latest/userguide/environment-class.html"""
     secret_prefixes: SecretPrefixes
     """The secrets backend prefixes the execution role may read under (airflow_settings)."""
@@ -125,7 +138,7 @@ class MwaaEnvironment(pulumi.ComponentResource):
             description=f"MWAA execution role of {args.environment_name}",
             opts=child,
         )
-        aws.iam.RolePolicy(
+        execution_policy = aws.iam.RolePolicy(
             f"{name}-execution-policy",
             role=role.id,
             policy=pulumi.Output.all(args.source_bucket_arn, args.kms_key_arn).apply(
@@ -184,7 +197,9 @@ class MwaaEnvironment(pulumi.ComponentResource):
             logging_configuration=aws.mwaa.EnvironmentLoggingConfigurationArgs(
                 **{log: _log_args(log)(enabled=True, log_level=args.log_level) for log in LOG_TYPES}
             ),
-            opts=child,
+            # The environment names only the role's ARN; without its policy attached first, MWAA finds the
+            # role unable to read the source bucket and the creation fails.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[execution_policy, *args.source_bucket_ready]),
         )
         self.arn = environment.arn
         self.webserver_url = environment.webserver_url.apply(lambda host: f"https://{host}")

@@ -3,13 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from airflow_settings.render import as_mwaa_options
 from infra.config_sections import MwaaConfig
 
-MWAA_ENVIRONMENT_CLASSES = ("mw1.micro", "mw1.small", "mw1.medium", "mw1.large", "mw1.xlarge", "mw1.2xlarge")
-"""https://docs.aws.amazon.com/mwaa/latest/userguide/environment-class.html"""
+
+@dataclass(frozen=True)
+class ClassLimits:
+    """What one MWAA environment class runs."""
+
+    schedulers: tuple[int, int]
+    """Fewest and most schedulers."""
+    max_workers: int
+    """Most workers maxWorkers may name."""
+
+
+_SCALING = ClassLimits(schedulers=(2, 5), max_workers=25)
+CLASS_LIMITS: dict[str, ClassLimits] = {
+    # "mw1.micro does not support auto-scaling": one scheduler and one worker, as one task.
+    "mw1.micro": ClassLimits(schedulers=(1, 1), max_workers=1),
+    **{size: _SCALING for size in ("mw1.small", "mw1.medium", "mw1.large", "mw1.xlarge", "mw1.2xlarge")},
+}
+"""Schedulers: "For environments larger than mw1.micro, accepts values from 2 to 5" (CreateEnvironment); workers:
+MaxWorkers "between 1 and 25" (pulumi-aws mwaa.Environment).
+https://docs.aws.amazon.com/mwaa/latest/userguide/environment-class.html"""
+MWAA_ENVIRONMENT_CLASSES = tuple(CLASS_LIMITS)
 
 REFUSED_OPTIONS = {
     # MWAA runs its own CeleryExecutor on SQS and rejects an executor override.
@@ -54,6 +74,9 @@ def mwaa_input_problems(
             f"mwaa.environmentClass: {mwaa.environment_class!r} is not an MWAA class; fix: choose one of "
             f"{', '.join(MWAA_ENVIRONMENT_CLASSES)}"
         )
+    limits = CLASS_LIMITS.get(mwaa.environment_class)
+    if limits is not None:
+        problems += _class_problems(mwaa, limits)
     if mwaa.min_workers > mwaa.max_workers:
         problems.append(
             f"mwaa.minWorkers ({mwaa.min_workers}) exceeds mwaa.maxWorkers ({mwaa.max_workers}); fix: lower "
@@ -65,3 +88,26 @@ def mwaa_input_problems(
             f"{list(subnet_zones)}; fix: set network.azCount to 2 or more"
         )
     return problems
+
+
+def _class_problems(mwaa: MwaaConfig, limits: ClassLimits) -> list[str]:
+    problems = []
+    least, most = limits.schedulers
+    if not least <= mwaa.schedulers <= most:
+        runs = f"exactly {least}" if least == most else f"{least} to {most}"
+        fix = "choose mw1.small or larger" if least == most else "choose mw1.micro for a single scheduler"
+        problems.append(
+            f"mwaa.schedulers: {mwaa.environment_class} runs {runs} {_plural('scheduler', most)}, got "
+            f"{mwaa.schedulers}; fix: set schedulers to {least if mwaa.schedulers < least else most}, or {fix}"
+        )
+    if mwaa.max_workers > limits.max_workers:
+        problems.append(
+            f"mwaa.maxWorkers: {mwaa.environment_class} runs at most {limits.max_workers} "
+            f"{_plural('worker', limits.max_workers)}, got {mwaa.max_workers}; fix: set minWorkers and maxWorkers "
+            f"to {limits.max_workers} or less, or choose a larger class"
+        )
+    return problems
+
+
+def _plural(noun: str, count: int) -> str:
+    return noun if count == 1 else f"{noun}s"

@@ -32,6 +32,38 @@ class NetworkArgs:
     """Further interface endpoint services beyond INTERFACE_ENDPOINTS. Defaults to none."""
 
 
+def client_only_firewall(
+    name: str,
+    *,
+    vpc_id: pulumi.Input[str],
+    port: int,
+    service: str,
+    client_security_group_id: pulumi.Input[str],
+    parent: pulumi.Resource,
+) -> aws.ec2.SecurityGroup:
+    """The security group (`name`-sg) of data store component `name`, open on `port` to members of one client
+    security group only (for EKS, the cluster security group on every node and pod): no subnet-wide CIDR. The
+    rule is a resource of its own (`name`-from-clients), so the data store need not wait for whatever owns the
+    client group."""
+    firewall = aws.ec2.SecurityGroup(
+        f"{name}-sg",
+        vpc_id=vpc_id,
+        description=f"{service} from the Airflow pods only",
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    aws.vpc.SecurityGroupIngressRule(
+        f"{name}-from-clients",
+        security_group_id=firewall.id,
+        description=f"{service} from the client security group",
+        ip_protocol="tcp",
+        from_port=port,
+        to_port=port,
+        referenced_security_group_id=client_security_group_id,
+        opts=pulumi.ResourceOptions(parent=firewall),
+    )
+    return firewall
+
+
 class Network(pulumi.ComponentResource):
     """aws.ec2.Vpc with a public and a private subnet per zone, an Internet gateway, NAT gateway(s) with
     Elastic IPs, route tables, an S3 gateway endpoint and interface endpoints (ECR, Secrets Manager, STS,
@@ -39,9 +71,11 @@ class Network(pulumi.ComponentResource):
 
     vpc_id: pulumi.Output[str]
     private_subnet_ids: list[pulumi.Output[str]]
-    private_subnet_cidrs: list[str]
     public_subnet_ids: list[pulumi.Output[str]]
     zones: list[str]
+    private_egress: list[pulumi.Resource]
+    """The private subnets' default routes and route table associations: what a node needs to reach AWS's
+    APIs through NAT when it boots, for the resources that must wait for it."""
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow-aws:network:Network", name, None, opts)
@@ -117,6 +151,7 @@ class Network(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=public),
             )
         private_route_tables = []
+        private_egress: list[pulumi.Resource] = []
         for index, private in enumerate(private_subnets):
             nat = nat_gateways.get(index, nat_gateways[nat_zones[0]])
             routes = aws.ec2.RouteTable(
@@ -125,20 +160,21 @@ class Network(pulumi.ComponentResource):
                 tags={"Name": f"{name}-private-{index}"},
                 opts=pulumi.ResourceOptions(parent=private),
             )
-            aws.ec2.Route(
+            default_route = aws.ec2.Route(
                 f"{name}-private-{index}-default",
                 route_table_id=routes.id,
                 destination_cidr_block="0.0.0.0/0",
                 nat_gateway_id=nat.id,
                 opts=pulumi.ResourceOptions(parent=routes),
             )
-            aws.ec2.RouteTableAssociation(
+            association = aws.ec2.RouteTableAssociation(
                 f"{name}-private-{index}-rta",
                 subnet_id=private.id,
                 route_table_id=routes.id,
                 opts=pulumi.ResourceOptions(parent=private),
             )
             private_route_tables.append(routes)
+            private_egress += [default_route, association]
 
         aws.ec2.VpcEndpoint(
             f"{name}-s3",
@@ -178,16 +214,15 @@ class Network(pulumi.ComponentResource):
 
         self.vpc_id = vpc.id
         self.private_subnet_ids = [subnet.id for subnet in private_subnets]
-        # Known before any resource exists (the subnet plan), so security groups can name them as plain values.
-        self.private_subnet_cidrs = [plan.private_cidr for plan in plans]
         self.public_subnet_ids = [subnet.id for subnet in public_subnets]
         self.zones = [plan.zone for plan in plans]
+        self.private_egress = private_egress
         self.register_outputs(
             {
                 "vpc_id": self.vpc_id,
                 "private_subnet_ids": self.private_subnet_ids,
-                "private_subnet_cidrs": self.private_subnet_cidrs,
                 "public_subnet_ids": self.public_subnet_ids,
                 "zones": self.zones,
+                "private_egress": self.private_egress,
             }
         )

@@ -21,9 +21,12 @@ PRESETS: dict[Size, dict[str, Any]] = {
         # Two AZs is the minimum RDS subnet groups, ElastiCache failover and MWAA accept.
         "network": {"vpcCidr": "10.40.0.0/16", "azCount": 2, "natGatewayPerAz": False},
         "eks": {
-            "version": "1.33",
+            # In EKS standard support until 2027-03-27 (1.34's ended 2026-12-02; policy/ eks-standard-support).
+            "version": "1.35",
             "endpointPublicAccess": True,
             "publicAccessCidrs": [],
+            "deployerCidrs": [],
+            "deployerRoleArns": [],
             "nodeGroups": [
                 {
                     "name": "general",
@@ -60,10 +63,13 @@ PRESETS: dict[Size, dict[str, Any]] = {
         # Three AZs and a NAT gateway per AZ: losing one AZ must not cut the others off the Internet.
         "network": {"vpcCidr": "10.50.0.0/16", "azCount": 3, "natGatewayPerAz": True},
         "eks": {
-            "version": "1.33",
-            # Production control planes are reached through the VPC (VPN or bastion) only.
+            "version": "1.35",
+            # Production control planes are reached through the VPC (VPN or bastion) only: deployerCidrs, which
+            # each prod stack sets to its own networks.
             "endpointPublicAccess": False,
             "publicAccessCidrs": [],
+            "deployerCidrs": [],
+            "deployerRoleArns": [],
             "nodeGroups": [
                 {
                     "name": "general",
@@ -99,6 +105,12 @@ PRESETS: dict[Size, dict[str, Any]] = {
         "ingress": {"enabled": False, "internal": True},
     },
 }
+
+
+def disposable(size: Size) -> bool:
+    """Whether a stack of this size is destroyed with its data, so that it can be created again at once: a dev
+    stack's buckets (and what else holds data) are emptied on `pulumi destroy`; prod keeps every protection."""
+    return size == "dev"
 
 
 def with_preset(size: Size, raw: dict[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,9 @@ class ImageRegistryArgs:
     """ECR repository name, e.g. airflow-dev/airflow."""
     kms_key_arn: pulumi.Input[str]
     """Key encrypting the images."""
+    disposable: bool = False
+    """Destroyed with the stack and created again at once (dev stacks): the repository is deleted with its
+    images (ECR otherwise refuses to delete a repository that holds any). Defaults to false."""
     untagged_expiry_days: int = 14
     """Untagged images (failed or superseded pushes) expire after this many days. Defaults to 14."""
 
@@ -30,6 +33,7 @@ class ImageRegistry(pulumi.ComponentResource):
             f"{name}-repo",
             name=args.repository_name,
             image_tag_mutability="IMMUTABLE",
+            force_delete=args.disposable,
             image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
             encryption_configurations=[
                 aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="KMS", kms_key=args.kms_key_arn)

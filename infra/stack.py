@@ -13,24 +13,26 @@ import pulumi
 import pulumi_aws as aws
 
 from airflow_settings import Settings, load_settings
-from airflow_settings.render import SecretPrefixes, secret_prefixes
+from airflow_settings.render import SecretPrefixes, for_stack, secret_prefixes
 from airflow_settings.versions import AIRFLOW_VERSION
-from infra.airflow_chart import AirflowChart, AirflowChartArgs
 from infra.airflow_secrets import AirflowSecrets, AirflowSecretsArgs
 from infra.broker import Broker, BrokerArgs
 from infra.cluster import Cluster, ClusterArgs
 from infra.components import SERVICE_ROLES
 from infra.config import CONFIG_NAMESPACE, StackConfig, StackConfigError
-from infra.config_rules import zone_problems
-from infra.database import DB_NAME, DB_USER, MetadataDatabase, MetadataDatabaseArgs
-from infra.encryption import PlatformKey, PlatformKeyArgs
-from infra.helm_values import RELEASE_NAME, ChartInputs, chart_values
+from infra.config_rules import usable_zones, zone_problems
+from infra.database import MetadataDatabase, MetadataDatabaseArgs
+from infra.encryption import AutoscalingRole, PlatformKey, PlatformKeyArgs
+from infra.helm_values import RELEASE_NAME, ChartInputs
+from infra.iam_documents import AUTOSCALING_SERVICE, AUTOSCALING_SERVICE_ROLE
 from infra.mwaa import MwaaArtifacts, MwaaArtifactsArgs, MwaaEnvironment, MwaaEnvironmentArgs
 from infra.mwaa_rules import mwaa_configuration_options, mwaa_log_level
 from infra.network import MWAA_INTERFACE_ENDPOINTS, Network, NetworkArgs
+from infra.presets import disposable
 from infra.registry import ImageRegistry, ImageRegistryArgs
 from infra.service_roles import ServiceRoles, ServiceRolesArgs
 from infra.storage import BucketRole, Storage, StorageArgs
+from infra.workloads_inputs import WORKLOADS_OUTPUT, EcrImage, WorkloadsInputs, as_output
 from mwaa.layout import DAGS_PREFIX
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -59,14 +61,16 @@ def run() -> dict[str, Any]:
     settings = load_settings()
     config = read_stack_config(settings)
     # Local and Wavelength Zones (opt-in) host neither RDS, ElastiCache nor MWAA: regular zones only.
-    zones = aws.get_availability_zones(
+    available = aws.get_availability_zones(
         state="available",
         filters=[aws.GetAvailabilityZonesFilterArgs(name="opt-in-status", values=["opt-in-not-required"])],
-    ).names
+    )
+    # EKS places no control plane in a few zones (config_rules.EKS_REFUSED_ZONE_IDS): eks stacks skip them.
+    zones = usable_zones(available.names, available.zone_ids, target=config.target)
     if problems := zone_problems(zones, config.network, config.region):
         raise StackConfigError("\n".join(f"{CONFIG_NAMESPACE}:{problem}" for problem in problems))
     account_id = aws.get_caller_identity().account_id
-    airflow = settings.for_target(config.target)
+    airflow = for_stack(settings.for_target(config.target), config.name_prefix)
     build = _build_eks if config.target == "eks" else _build_mwaa
     outputs = build(config, airflow, zones, account_id)
     for name, value in outputs.items():
@@ -85,6 +89,8 @@ def _foundation(
             account_id=account_id,
             region=config.region,
             allow_cloudwatch_logs=config.target == "mwaa",
+            # EKS node groups launch through Auto Scaling with volumes the key encrypts.
+            autoscaling_role=_autoscaling_role() if config.target == "eks" else "none",
         ),
     )
     network = Network(
@@ -98,9 +104,24 @@ def _foundation(
     )
     storage = Storage(
         f"{prefix}-storage",
-        StorageArgs(name_prefix=prefix, kms_key_arn=key.arn, storage=config.storage, buckets=buckets),
+        StorageArgs(
+            name_prefix=prefix,
+            kms_key_arn=key.arn,
+            storage=config.storage,
+            buckets=buckets,
+            force_destroy=disposable(config.size),
+        ),
     )
     return key, network, storage
+
+
+def _autoscaling_role() -> AutoscalingRole:
+    """Whether the account already has EC2 Auto Scaling's service-linked role, which the key policy names: the
+    lookup answers an empty list, not an error, when it does not."""
+    existing = aws.iam.get_roles(
+        path_prefix=f"/aws-service-role/{AUTOSCALING_SERVICE}/", name_regex=f"^{AUTOSCALING_SERVICE_ROLE}$"
+    )
+    return "existing" if existing.arns else "create"
 
 
 def _secret_outputs(prefixes: SecretPrefixes) -> dict[str, str]:
@@ -114,18 +135,33 @@ def _build_eks(
     assert config.dags is not None and config.image is not None  # StackConfig requires both for eks
     prefix = config.name_prefix
     prefixes = secret_prefixes(airflow)
+    # dev stacks are destroyed with their data and created again under the same names.
+    recreatable = disposable(config.size)
     # EKS reads DAGs from git, so only the logs bucket.
     key, network, storage = _foundation(config, zones, account_id, buckets=("logs",))
     logs_bucket = storage.buckets["logs"]
+    cluster = Cluster(
+        f"{prefix}-eks",
+        ClusterArgs(
+            cluster_name=prefix,
+            vpc_id=network.vpc_id,
+            private_subnet_ids=network.private_subnet_ids,
+            public_subnet_ids=network.public_subnet_ids,
+            eks=config.eks,
+            kms_key_arn=key.arn,
+            node_prerequisites=network.private_egress,
+        ),
+    )
     database = MetadataDatabase(
         f"{prefix}-metadata",
         MetadataDatabaseArgs(
             vpc_id=network.vpc_id,
             subnet_ids=network.private_subnet_ids,
-            allowed_cidrs=network.private_subnet_cidrs,
+            client_security_group_id=cluster.security_group_id,
             kms_key_arn=key.arn,
             secret_name=f"{prefix}/metadata-db",
             database=config.database,
+            disposable=recreatable,
         ),
     )
     broker = Broker(
@@ -133,26 +169,22 @@ def _build_eks(
         BrokerArgs(
             vpc_id=network.vpc_id,
             subnet_ids=network.private_subnet_ids,
-            allowed_cidrs=network.private_subnet_cidrs,
+            client_security_group_id=cluster.security_group_id,
             kms_key_arn=key.arn,
             group_id=f"{prefix}-broker",
             secret_name=f"{prefix}/broker",
             broker=config.broker,
+            disposable=recreatable,
         ),
     )
-    secrets = AirflowSecrets(f"{prefix}-secrets", AirflowSecretsArgs(name_prefix=prefix, kms_key_arn=key.arn))
+    secrets = AirflowSecrets(
+        f"{prefix}-secrets",
+        AirflowSecretsArgs(name_prefix=prefix, kms_key_arn=key.arn, disposable=recreatable),
+    )
+    registry_name = f"{prefix}/airflow"
     registry = ImageRegistry(
-        f"{prefix}-ecr", ImageRegistryArgs(repository_name=f"{prefix}/airflow", kms_key_arn=key.arn)
-    )
-    cluster = Cluster(
-        f"{prefix}-eks",
-        ClusterArgs(
-            vpc_id=network.vpc_id,
-            private_subnet_ids=network.private_subnet_ids,
-            public_subnet_ids=network.public_subnet_ids,
-            eks=config.eks,
-            kms_key_arn=key.arn,
-        ),
+        f"{prefix}-ecr",
+        ImageRegistryArgs(repository_name=registry_name, kms_key_arn=key.arn, disposable=recreatable),
     )
     roles = ServiceRoles(
         f"{prefix}-irsa",
@@ -170,44 +202,48 @@ def _build_eks(
     )
 
     components = list(SERVICE_ROLES)
+    # The stack's own repository unless image.repository names another registry; `make image-push` pushes here.
     image_repository = config.image.repository or registry.repository_url
+    secret_arns = {"metadata-db": database.secret_arn, "broker": broker.secret_arn, **secrets.arns}
+    # Everything the workloads stage reads, resolved only once each piece exists: the node groups above all,
+    # so a platform whose nodes failed exports no workloads output and the workloads stage refuses to start.
+    platform = pulumi.Output.from_input(
+        {
+            "repository": image_repository,
+            "logs_bucket": logs_bucket.bucket,
+            "vpc_id": network.vpc_id,
+            "node_groups": cluster.node_groups,
+            "role_arns": {component: roles.role_arns[component] for component in components},
+            "secret_arns": secret_arns,
+        }
+    )
 
-    def values(resolved: list[Any]) -> dict[str, Any]:
-        repository, bucket, *arns = resolved
-        return chart_values(
-            ChartInputs(
-                airflow_version=AIRFLOW_VERSION,
-                image_repository=repository,
-                image_tag=config.image.tag,
-                logs_bucket=bucket,
-                region=config.region,
-                role_arns=dict(zip(components, arns, strict=True)),
-                settings=airflow,
-                dags=config.dags,
-                ingress=config.ingress,
-                size=config.size,
+    def workloads(resolved: dict[str, Any]) -> dict[str, Any]:
+        return as_output(
+            WorkloadsInputs(
+                name_prefix=prefix,
+                cluster_name=prefix,
+                vpc_id=resolved["vpc_id"],
+                node_groups=tuple(resolved["node_groups"]),
+                chart=config.chart,
+                chart_inputs=ChartInputs(
+                    airflow_version=AIRFLOW_VERSION,
+                    image_repository=resolved["repository"],
+                    image_tag=config.image.tag,
+                    logs_bucket=resolved["logs_bucket"],
+                    region=config.region,
+                    role_arns=resolved["role_arns"],
+                    settings=airflow,
+                    dags=config.dags,
+                    ingress=config.ingress,
+                    size=config.size,
+                ),
+                ecr_image=None
+                if config.image.repository
+                else EcrImage(registry_id=account_id, repository_name=registry_name),
+                secret_arns=resolved["secret_arns"],
             )
         )
-
-    AirflowChart(
-        f"{prefix}-airflow",
-        AirflowChartArgs(
-            kubeconfig=cluster.kubeconfig,
-            chart=config.chart,
-            values=pulumi.Output.all(
-                image_repository,
-                logs_bucket.bucket,
-                *[roles.role_arns[component] for component in components],
-            ).apply(values),
-            db_host=database.address,
-            db_port=database.port,
-            db_name=DB_NAME,
-            db_user=DB_USER,
-            db_password=database.password,
-            broker_url=broker.url,
-            airflow_secrets=secrets.values,
-        ),
-    )
 
     ingress = config.ingress
     return {
@@ -216,11 +252,16 @@ def _build_eks(
         else f"http://localhost:8080 (after `kubectl -n {config.chart.namespace} port-forward "
         f"svc/{RELEASE_NAME}-api-server 8080:8080`)",
         "kubeconfig": cluster.kubeconfig,
+        "clusterName": prefix,
+        "region": config.region,
         "logsBucket": logs_bucket.bucket,
         "ecrRepositoryUrl": registry.repository_url,
-        "secretArns": {"metadata-db": database.secret_arn, "broker": broker.secret_arn, **secrets.arns},
+        # Where `make image-push` pushes the image the workloads stage pins (repository:tag).
+        "imageUri": pulumi.Output.format("{0}:{1}", image_repository, config.image.tag),
+        "secretArns": secret_arns,
         **_secret_outputs(prefixes),
         "kmsKeyArn": key.arn,
+        WORKLOADS_OUTPUT: platform.apply(workloads),
     }
 
 
@@ -234,7 +275,12 @@ def _build_mwaa(
     source_bucket = storage.buckets["dags"]
     artifacts = MwaaArtifacts(
         f"{prefix}-artifacts",
-        MwaaArtifactsArgs(bucket=source_bucket.id, directory=REPO_ROOT / config.mwaa.artifacts_dir),
+        MwaaArtifactsArgs(
+            bucket=source_bucket.id,
+            bucket_ready=storage.ready["dags"],
+            kms_key_arn=key.arn,
+            directory=REPO_ROOT / config.mwaa.artifacts_dir,
+        ),
     )
     environment = MwaaEnvironment(
         f"{prefix}-mwaa",
@@ -245,6 +291,7 @@ def _build_mwaa(
             subnet_ids=network.private_subnet_ids[:2],
             subnet_zones=network.zones[:2],
             source_bucket_arn=source_bucket.arn,
+            source_bucket_ready=storage.ready["dags"],
             source_bucket_prefix=prefix,
             versioning=config.storage.versioning,
             kms_key_arn=key.arn,

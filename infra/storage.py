@@ -9,6 +9,7 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
+from infra.config_rules import BUCKET_PREFIX, component_input_error, name_prefix_problems
 from infra.config_sections import StorageConfig
 from infra.iam_documents import tls_only_bucket_policy
 
@@ -27,6 +28,11 @@ class StorageArgs:
     days) and whether buckets keep object versions (MWAA requires it on the source bucket)."""
     buckets: tuple[BucketRole, ...]
     """Which buckets to create, e.g. ("logs",) for EKS (it reads DAGs from git) or ("logs", "dags") for MWAA."""
+    force_destroy: bool
+    """Delete every object (all versions) with the buckets on `pulumi destroy`, which S3 otherwise refuses for a
+    bucket that isn't empty: true for dev stacks (presets.disposable), never for prod. Note: it takes effect
+    only after a `pulumi up` has set it.
+    https://www.pulumi.com/registry/packages/aws/api-docs/s3/bucket/#force_destroy_python"""
 
 
 class Storage(pulumi.ComponentResource):
@@ -35,14 +41,26 @@ class Storage(pulumi.ComponentResource):
     BucketOwnershipControls (ACLs off) and a TLS-only BucketPolicy; the logs bucket gets a lifecycle rule."""
 
     buckets: dict[str, aws.s3.Bucket]
+    ready: dict[str, list[pulumi.Resource]]
+    """Per bucket, what must exist before anything writes to it or a service is handed it (pass it as
+    depends_on): its versioning, or an object gets no version ID; its SSE-KMS default, or an object is stored
+    under SSE-S3; its public-access block, which MWAA refuses a source bucket without. Mocks can't see
+    these: AWS applies bucket settings asynchronously, so only the engine's order keeps them first.
+    https://www.pulumi.com/registry/packages/aws/api-docs/s3/bucketversioning/ ("Object Dependency On
+    Versioning")"""
 
     def __init__(self, name: str, args: StorageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow-aws:storage:Storage", name, None, opts)
-        buckets = {role: self._bucket(name, role, args) for role in args.buckets}
+        if problems := name_prefix_problems(args.name_prefix, [BUCKET_PREFIX]):
+            raise pulumi.RunError(component_input_error(name, "Storage", problems))
+        buckets, ready = {}, {}
+        for role in args.buckets:
+            buckets[role], ready[role] = self._bucket(name, role, args)
         if "logs" in buckets:
             self._expire_logs(name, buckets["logs"], args)
         self.buckets = buckets
-        self.register_outputs({"buckets": self.buckets})
+        self.ready = ready
+        self.register_outputs({"buckets": self.buckets, "ready": self.ready})
 
     def _expire_logs(self, name: str, logs: aws.s3.Bucket, args: StorageArgs) -> None:
         aws.s3.BucketLifecycleConfiguration(
@@ -67,14 +85,16 @@ class Storage(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=logs),
         )
 
-    def _bucket(self, name: str, role: str, args: StorageArgs) -> aws.s3.Bucket:
+    def _bucket(self, name: str, role: str, args: StorageArgs) -> tuple[aws.s3.Bucket, list[pulumi.Resource]]:
+        """The bucket and what must exist before it is written to (`ready`)."""
         bucket = aws.s3.Bucket(
             f"{name}-{role}",
             bucket_prefix=f"{args.name_prefix}-{role}-",
+            force_destroy=args.force_destroy,
             opts=pulumi.ResourceOptions(parent=self),
         )
         on_bucket = pulumi.ResourceOptions(parent=bucket)
-        aws.s3.BucketVersioning(
+        versioning = aws.s3.BucketVersioning(
             f"{name}-{role}-versioning",
             bucket=bucket.id,
             versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
@@ -82,7 +102,7 @@ class Storage(pulumi.ComponentResource):
             ),
             opts=on_bucket,
         )
-        aws.s3.BucketServerSideEncryptionConfiguration(
+        encryption = aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-{role}-sse",
             bucket=bucket.id,
             rules=[
@@ -117,4 +137,4 @@ class Storage(pulumi.ComponentResource):
             # S3 refuses policy changes while the public access block is being created.
             opts=pulumi.ResourceOptions(parent=bucket, depends_on=[public_access]),
         )
-        return bucket
+        return bucket, [versioning, encryption, public_access]

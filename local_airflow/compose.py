@@ -4,12 +4,16 @@ The layout (services, healthchecks, depends_on conditions, the init service's ch
 docker-compose.yaml that Airflow publishes for 3.x. What differs, and why:
 
 - the Airflow environment is rendered from airflow_settings (target "compose") instead of being typed in,
-  plus LOCAL_WIRING: the connection strings and URLs that only make sense inside this compose project;
+  plus `local_wiring()`: the connection strings, URLs and shared secrets of one running stack;
 - the image is ours, `airflow-on-aws:<AIRFLOW_VERSION>` (built by `make image`), not apache/airflow;
-- the auth manager is Airflow's SimpleAuthManager (our lock has no FAB provider), so airflow-init writes
-  its passwords file from _AIRFLOW_WWW_USER_PASSWORD instead of running `airflow users create`;
+- the auth manager is SimpleAuthManager, which the settings' compose target chooses (one generated admin
+  login, no user database), so airflow-init writes its passwords file from _AIRFLOW_WWW_USER_PASSWORD instead
+  of running FAB's `airflow users create`;
 - the JWT secret and Fernet key are never written here: `make up` generates them once into the
   git-ignored .env (see local_airflow/compose_env.py), and compose refuses to start without them.
+
+`airflow_environment()` is also what the native stack (local_airflow/stack.py) gives its components, wired
+to loopback ports instead of service names, so the two stacks cannot drift apart.
 
 Run `python -m local_airflow.compose` to rewrite the file, `--check` to fail when it is stale.
 """
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -25,337 +30,106 @@ import yaml
 from airflow_settings import load_settings
 from airflow_settings.render import as_env
 from airflow_settings.versions import AIRFLOW_VERSION
+from local_airflow.compose_layout import TEMPLATE
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yaml"
 IMAGE_NAME = "airflow-on-aws"
 
-# Hostnames and ports of the compose services; the native stack maps each to a loopback port.
-POSTGRES_HOST, POSTGRES_PORT = "postgres", 5432
-REDIS_HOST, REDIS_PORT = "redis", 6379
-API_SERVER_HOST, API_SERVER_PORT = "airflow-apiserver", 8080
-AIRFLOW_HOME = "/opt/airflow"
-PASSWORDS_FILE = f"{AIRFLOW_HOME}/config/simple_auth_manager_passwords.json"
-
-# Values that exist only because of how this compose project is wired: service hostnames, the local
-# auth manager, and the secrets compose reads from .env (`:?` makes compose refuse to start without them).
-LOCAL_WIRING: dict[str, str] = {
-    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"postgresql+psycopg2://airflow:airflow@{POSTGRES_HOST}:{POSTGRES_PORT}/airflow",
-    "AIRFLOW__CELERY__RESULT_BACKEND": f"db+postgresql://airflow:airflow@{POSTGRES_HOST}:{POSTGRES_PORT}/airflow",
-    "AIRFLOW__CELERY__BROKER_URL": f"redis://:@{REDIS_HOST}:{REDIS_PORT}/0",
-    "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://{API_SERVER_HOST}:{API_SERVER_PORT}/execution/",
-    "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "${_AIRFLOW_WWW_USER_USERNAME:-airflow}:admin",
-    "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": PASSWORDS_FILE,
-    "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "True",
-    **{
-        name: f"${{{name}:?run `make up`, which generates it into .env}}"
-        for name in ("AIRFLOW__API_AUTH__JWT_SECRET", "AIRFLOW__CORE__FERNET_KEY")
-    },
-}
+# The compose postgres service's role, password and database; the native stack's PostgreSQL has the same.
+DATABASE_USER = DATABASE_PASSWORD = DATABASE_NAME = "airflow"
+# The admin login's name unless .env says otherwise (`make up` writes it there).
+DEFAULT_ADMIN_USERNAME = "airflow"
 
 
-def airflow_environment() -> dict[str, str]:
-    """The Airflow environment every Airflow service gets: settings for target "compose" + local wiring."""
+@dataclass(frozen=True)
+class Wiring:
+    """Where the Airflow components of one stack find its services, and the values they must all share.
+
+    The compose file passes service names and `${VAR...}` placeholders that compose fills from .env
+    (COMPOSE_WIRING); the native stack passes loopback ports, a temp AIRFLOW_HOME and generated secrets.
+    """
+
+    database_host: str
+    database_port: int
+    redis_host: str
+    redis_port: int
+    api_server_host: str
+    api_server_port: int
+    airflow_home: str
+    jwt_secret: str
+    fernet_key: str
+    admin_username: str
+
+    @property
+    def passwords_file(self) -> str:
+        """SimpleAuthManager's login file, which airflow-init (or the native stack) writes."""
+        return f"{self.airflow_home}/config/simple_auth_manager_passwords.json"
+
+
+def _from_env_file(name: str) -> str:
+    # `:?` makes compose refuse to start while .env lacks the value.
+    return f"${{{name}:?run `make up`, which generates it into .env}}"
+
+
+COMPOSE_WIRING = Wiring(
+    database_host="postgres",
+    database_port=5432,
+    redis_host="redis",
+    redis_port=6379,
+    api_server_host="airflow-apiserver",
+    api_server_port=8080,
+    airflow_home="/opt/airflow",
+    jwt_secret=_from_env_file("AIRFLOW__API_AUTH__JWT_SECRET"),
+    fernet_key=_from_env_file("AIRFLOW__CORE__FERNET_KEY"),
+    admin_username=f"${{_AIRFLOW_WWW_USER_USERNAME:-{DEFAULT_ADMIN_USERNAME}}}",
+)
+
+
+def database_url(scheme: str, host: str, port: int) -> str:
+    """The metadata database at host:port, for the driver `scheme` names (SQLAlchemy's, or Celery's `db+…`)."""
+    return f"{scheme}://{DATABASE_USER}:{DATABASE_PASSWORD}@{host}:{port}/{DATABASE_NAME}"
+
+
+def local_wiring(wiring: Wiring) -> dict[str, str]:
+    """Values that exist only because of how one stack is wired: service addresses, the local auth manager's
+    files, and the secrets every component must share."""
+    database = (wiring.database_host, wiring.database_port)
+    return {
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": database_url("postgresql+psycopg2", *database),
+        "AIRFLOW__CELERY__RESULT_BACKEND": database_url("db+postgresql", *database),
+        "AIRFLOW__CELERY__BROKER_URL": f"redis://:@{wiring.redis_host}:{wiring.redis_port}/0",
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": (
+            f"http://{wiring.api_server_host}:{wiring.api_server_port}/execution/"
+        ),
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{wiring.admin_username}:admin",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": wiring.passwords_file,
+        "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "True",
+        "AIRFLOW__API_AUTH__JWT_SECRET": wiring.jwt_secret,
+        "AIRFLOW__CORE__FERNET_KEY": wiring.fernet_key,
+    }
+
+
+def airflow_environment(wiring: Wiring) -> dict[str, str]:
+    """The environment of every Airflow component: settings for target "compose" + the stack's wiring."""
     rendered = as_env(load_settings().for_target("compose"))
-    clash = sorted(rendered.keys() & LOCAL_WIRING.keys())
+    wired = local_wiring(wiring)
+    clash = sorted(rendered.keys() & wired.keys())
     if clash:
         raise ValueError(
-            f"{', '.join(clash)}: set both in airflow_settings and in LOCAL_WIRING; keep each in one place"
+            f"{', '.join(clash)}: set both in airflow_settings and in local_wiring(); keep each in one place"
         )
-    return dict(sorted({**rendered, **LOCAL_WIRING}.items()))
+    return dict(sorted({**rendered, **wired}.items()))
 
 
 def _environment_block(indent: int) -> str:
     # Every value is quoted so YAML never reads "True" or "30" as anything but the string Airflow expects.
-    lines = [f"{key}: {_quote(value)}" for key, value in airflow_environment().items()]
+    lines = [f"{key}: {_quote(value)}" for key, value in airflow_environment(COMPOSE_WIRING).items()]
     return "\n".join(" " * indent + line for line in lines)
 
 
 def _quote(value: str) -> str:
     return yaml.safe_dump(value, default_style="'", width=10_000).strip().removesuffix("\n...")
-
-
-TEMPLATE = """\
-# GENERATED by `python -m local_airflow.compose` from airflow_settings/ and local_airflow/compose.py.
-# Do not edit: change airflow_settings/settings.yaml (Airflow settings) or compose.py (layout), then
-# regenerate. Local changes belong in docker-compose.override.yaml, which `make up` validates first.
-#
-# The official Airflow {major} Celery compose layout, for local development only: `make up` / `make down`.
-# .env (git-ignored, written by `make up`) holds AIRFLOW_UID, the ports, and the generated secrets.
----
-x-airflow-common:
-  &airflow-common
-  image: ${{AIRFLOW_IMAGE_NAME:-{image}}}
-  environment:
-    &airflow-common-env
-{environment}
-  volumes:
-    - ${{AIRFLOW_PROJ_DIR:-.}}/dags:{home}/dags
-    - ${{AIRFLOW_PROJ_DIR:-.}}/logs:{home}/logs
-    - ${{AIRFLOW_PROJ_DIR:-.}}/plugins:{home}/plugins
-    - airflow-config:{home}/config
-  user: "${{AIRFLOW_UID:-50000}}:0"
-  depends_on:
-    &airflow-common-depends-on
-    redis:
-      condition: service_healthy
-    postgres:
-      condition: service_healthy
-
-services:
-  postgres:
-    image: postgres:16
-    environment:
-      POSTGRES_USER: airflow
-      POSTGRES_PASSWORD: airflow
-      POSTGRES_DB: airflow
-    volumes:
-      - postgres-db-volume:/var/lib/postgresql/data
-    healthcheck:
-      test: ["CMD", "pg_isready", "-U", "airflow"]
-      interval: 10s
-      retries: 5
-      start_period: 5s
-    restart: always
-
-  redis:
-    # Redis is limited to 7.2-bookworm due to licencing change
-    # https://redis.io/blog/redis-adopts-dual-source-available-licensing/
-    image: redis:7.2-bookworm
-    expose:
-      - 6379
-    healthcheck:
-      test: ["CMD", "redis-cli", "ping"]
-      interval: 10s
-      timeout: 30s
-      retries: 50
-      start_period: 30s
-    restart: always
-
-  airflow-apiserver:
-    <<: *airflow-common
-    command: api-server
-    ports:
-      - "${{AIRFLOW_API_PORT:-8080}}:{api_port}"
-    healthcheck:
-      test: ["CMD", "curl", "--fail", "http://localhost:{api_port}/api/v2/version"]
-      interval: 30s
-      timeout: 10s
-      retries: 5
-      start_period: 30s
-    restart: always
-    depends_on:
-      <<: *airflow-common-depends-on
-      airflow-init:
-        condition: service_completed_successfully
-
-  airflow-scheduler:
-    <<: *airflow-common
-    command: scheduler
-    healthcheck:
-      test: ["CMD", "curl", "--fail", "http://localhost:8974/health"]
-      interval: 30s
-      timeout: 10s
-      retries: 5
-      start_period: 30s
-    restart: always
-    depends_on:
-      <<: *airflow-common-depends-on
-      airflow-init:
-        condition: service_completed_successfully
-
-  airflow-dag-processor:
-    <<: *airflow-common
-    command: dag-processor
-    healthcheck:
-      test: ["CMD-SHELL", 'airflow jobs check --job-type DagProcessorJob --hostname "$${{HOSTNAME}}"']
-      interval: 30s
-      timeout: 10s
-      retries: 5
-      start_period: 30s
-    restart: always
-    depends_on:
-      <<: *airflow-common-depends-on
-      airflow-init:
-        condition: service_completed_successfully
-
-  airflow-worker:
-    <<: *airflow-common
-    command: celery worker
-    healthcheck:
-      test:
-        - "CMD-SHELL"
-        - >-
-          celery --app airflow.providers.celery.executors.celery_executor.app
-          inspect ping -d "celery@$${{HOSTNAME}}"
-      interval: 30s
-      timeout: 10s
-      retries: 5
-      start_period: 30s
-    environment:
-      <<: *airflow-common-env
-      # Required to handle warm shutdown of the celery workers properly
-      # See https://airflow.apache.org/docs/docker-stack/entrypoint.html#signal-propagation
-      DUMB_INIT_SETSID: "0"
-    restart: always
-    depends_on:
-      <<: *airflow-common-depends-on
-      airflow-apiserver:
-        condition: service_healthy
-      airflow-init:
-        condition: service_completed_successfully
-
-  airflow-triggerer:
-    <<: *airflow-common
-    command: triggerer
-    healthcheck:
-      test: ["CMD-SHELL", 'airflow jobs check --job-type TriggererJob --hostname "$${{HOSTNAME}}"']
-      interval: 30s
-      timeout: 10s
-      retries: 5
-      start_period: 30s
-    restart: always
-    depends_on:
-      <<: *airflow-common-depends-on
-      airflow-init:
-        condition: service_completed_successfully
-
-  airflow-init:
-    <<: *airflow-common
-    entrypoint: /bin/bash
-    # yamllint disable rule:line-length
-    command:
-      - -c
-      - |
-        if [[ -z "${{AIRFLOW_UID}}" ]]; then
-          echo
-          echo -e "\\033[1;33mWARNING!!!: AIRFLOW_UID not set!\\e[0m"
-          echo "If you are on Linux, you SHOULD follow the instructions below to set "
-          echo "AIRFLOW_UID environment variable, otherwise files will be owned by root."
-          echo "For other operating systems you can get rid of the warning with manually created .env file:"
-          echo "    See: https://airflow.apache.org/docs/apache-airflow/stable/howto/docker-compose/index.html#setting-the-right-airflow-user"
-          echo
-          export AIRFLOW_UID=$$(id -u)
-        fi
-        one_meg=1048576
-        mem_available=$$(($$(getconf _PHYS_PAGES) * $$(getconf PAGE_SIZE) / one_meg))
-        cpus_available=$$(grep -cE 'cpu[0-9]+' /proc/stat)
-        disk_available=$$(df / | tail -1 | awk '{{print $$4}}')
-        warning_resources="false"
-        if (( mem_available < 4000 )) ; then
-          echo
-          echo -e "\\033[1;33mWARNING!!!: Not enough memory available for Docker.\\e[0m"
-          echo "At least 4GB of memory required. You have $$(numfmt --to iec $$((mem_available * one_meg)))"
-          echo
-          warning_resources="true"
-        fi
-        if (( cpus_available < 2 )); then
-          echo
-          echo -e "\\033[1;33mWARNING!!!: Not enough CPUS available for Docker.\\e[0m"
-          echo "At least 2 CPUs recommended. You have $${{cpus_available}}"
-          echo
-          warning_resources="true"
-        fi
-        if (( disk_available < one_meg * 10 )); then
-          echo
-          echo -e "\\033[1;33mWARNING!!!: Not enough Disk space available for Docker.\\e[0m"
-          echo "At least 10 GBs recommended. You have $$(numfmt --to iec $$((disk_available * 1024 )))"
-          echo
-          warning_resources="true"
-        fi
-        if [[ $${{warning_resources}} == "true" ]]; then
-          echo
-          echo -e "\\033[1;33mWARNING!!!: You have not enough resources to run Airflow (see above)!\\e[0m"
-          echo "Please follow the instructions to increase amount of resources available:"
-          echo "   https://airflow.apache.org/docs/apache-airflow/stable/howto/docker-compose/index.html#before-you-begin"
-          echo
-        fi
-        echo
-        echo "Creating missing opt dirs if missing:"
-        echo
-        mkdir -v -p {home}/{{logs,dags,plugins,config}}
-        echo
-        echo "Airflow version:"
-        /entrypoint airflow version
-        echo
-        echo "Files in shared volumes:"
-        echo
-        ls -la {home}/{{logs,dags,plugins,config}}
-        echo
-        echo "Running airflow config list to create default config file if missing."
-        echo
-        /entrypoint airflow config list >/dev/null
-        echo
-        echo "Writing the SimpleAuthManager passwords file the api-server reads."
-        printf '{{"%s": "%s"}}' "$${{_AIRFLOW_WWW_USER_USERNAME}}" "$${{_AIRFLOW_WWW_USER_PASSWORD}}" \
-          > {passwords_file}
-        echo
-        echo "Change ownership of files in {home} to $${{AIRFLOW_UID}}:0"
-        echo
-        chown -R "$${{AIRFLOW_UID}}:0" {home}/
-        echo
-        echo "Change ownership of files in shared volumes to $${{AIRFLOW_UID}}:0"
-        echo
-        chown -v -R "$${{AIRFLOW_UID}}:0" {home}/{{logs,dags,plugins,config}}
-        echo
-        echo "Files in shared volumes:"
-        echo
-        ls -la {home}/{{logs,dags,plugins,config}}
-        exec /entrypoint airflow version
-    # yamllint enable rule:line-length
-    environment:
-      <<: *airflow-common-env
-      _AIRFLOW_DB_MIGRATE: 'true'
-      # The admin user is SimpleAuthManager's passwords file written above; `_AIRFLOW_WWW_USER_CREATE`
-      # runs FAB's `airflow users create`, and our lock has no FAB provider.
-      _AIRFLOW_WWW_USER_CREATE: 'false'
-      _AIRFLOW_WWW_USER_USERNAME: ${{_AIRFLOW_WWW_USER_USERNAME:-airflow}}
-      _AIRFLOW_WWW_USER_PASSWORD: ${{_AIRFLOW_WWW_USER_PASSWORD:-airflow}}
-    user: "0:0"
-    depends_on:
-      <<: *airflow-common-depends-on
-
-  airflow-cli:
-    <<: *airflow-common
-    profiles:
-      - debug
-    environment:
-      <<: *airflow-common-env
-      CONNECTION_CHECK_MAX_COUNT: "0"
-    # Workaround for entrypoint issue. See: https://github.com/apache/airflow/issues/16252
-    command:
-      - bash
-      - -c
-      - airflow
-    depends_on:
-      <<: *airflow-common-depends-on
-
-  # You can enable flower by adding "--profile flower" option e.g. docker-compose --profile flower up
-  # or by explicitly targeted on the command line e.g. docker-compose up flower.
-  # See: https://docs.docker.com/compose/profiles/
-  flower:
-    <<: *airflow-common
-    command: celery flower
-    profiles:
-      - flower
-    ports:
-      - "${{FLOWER_PORT:-5555}}:5555"
-    healthcheck:
-      test: ["CMD", "curl", "--fail", "http://localhost:5555/"]
-      interval: 30s
-      timeout: 10s
-      retries: 5
-      start_period: 30s
-    restart: always
-    depends_on:
-      <<: *airflow-common-depends-on
-      airflow-init:
-        condition: service_completed_successfully
-
-volumes:
-  postgres-db-volume:
-  airflow-config:
-"""
 
 
 def render() -> str:
@@ -364,9 +138,14 @@ def render() -> str:
         major=AIRFLOW_VERSION.split(".")[0],
         image=f"{IMAGE_NAME}:{AIRFLOW_VERSION}",
         environment=_environment_block(indent=4),
-        home=AIRFLOW_HOME,
-        api_port=API_SERVER_PORT,
-        passwords_file=PASSWORDS_FILE,
+        home=COMPOSE_WIRING.airflow_home,
+        api_port=COMPOSE_WIRING.api_server_port,
+        redis_port=COMPOSE_WIRING.redis_port,
+        passwords_file=COMPOSE_WIRING.passwords_file,
+        admin_username=COMPOSE_WIRING.admin_username,
+        db_user=DATABASE_USER,
+        db_password=DATABASE_PASSWORD,
+        db_name=DATABASE_NAME,
     )
 
 

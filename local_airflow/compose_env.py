@@ -2,7 +2,7 @@
 
 Written on the first `make up` and only ever completed afterwards (an existing value is never replaced, so
 the Fernet key keeps decrypting what it encrypted). The official compose file ships an empty Fernet key and
-a fixed login; we generate both, plus the JWT secret every Airflow 3 component must share.
+a fixed password; we generate both, plus the JWT secret every Airflow 3 component must share.
 
     python -m local_airflow.compose_env [--env-file .env]          # create or complete it
     python -m local_airflow.compose_env --print-login              # what `make up` prints when healthy
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
-from local_airflow.compose import REPO_ROOT
+from local_airflow.compose import DEFAULT_ADMIN_USERNAME, REPO_ROOT
 
 ENV_FILE = REPO_ROOT / ".env"
 
@@ -28,7 +28,7 @@ GENERATED: dict[str, Callable[[], str]] = {
     "AIRFLOW_UID": lambda: str(os.getuid()),
     "AIRFLOW_API_PORT": lambda: "8080",
     "FLOWER_PORT": lambda: "5555",
-    "_AIRFLOW_WWW_USER_USERNAME": lambda: "airflow",
+    "_AIRFLOW_WWW_USER_USERNAME": lambda: DEFAULT_ADMIN_USERNAME,
     "_AIRFLOW_WWW_USER_PASSWORD": lambda: secrets.token_urlsafe(12),
     # 64 bytes: the JWT library warns below that for HS512.
     "AIRFLOW__API_AUTH__JWT_SECRET": lambda: secrets.token_urlsafe(64),

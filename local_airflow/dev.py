@@ -17,20 +17,18 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import requests
 import yaml
 from cryptography.fernet import Fernet
 
 from airflow_settings import load_settings
 from airflow_settings.render import as_env, to_airflow_string
+from local_airflow.processes import ExitedEarly, port_is_free, stop_on_signals, stop_session, wait_healthy
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_STATE_DIR = REPO / ".state" / "dev"
@@ -38,6 +36,8 @@ LOCAL_CONNECTIONS = Path(__file__).with_name("connections.yaml")
 ADMIN_USER = "admin"
 READY_TIMEOUT_S = 240
 STOP_GRACE_S = 20
+# What stops `make dev`: Ctrl-C, a kill or CI cancel, a closed terminal.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 class DevError(RuntimeError):
@@ -115,76 +115,18 @@ def single_instance(state_dir: Path) -> Iterator[None]:
         yield
 
 
-def port_is_free(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) != 0
-
-
-def health(base_url: str) -> dict | None:
-    try:
-        response = requests.get(f"{base_url}/api/v2/monitor/health", timeout=2)
-    except requests.RequestException:
-        return None
-    return response.json() if response.ok else None
-
-
-def all_healthy(report: dict | None) -> bool:
-    components = ("metadatabase", "scheduler", "triggerer", "dag_processor")
-    return bool(report) and all((report.get(name) or {}).get("status") == "healthy" for name in components)
-
-
-def session_members(session_id: int) -> list[int]:
-    """Every live process in a session: a running task sits in its own process group, not standalone's."""
-    members = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        # After the command name: state, ppid, pgrp, session, ...
-        if int(fields[3]) == session_id and fields[0] != "Z":
-            members.append(int(stat.parent.name))
-    return members
-
-
-def stop_session(process: subprocess.Popen, grace_s: float = STOP_GRACE_S) -> None:
-    """Ask standalone to stop its components, then make sure nothing of its session survives."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=grace_s)
-        except subprocess.TimeoutExpired:
-            pass
-    deadline = time.monotonic() + grace_s
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        for pid in session_members(process.pid):
-            try:
-                os.kill(pid, sig)
-            except ProcessLookupError:
-                pass
-        while session_members(process.pid) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        deadline = time.monotonic() + 5
-    if process.poll() is None:
-        process.wait()
-
-
 def admin_password(state_dir: Path) -> str:
     generated = state_dir / "simple_auth_manager_passwords.json.generated"
     return json.loads(generated.read_text())[ADMIN_USER]
 
 
 def wait_until_ready(process: subprocess.Popen, base_url: str, timeout_s: float = READY_TIMEOUT_S) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise DevError(
-                f"airflow standalone exited with code {process.returncode} before it was ready; its output is above."
-            )
-        if all_healthy(health(base_url)):
-            return
-        time.sleep(0.5)
-    raise DevError(f"Airflow was not healthy after {timeout_s} s; last health report: {health(base_url)}")
+    try:
+        wait_healthy(base_url, timeout_s, interval=0.5, process=process)
+    except ExitedEarly as exited:
+        raise DevError(f"airflow standalone {exited}; its output is above.") from None
+    except TimeoutError as slow:
+        raise DevError(f"Airflow was not healthy in time: {slow}") from None
 
 
 def run(state_dir: Path, port: int) -> int:
@@ -198,15 +140,7 @@ def run(state_dir: Path, port: int) -> int:
             env=airflow_environment(state_dir, port),
             start_new_session=True,
         )
-        stopping = False
-
-        def request_stop(signum: int, _frame: object) -> None:
-            nonlocal stopping
-            stopping = True
-            raise KeyboardInterrupt
-
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(sig, request_stop)
+        stop_on_signals(*STOP_SIGNALS)
         try:
             wait_until_ready(process, base_url)
             print(
@@ -217,15 +151,16 @@ def run(state_dir: Path, port: int) -> int:
                 flush=True,
             )
             process.wait()
-            return 0 if stopping else 1
+            return 1  # standalone ended on its own: a stop request raises KeyboardInterrupt instead
         except KeyboardInterrupt:
             return 0
         finally:
-            # Shutdown is bounded by STOP_GRACE_S; a second Ctrl-C must not abandon it half-way.
-            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            # Shutdown takes at most about twice STOP_GRACE_S; no Ctrl-C may abandon it half-way.
+            for sig in STOP_SIGNALS:
                 signal.signal(sig, signal.SIG_IGN)
             print("Stopping Airflow…", flush=True)
-            stop_session(process)
+            # standalone stops its components on SIGINT, as on a terminal's Ctrl-C.
+            stop_session(process, signal.SIGINT, STOP_GRACE_S, leader_only=True)
 
 
 def main(argv: list[str] | None = None) -> int:

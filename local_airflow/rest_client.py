@@ -1,71 +1,148 @@
-"""A small client for Airflow 3's public REST API (/api/v2), used by the tests, benches and local tooling."""
+"""Airflow 3's public REST API (/api/v2) as a user reaches it: a token from /auth/token, then bearer requests.
+
+One client for every local caller: the `make dev` tests and bench, the native stack, its tests and its bench.
+Every list endpoint is read page by page, because the API caps a page at `[api] maximum_page_limit`.
+"""
 
 from __future__ import annotations
 
-import time
+from collections.abc import Mapping
+from typing import Any
 
 import requests
 
-TERMINAL_RUN_STATES = {"success", "failed"}
+from local_airflow.processes import wait_for
+
+TERMINAL_RUN_STATES = ("success", "failed")
+REQUEST_TIMEOUT_S = 30
 
 
 class AirflowAPIError(RuntimeError):
-    """The API refused a request or a run did not finish in time; the message carries the response."""
+    """The API refused a request; the message carries the method, the path and the response."""
+
+    def __init__(self, method: str, path: str, response: requests.Response):
+        super().__init__(f"{method} {path} -> {response.status_code}: {response.text[:2000]}")
+        self.response = response
+        self.status_code = response.status_code
 
 
-class AirflowAPI:
+class AirflowClient:
+    """A session logged in as `username`: each stack passes its own admin login (none is assumed here)."""
+
     def __init__(self, base_url: str, username: str, password: str):
         self.base_url = base_url.rstrip("/")
-        token = requests.post(
-            f"{self.base_url}/auth/token", json={"username": username, "password": password}, timeout=10
-        )
-        token.raise_for_status()
         self.session = requests.Session()
+        token = self.session.post(
+            f"{self.base_url}/auth/token",
+            json={"username": username, "password": password},
+            timeout=REQUEST_TIMEOUT_S,
+        )
+        if not token.ok:
+            raise AirflowAPIError("POST", "/auth/token", token)
         self.session.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
 
-    def request(self, method: str, path: str, **kwargs) -> dict:
-        response = self.session.request(method, f"{self.base_url}/api/v2{path}", timeout=30, **kwargs)
+    # ---- requests ------------------------------------------------------------------------------------------
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        """One call to /api/v2`path`; its JSON, or AirflowAPIError when the status is not 2xx."""
+        response = self.session.request(method, f"{self.base_url}/api/v2{path}", timeout=REQUEST_TIMEOUT_S, **kwargs)
         if not response.ok:
-            raise AirflowAPIError(f"{method} {path} -> {response.status_code}: {response.text}")
+            raise AirflowAPIError(method, path, response)
         return response.json()
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.request("GET", path, params=params)
+
+    def get_all(self, path: str, key: str, **params: Any) -> list[dict[str, Any]]:
+        """Every entry of a list endpoint (`key` holds a page's entries), by offset until `total_entries`."""
+        entries: list[dict[str, Any]] = []
+        while True:
+            page = self.get(path, **params, offset=len(entries))
+            entries += page[key]
+            if not page[key] or len(entries) >= page["total_entries"]:
+                return entries
+
+    # ---- DAGs ----------------------------------------------------------------------------------------------
+
+    def dag_exists(self, dag_id: str) -> bool:
+        """Whether the DAG is serialized, i.e. the dag-processor has parsed it."""
+        try:
+            self.get(f"/dags/{dag_id}")
+        except AirflowAPIError as err:
+            if err.status_code == 404:
+                return False
+            raise
+        return True
+
+    def wait_dag(self, dag_id: str, timeout: float = 120) -> None:
+        wait_for(lambda: self.dag_exists(dag_id), timeout, f"DAG {dag_id} to be parsed")
 
     def unpause(self, dag_id: str) -> None:
         self.request("PATCH", f"/dags/{dag_id}", json={"is_paused": False})
 
-    def trigger(self, dag_id: str, conf: dict | None = None) -> str:
-        run = self.request("POST", f"/dags/{dag_id}/dagRuns", json={"logical_date": None, "conf": conf or {}})
+    def dag_versions(self, dag_id: str) -> list[dict[str, Any]]:
+        return self.get_all(f"/dags/{dag_id}/dagVersions", "dag_versions", order_by="version_number")
+
+    def import_errors(self) -> list[dict[str, Any]]:
+        return self.get_all("/importErrors", "import_errors")
+
+    # ---- runs ----------------------------------------------------------------------------------------------
+
+    def trigger(self, dag_id: str, conf: Mapping[str, Any] | None = None, parse_timeout: float = 120) -> str:
+        """Start a run now, once the DAG is parsed; return its run id."""
+        self.wait_dag(dag_id, parse_timeout)
+        run = self.request("POST", f"/dags/{dag_id}/dagRuns", json={"logical_date": None, "conf": dict(conf or {})})
         return run["dag_run_id"]
 
-    def wait_for_dag(self, dag_id: str, timeout_s: float = 120) -> dict:
-        """Poll until the DAG is serialized (the dag-processor has parsed it)."""
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            response = self.session.get(f"{self.base_url}/api/v2/dags/{dag_id}", timeout=10)
-            if response.ok:
-                return response.json()
-            time.sleep(0.5)
-        raise AirflowAPIError(f"DAG {dag_id} was not parsed within {timeout_s} s")
+    def run(self, dag_id: str, run_id: str) -> dict[str, Any]:
+        return self.get(f"/dags/{dag_id}/dagRuns/{run_id}")
 
-    def wait_for_run(self, dag_id: str, run_id: str, timeout_s: float = 180) -> str:
-        """Poll the run until it ends; return its final state."""
-        deadline = time.monotonic() + timeout_s
-        state = None
-        while time.monotonic() < deadline:
-            state = self.request("GET", f"/dags/{dag_id}/dagRuns/{run_id}")["state"]
-            if state in TERMINAL_RUN_STATES:
-                return state
-            time.sleep(0.5)
-        raise AirflowAPIError(f"run {run_id} of {dag_id} still {state!r} after {timeout_s} s")
+    def run_state(self, dag_id: str, run_id: str) -> str:
+        return self.run(dag_id, run_id)["state"]
 
-    def task_states(self, dag_id: str, run_id: str) -> dict[str, str]:
-        instances = self.request("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances")["task_instances"]
-        return {ti["task_id"]: ti["state"] for ti in instances}
+    def wait_run(self, dag_id: str, run_id: str, timeout: float = 300, interval: float = 0.25) -> str:
+        """Poll until the run ends; return its final state. Each poll costs the API server a load of every task
+        instance of the run (the response lists its DAG versions), so a bench measuring a big run polls less
+        often."""
 
-    def xcom(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value"):
+        def finished() -> str | None:
+            state = self.run_state(dag_id, run_id)
+            return state if state in TERMINAL_RUN_STATES else None
+
+        return wait_for(
+            finished,
+            timeout,
+            f"run {run_id} of {dag_id} to finish",
+            interval=interval,
+            diagnostics=lambda: f"state now: {self.run_state(dag_id, run_id)}",
+        )
+
+    # ---- task instances ------------------------------------------------------------------------------------
+
+    def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
+        return self.get_all(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances", "task_instances")
+
+    def tries(self, dag_id: str, run_id: str, task_id: str) -> list[dict[str, Any]]:
+        return self.get_all(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/tries", "task_instances")
+
+    def wait_task_state(
+        self, dag_id: str, run_id: str, task_id: str, states: tuple[str, ...], timeout: float = 120
+    ) -> str:
+        def reached() -> str | None:
+            state = self.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}")["state"]
+            return state if state in states else None
+
+        return wait_for(reached, timeout, f"{dag_id}.{task_id} to be {' or '.join(states)}", interval=0.25)
+
+    def xcom(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value") -> Any:
+        """The value as the task returned it (`deserialize`), not the serialized form the database holds."""
         path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/{key}"
-        return self.request("GET", path, params={"deserialize": True})["value"]
+        return self.get(path, deserialize="true")["value"]
 
-    def task_log(self, dag_id: str, run_id: str, task_id: str, try_number: int = 1) -> str:
+    def task_log(self, dag_id: str, run_id: str, task_id: str, try_number: int) -> str:
+        """The log as the UI shows it: one line per structured event, wherever the API server found it."""
         path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}"
-        content = self.request("GET", path, headers={"Accept": "application/json"})["content"]
+        content = self.request("GET", path, params={"full_content": "true"}, headers={"Accept": "application/json"})[
+            "content"
+        ]
         return "\n".join(entry.get("event", "") if isinstance(entry, dict) else str(entry) for entry in content)

@@ -30,6 +30,26 @@ image: ## Build the Airflow image (airflow-on-aws:<AIRFLOW_VERSION>) from uv.loc
 		--build-arg SOURCE_URL=$(SOURCE_URL) \
 		.
 
+.PHONY: image-push
+image-push: pulumi-cli aws-cli ## Push the image to the stack's ECR repository as image.tag, built first when ECR lacks it: make image-push STACK=dev
+	uri="$$(pulumi stack output --stack $(STACK) imageUri)"
+	repository="$$(pulumi stack output --stack $(STACK) ecrRepositoryUrl)"
+	region="$$(pulumi stack output --stack $(STACK) region)"
+	if [[ "$${uri%:*}" != "$$repository" ]]; then
+		echo "make image-push: image.repository names $${uri%:*}, not this stack's ECR repository: push $(IMAGE) there as $$uri yourself"
+		exit 0
+	fi
+	# ECR tags are immutable: a tag already there is the image the workloads stage pins, and cannot be replaced.
+	if aws ecr describe-images --region "$$region" --repository-name "$${repository#*/}" \
+		--image-ids imageTag="$${uri##*:}" >/dev/null 2>&1; then
+		echo "make image-push: $$uri is already in ECR; nothing to push"
+		exit 0
+	fi
+	$(MAKE) --no-print-directory image
+	aws ecr get-login-password --region "$$region" | $(CONTAINER_ENGINE) login --username AWS --password-stdin "$${repository%%/*}"
+	$(CONTAINER_ENGINE) tag $(IMAGE) "$$uri"
+	$(CONTAINER_ENGINE) push "$$uri"
+
 .PHONY: print-image
 print-image: ## Print the tag make image builds.
 	@echo $(IMAGE)

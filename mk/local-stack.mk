@@ -50,4 +50,4 @@ test-stack: venv ## e2e and fault tests on the native stack, and the compose tes
 
 .PHONY: bench-stack
 bench-stack: venv ## Stock vs tuned settings on the native stack (about 12 min on 2 cores)
-	$(VENV)/bin/python bench/stack.py
+	$(VENV)/bin/python -m bench.stack

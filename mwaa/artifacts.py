@@ -226,7 +226,7 @@ def build(
                 f"{len(conflicts)} pin(s) conflict with {constraints_file}, so MWAA's pip would refuse "
                 "requirements.txt:\n  " + "\n  ".join(conflicts) + "\nFix: pin those packages in "
                 "pyproject.toml's airflow group to the constraints' versions and run `uv lock`, or ship a "
-                "modified constraints file, as MWAA documents for newer providers (see README)."
+                "modified constraints file, as MWAA documents for newer providers (see docs/mwaa.md)."
             )
     out_dir.mkdir(parents=True, exist_ok=True)
     artifacts = Artifacts(out_dir / REQUIREMENTS, out_dir / PLUGINS_ZIP, out_dir / STARTUP_SCRIPT)

@@ -37,13 +37,6 @@ def rule_rows() -> list[tuple[str, str, str]]:
     return [(policy.name, policy.enforcement_level.value, policy.description) for policy in POLICIES]
 
 
-def rules_table() -> str:
-    """The Markdown table of rules the README's Security section shows."""
-    rows = ["| Rule | Enforcement | Checks |", "| --- | --- | --- |"]
-    rows += [f"| `{name}` | {level} | {description} |" for name, level, description in rule_rows()]
-    return "\n".join(rows)
-
-
 __all__ = [
     "ENVIRONMENT_TAG",
     "PACK_NAME",
@@ -51,5 +44,4 @@ __all__ = [
     "PRODUCTION_ENVIRONMENTS",
     "covered_types",
     "rule_rows",
-    "rules_table",
 ]

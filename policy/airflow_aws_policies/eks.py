@@ -27,6 +27,7 @@ SUPPORT_CALENDAR = {
     "1.33": (datetime.date(2026, 7, 29), datetime.date(2027, 7, 29)),
     "1.34": (datetime.date(2026, 12, 2), datetime.date(2027, 12, 2)),
     "1.35": (datetime.date(2027, 3, 27), datetime.date(2028, 3, 27)),
+    "1.36": (datetime.date(2027, 8, 2), datetime.date(2028, 8, 2)),
 }
 
 

@@ -20,6 +20,7 @@ from ._base import (
     as_list,
     as_mapping,
     attached,
+    is_production,
     label,
     of_type,
     prop,
@@ -152,6 +153,14 @@ def _acls_disabled(args: ResourceValidationArgs) -> Iterator[str]:
         yield f"{label(args)} keeps ACLs in force: set rule.object_ownership='BucketOwnerEnforced'."
 
 
+def _kept_in_prod(args: ResourceValidationArgs) -> Iterator[str]:
+    if is_production(args) and truthy(args.props.get("forceDestroy")):
+        yield (
+            f"{label(args)} is a production bucket that force-destroys: a destroy or replacement would delete "
+            "every object in it; set force_destroy=False (dev stacks may keep it on)."
+        )
+
+
 def _object_not_public(args: ResourceValidationArgs) -> Iterator[str]:
     if args.props.get("acl") in PUBLIC_ACLS:
         yield (f"{label(args)} is uploaded with the {args.props['acl']} ACL: drop acl (the bucket policy decides).")
@@ -213,6 +222,14 @@ POLICIES = [
         _policy_not_public,
         MANDATORY,
         "Name the principals in the bucket policy.",
+    ),
+    AwsResourcePolicy(
+        "s3-no-force-destroy-in-prod",
+        "Production buckets keep their objects when the bucket is destroyed (no force_destroy).",
+        [BUCKET],
+        _kept_in_prod,
+        MANDATORY,
+        "Set force_destroy=False.",
     ),
     AwsResourcePolicy(
         "s3-acls-disabled",

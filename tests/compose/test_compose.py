@@ -34,16 +34,8 @@ AIRFLOW_SERVICES = [
     "flower",
 ]
 # The official file has no healthcheck on the one-shot services (init) and the debug CLI.
-LONG_RUNNING = [
-    "postgres",
-    "redis",
-    "airflow-apiserver",
-    "airflow-scheduler",
-    "airflow-dag-processor",
-    "airflow-worker",
-    "airflow-triggerer",
-    "flower",
-]
+AIRFLOW_LONG_RUNNING = [service for service in AIRFLOW_SERVICES if service not in ("airflow-init", "airflow-cli")]
+LONG_RUNNING = ["postgres", "redis", *AIRFLOW_LONG_RUNNING]
 
 
 @pytest.fixture(scope="module")
@@ -91,9 +83,12 @@ class TestGeneratedFile:
             assert environment[name] == f"${{{name}:?run `make up`, which generates it into .env}}"
 
     def test_should_refuse_a_setting_that_is_also_local_wiring(self, monkeypatch: pytest.MonkeyPatch):
-        monkeypatch.setitem(compose.LOCAL_WIRING, "AIRFLOW__CORE__EXECUTOR", "LocalExecutor")
+        wired = compose.local_wiring
+        monkeypatch.setattr(
+            compose, "local_wiring", lambda wiring: {**wired(wiring), "AIRFLOW__CORE__EXECUTOR": "LocalExecutor"}
+        )
         with pytest.raises(ValueError, match="AIRFLOW__CORE__EXECUTOR: set both"):
-            compose.airflow_environment()
+            compose.airflow_environment(compose.COMPOSE_WIRING)
 
 
 class TestOfficialLayout:
@@ -108,17 +103,7 @@ class TestOfficialLayout:
     def test_should_have_a_healthcheck(self, document: dict, service: str):
         assert jmespath.search(f'services."{service}".healthcheck.test', document)
 
-    @pytest.mark.parametrize(
-        "service",
-        [
-            "airflow-apiserver",
-            "airflow-scheduler",
-            "airflow-dag-processor",
-            "airflow-worker",
-            "airflow-triggerer",
-            "flower",
-        ],
-    )
+    @pytest.mark.parametrize("service", AIRFLOW_LONG_RUNNING)
     def test_should_start_after_init_and_healthy_backends(self, document: dict, service: str):
         depends_on = document["services"][service]["depends_on"]
         assert depends_on["airflow-init"]["condition"] == "service_completed_successfully"

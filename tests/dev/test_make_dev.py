@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
-from local_airflow.dev import admin_password, session_members
-from local_airflow.rest_client import AirflowAPI
-from local_airflow.stack import free_port
-
-# Between checks of a condition that has a deadline.
-POLL_INTERVAL_S = 0.2
+from local_airflow.dev import ADMIN_USER, admin_password
+from local_airflow.processes import GiveUp, free_port, process_table, session_pids, wait_for
+from local_airflow.rest_client import AirflowClient
 
 REPO = Path(__file__).resolve().parents[2]
 READY_LINE = "make dev: Airflow is ready at "
@@ -33,14 +30,17 @@ def start_make_dev(state_dir: Path, port: int, log: Path) -> subprocess.Popen:
 
 
 def wait_for_line(process: subprocess.Popen, log: Path, line: str, timeout_s: float = 240) -> str:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
+    """make dev's output once it holds `line`; fails at once if make dev exits first."""
+
+    def printed() -> str | None:
         text = log.read_text()
         if line in text:
             return text
-        assert process.poll() is None, f"make dev exited with {process.returncode}:\n{text[-3000:]}"
-        time.sleep(POLL_INTERVAL_S)
-    raise AssertionError(f"{line!r} not printed within {timeout_s} s:\n{log.read_text()[-3000:]}")
+        if process.poll() is not None:
+            raise GiveUp(f"make dev exited with {process.returncode}:\n{text[-3000:]}")
+        return None
+
+    return wait_for(printed, timeout_s, f"{line!r} to be printed", diagnostics=log.read_text)
 
 
 @pytest.fixture(scope="module")
@@ -60,18 +60,19 @@ def make_dev(tmp_path_factory):
 def test_banner_prints_url_and_login(make_dev):
     output = make_dev["output"]
     assert f"{READY_LINE}http://127.0.0.1:{make_dev['port']}" in output
-    assert f"login: admin / {admin_password(make_dev['state_dir'])}" in output
+    assert f"login: {ADMIN_USER} / {admin_password(make_dev['state_dir'])}" in output
 
 
 def test_example_dag_runs_to_success_through_rest_api(make_dev):
-    api = AirflowAPI(f"http://127.0.0.1:{make_dev['port']}", "admin", admin_password(make_dev["state_dir"]))
-    api.wait_for_dag("taskflow_etl")
+    client = AirflowClient(f"http://127.0.0.1:{make_dev['port']}", ADMIN_USER, admin_password(make_dev["state_dir"]))
+    client.wait_dag("taskflow_etl")
     # Like every DAG here it starts paused (the examples need clouds a laptop lacks): switch it on first.
-    api.unpause("taskflow_etl")
-    run_id = api.trigger("taskflow_etl")
-    assert api.wait_for_run("taskflow_etl", run_id) == "success"
-    assert api.task_states("taskflow_etl", run_id) == {"extract": "success", "transform": "success", "load": "success"}
-    assert api.xcom("taskflow_etl", run_id, "transform") == {"acme": 150.0, "globex": 80.5}
+    client.unpause("taskflow_etl")
+    run_id = client.trigger("taskflow_etl")
+    assert client.wait_run("taskflow_etl", run_id, timeout=180) == "success"
+    states = {ti["task_id"]: ti["state"] for ti in client.task_instances("taskflow_etl", run_id)}
+    assert states == {"extract": "success", "transform": "success", "load": "success"}
+    assert client.xcom("taskflow_etl", run_id, "transform") == {"acme": 150.0, "globex": 80.5}
 
 
 def test_second_make_dev_on_same_state_is_refused(make_dev):
@@ -88,43 +89,30 @@ def test_second_make_dev_on_same_state_is_refused(make_dev):
 
 def test_ctrl_c_stops_every_process(make_dev):
     process = make_dev["process"]
-    standalone_sessions = {pid for pid in _descendants(process.pid)}
+    standalone_sessions = _descendants(process.pid)
     assert standalone_sessions, "make dev started no Airflow processes"
     os.killpg(process.pid, signal.SIGINT)
     # make re-raises the interrupt once its recipe has finished, as it does for any target.
     assert process.wait(timeout=60) in (0, -signal.SIGINT)
     # Our shutdown ran; standalone may not get to print its own "Complete" before the grace period ends.
     assert "Stopping Airflow…" in make_dev["log"].read_text()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and _alive(standalone_sessions):
-        time.sleep(POLL_INTERVAL_S)
+    with contextlib.suppress(TimeoutError):
+        wait_for(lambda: not _alive(standalone_sessions), 30, "every process of make dev to end")
     assert not _alive(standalone_sessions), f"left running after Ctrl-C: {_alive(standalone_sessions)}"
 
 
 def _descendants(root: int) -> set[int]:
     children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    for entry in process_table():
+        children.setdefault(entry.parent, []).append(entry.pid)
     found, todo = set(), [root]
     while todo:
         for child in children.get(todo.pop(), []):
             found.add(child)
             todo.append(child)
     # The standalone session (and any task process group in it) is what must disappear.
-    return found | {pid for sid in found for pid in session_members(sid)}
+    return found | {pid for sid in found for pid in session_pids(sid)}
 
 
 def _alive(pids: set[int]) -> set[int]:
-    alive = set()
-    for pid in pids:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if state != "Z":
-            alive.add(pid)
-    return alive
+    return {entry.pid for entry in process_table() if entry.pid in pids and entry.alive}

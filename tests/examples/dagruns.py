@@ -13,15 +13,16 @@ inline before resuming it. Two things it does not do like a scheduler, which the
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pendulum
 
-# Between checks of a condition that has a deadline.
-POLL_INTERVAL_S = 0.2
+from local_airflow.processes import wait_for
+
+# How long a test plays a remote service for a deferred task before it gives up.
+DEFERRAL_TIMEOUT_S = 60
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DAGS_FOLDER = REPO_ROOT / "dags"
@@ -67,17 +68,6 @@ def triggers_fired(classpath_suffix: str) -> list[dict[str, Any]]:
         return [t.kwargs for t in session.query(Trigger).all() if t.classpath.endswith(classpath_suffix)]
 
 
-def wait_for(condition: Callable[[], Any], *, timeout: float = 60, what: str = "condition") -> Any:
-    """Poll `condition` until it returns something truthy, or fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(POLL_INTERVAL_S)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-
-
 def once_deferred(classpath_suffix: str, act: Callable[[list[dict[str, Any]]], bool]) -> threading.Thread:
     """Play the remote service moto cannot run: once a trigger of that class waits, call `act(kwargs_list)`.
 
@@ -86,8 +76,11 @@ def once_deferred(classpath_suffix: str, act: Callable[[list[dict[str, Any]]], b
     """
     thread = threading.Thread(
         target=wait_for,
-        args=(lambda: act(triggers_fired(classpath_suffix)),),
-        kwargs={"what": f"a {classpath_suffix} to be deferred"},
+        args=(
+            lambda: act(triggers_fired(classpath_suffix)),
+            DEFERRAL_TIMEOUT_S,
+            f"a {classpath_suffix} to be deferred",
+        ),
         daemon=True,
     )
     thread.start()

@@ -4,6 +4,7 @@ import json
 
 from airflow_settings import load_settings
 from airflow_settings.git_bundle import GIT_BUNDLE_CONN_ID
+from airflow_settings.render import for_stack
 from airflow_settings.versions import AIRFLOW_VERSION
 from infra.chart_images import ecr_registry
 from infra.components import SERVICE_ACCOUNTS
@@ -12,6 +13,7 @@ from infra.helm_values import ChartInputs, chart_values
 from tests.helm.chart_utils import DEFAULT_NETWORK, schema_errors
 from tests.infra.example_stacks import airflow_release
 from tests.infra.harness import ACCOUNT_ID, Built, stack_config
+from tests.infra.staged_stacks import IMAGE_DIGEST
 
 
 def release_values(built: Built) -> dict:
@@ -43,22 +45,21 @@ class TestReleaseValues:
                 logs_bucket=f"{logs_bucket.inputs['bucketPrefix']}abc123",
                 region=config["aws:region"],
                 role_arns={c: f"arn:aws:iam::{ACCOUNT_ID}:role/{roles}-{a}" for c, a in SERVICE_ACCOUNTS.items()},
-                settings=load_settings().for_target("eks"),
+                settings=for_stack(load_settings().for_target("eks"), "airflow-dev"),
                 dags=DagsConfig.model_validate(config["airflow-aws:dags"]),
                 ingress=IngressConfig(enabled=False, internal=True),
                 registry=ecr_registry(ACCOUNT_ID, config["aws:region"]),
                 # Dev's VPC, the mocks' S3 prefix list: the facts DEFAULT_NETWORK was written from.
                 network=DEFAULT_NETWORK,
                 size="dev",
+                image_digest=IMAGE_DIGEST,
             )
         )
         assert DEFAULT_NETWORK.private_subnet_cidrs == private_cidrs
         assert release_values(dev_stack) == json.loads(json.dumps(expected))
 
     def test_should_install_keda_where_the_network_policy_expects_it(self, eks_stack: Built):
-        keda = eks_stack.find_created(
-            "kubernetes:helm.sh/v3:Release", f"{eks_stack.one('airflow-aws:airflow_chart:AirflowChart').name}-keda"
-        )
+        (keda,) = [r for r in eks_stack.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "keda"]
         labels = release_values(eks_stack)["workers"]["celery"]["keda"]["namespaceLabels"]
         assert labels == {"kubernetes.io/metadata.name": keda.inputs["namespace"]}
 

@@ -1,20 +1,15 @@
-"""Helpers of the image suite: the engine choice, container runs, free ports and polling with a deadline."""
+"""Helpers of the image suite: the engine choice and container runs."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
-import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-# Between checks of a condition that has a deadline.
-POLL_INTERVAL_S = 1.0
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -90,12 +85,3 @@ class Image:
         for source, target in (volumes or {}).items():
             options += ["--volume", f"{source}:{target}"]
         return options
-
-
-def wait_for(condition: Callable[[], bool], deadline_s: float, what: str, diagnostics: Callable[[], str]) -> None:
-    """Poll `condition` about once a second until it holds; fail with `diagnostics()` at the deadline."""
-    deadline = time.monotonic() + deadline_s
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what} not reached within {deadline_s:.0f} s:\n{diagnostics()[-4000:]}")
-        time.sleep(POLL_INTERVAL_S)

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from airflow_settings.versions import AIRFLOW_VERSION
-from local_airflow.stack import free_port
-from tests.images.support import wait_for
+from local_airflow.processes import free_port, wait_for
 
 pytestmark = pytest.mark.image
 
@@ -21,6 +20,8 @@ NO_DB_WAIT = {"CONNECTION_CHECK_MAX_COUNT": "0"}
 UNREACHABLE_DB = "postgresql+psycopg2://airflow:airflow@127.0.0.1:1/airflow"
 # Stock Kubernetes grace period, which the official chart keeps for the api-server.
 GRACE_PERIOD_S = 30
+# Between checks of a container: each is an engine call.
+POLL_INTERVAL_S = 1.0
 
 
 class TestCommands:
@@ -235,7 +236,8 @@ def api_server(image, init_run, airflow_state, shared_env):
             lambda: image.exec(name, "python", "-c", health).returncode == 0,
             180,
             "api-server health",
-            lambda: image.logs(name),
+            interval=POLL_INTERVAL_S,
+            diagnostics=lambda: image.logs(name),
         )
         yield name, url
     finally:
@@ -294,7 +296,13 @@ class TestSignals:
     def test_should_deliver_sigterm_per_dumb_init_setsid(self, image, setsid, child_after_sigterm):
         name = image.start("bash", "-c", MAIN_WITH_CHILD, env={**NO_DB_WAIT, "DUMB_INIT_SETSID": setsid})
         try:
-            wait_for(lambda: "ready" in image.logs(name), 60, "main process ready", lambda: image.logs(name))
+            wait_for(
+                lambda: "ready" in image.logs(name),
+                60,
+                "main process ready",
+                interval=POLL_INTERVAL_S,
+                diagnostics=lambda: image.logs(name),
+            )
             subprocess.run([image.engine, "stop", "--time", "20", name], check=True, capture_output=True)
             assert child_after_sigterm in image.logs(name)
         finally:

@@ -1,5 +1,6 @@
 """The committed example stacks (Pulumi.dev.yaml, Pulumi.prod.yaml, Pulumi.mwaa.yaml), each built once per test
-session under the mock runtime, and the fixtures that hand them out.
+session under the mock runtime, and the fixtures that hand them out. An EKS stack has two stages (the platform
+project at the root, then workloads/); its fixture holds both, the *_platform and *_workloads ones each.
 
 tests/infra, tests/helm and tests/policy import the fixtures into their conftest.py; `example_stack` caches each
 build, so however many folders a session runs, every stack is built once.
@@ -16,6 +17,7 @@ import pytest
 
 from mwaa.layout import ARTIFACT_FILES
 from tests.infra.harness import Built, Recorded, build_stack, stack_config
+from tests.infra.staged_stacks import build_workloads, deployment
 
 STACKS = ("dev", "prod", "mwaa")
 EKS_STACKS = ("dev", "prod")
@@ -30,13 +32,28 @@ def with_stand_in_artifacts(config: dict[str, Any], directory: Path) -> dict[str
 
 
 @functools.cache
-def example_stack(stack: str) -> Built:
-    """The committed stack `stack`, built under the mocks (once per process)."""
+def example_platform(stack: str) -> Built:
+    """The committed stack `stack`'s platform stage (the root project; the only stage of mwaa), built under the
+    mocks once per process."""
     config = stack_config(stack)
     if stack != "mwaa":
         return build_stack(stack, config)
     with tempfile.TemporaryDirectory(prefix="mwaa-artifacts-") as directory:
         return build_stack(stack, with_stand_in_artifacts(config, Path(directory)))
+
+
+@functools.cache
+def example_workloads(stack: str) -> Built:
+    """The committed EKS stack `stack`'s workloads stage, on its recorded platform stage with the image pushed."""
+    return build_workloads(stack, example_platform(stack))
+
+
+@functools.cache
+def example_stack(stack: str) -> Built:
+    """Everything the committed stack `stack` creates: for EKS both stages together (staged_stacks.deployment)."""
+    if stack not in EKS_STACKS:
+        return example_platform(stack)
+    return deployment(example_platform(stack), example_workloads(stack))
 
 
 def airflow_release(built: Built) -> Recorded:
@@ -62,5 +79,17 @@ def mwaa_stack() -> Built:
 
 @pytest.fixture(params=EKS_STACKS, ids=[f"{stack}_stack" for stack in EKS_STACKS])
 def eks_stack(request: pytest.FixtureRequest) -> Built:
-    """Each EKS example stack in turn."""
+    """Each EKS example stack in turn, both stages."""
     return example_stack(request.param)
+
+
+@pytest.fixture(params=EKS_STACKS, ids=[f"{stack}_platform" for stack in EKS_STACKS])
+def eks_platform(request: pytest.FixtureRequest) -> Built:
+    """Each EKS example stack's platform stage in turn."""
+    return example_platform(request.param)
+
+
+@pytest.fixture(params=EKS_STACKS, ids=[f"{stack}_workloads" for stack in EKS_STACKS])
+def eks_workloads(request: pytest.FixtureRequest) -> Built:
+    """Each EKS example stack's workloads stage in turn."""
+    return example_workloads(request.param)

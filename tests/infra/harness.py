@@ -1,8 +1,10 @@
 """Pulumi mock runtime harness: mocks that record every resource and fail on unexpected invokes.
 
 `build_stack(stack, config)` runs infra.stack.run() under the mocks and returns a `Built` with every
-registered resource (type, name, parent, inputs, ignore_changes) and the resolved exports, plus whether each
-export is secret. The committed example stacks are built once per session in example_stacks.py.
+registered resource (type, name, parent, inputs, ignore_changes, and what its registration waits for: its
+dependencies, property dependencies and providers) and the resolved exports, plus whether each export is secret.
+The committed example stacks are built once per session in example_stacks.py; creation_order.py answers
+"does X wait for Y?" from the recorded registrations.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import runpy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +27,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT_ID = "111122223333"
 ZONES = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
 OIDC_URL = "https://oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF0123456789"
+ORGANIZATION = "organization"
+CLUSTER_SECURITY_GROUP = "sg-0eks0cluster"
+"""The security group EKS creates for the control plane and managed nodes."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,18 @@ class Recorded:
     custom: bool
     secret_paths: frozenset[str]
     ignore_changes: tuple[str, ...] = ()
+    remote: bool = False
+    """A remote (multi-language) component such as eks:index:Cluster: one registration, no recorded children."""
+    dependencies: tuple[str, ...] = ()
+    """URNs the registration waits for, as the monitor receives them: explicit depends_on plus every property
+    dependency. The Python SDK has already expanded a local component into its custom descendants
+    (pulumi/runtime/rpc.py `_add_dependency`)."""
+    property_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Input name -> URNs of the resources whose outputs that input was built from."""
+    providers: tuple[str, ...] = ()
+    """URNs of the explicit providers the registration names (it waits for their URN and id)."""
+    retain_on_delete: bool = False
+    """`pulumi destroy` leaves the cloud resource in place."""
 
 
 @dataclass
@@ -49,6 +67,9 @@ class Built:
     invoke_args: list[dict[str, Any]] = field(default_factory=list)
     registered_outputs: dict[str, frozenset[str]] = field(default_factory=dict)
     """Component URN -> the output names it passed to register_outputs."""
+    output_dependencies: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Export name -> URNs of the resources its value was built from: the engine records the stack's outputs
+    only once all of them exist."""
 
     def of_type(self, type_: str) -> list[Recorded]:
         return [resource for resource in self.resources if resource.type == type_]
@@ -76,8 +97,10 @@ class Built:
 class PlatformMocks(pulumi.runtime.Mocks):
     """Computed outputs the program reads; an invoke it does not expect raises."""
 
-    def __init__(self, built: Built) -> None:
+    def __init__(self, built: Built, *, existing_roles: tuple[str, ...] = ()) -> None:
         self.built = built
+        self.existing_roles = existing_roles
+        """ARNs the account's IAM answers aws.iam.get_roles with (none: a fresh account)."""
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         state = dict(args.inputs)
@@ -110,7 +133,11 @@ class PlatformMocks(pulumi.runtime.Mocks):
                     kubeconfigJson=json.dumps({"apiVersion": "v1", "clusters": [{"name": name}]}),
                     oidcProviderArn=f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{OIDC_URL[8:]}",
                     oidcProviderUrl=OIDC_URL,
+                    clusterSecurityGroupId=CLUSTER_SECURITY_GROUP,
                 )
+            case "aws:iam/serviceLinkedRole:ServiceLinkedRole":
+                service = args.inputs["awsServiceName"]
+                state["arn"] = f"arn:aws:iam::{ACCOUNT_ID}:role/aws-service-role/{service}/{name}"
             case "aws:iam/role:Role":
                 state["arn"] = f"arn:aws:iam::{ACCOUNT_ID}:role/{name}"
             case "aws:s3/bucketObjectv2:BucketObjectv2":
@@ -139,6 +166,12 @@ class PlatformMocks(pulumi.runtime.Mocks):
                 "accountId": ACCOUNT_ID,
                 "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/ci",
                 "userId": "AIDA",
+            }
+        if args.token == "aws:iam/getRoles:getRoles":
+            return {
+                "id": ACCOUNT_ID,
+                "arns": list(self.existing_roles),
+                "names": [a.rsplit("/", 1)[1] for a in self.existing_roles],
             }
         raise NotImplementedError(f"Mock call not implemented: {args.token}")
 
@@ -205,9 +238,23 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     custom=request.custom,
                     secret_paths=frozenset(secret_paths),
                     ignore_changes=tuple(request.ignoreChanges),
+                    retain_on_delete=request.retainOnDelete,
+                    remote=request.remote,
+                    dependencies=tuple(request.dependencies),
+                    property_dependencies={
+                        name: tuple(deps.urns) for name, deps in request.propertyDependencies.items()
+                    },
+                    providers=tuple(
+                        _provider_urn(ref) for ref in (request.provider, *request.providers.values()) if ref
+                    ),
                 )
             )
         return response
+
+
+def _provider_urn(reference: str) -> str:
+    """A provider reference is `<urn>::<id>`; the URN itself contains `::`."""
+    return reference.rsplit("::", 1)[0]
 
 
 def stack_config(stack: str) -> dict[str, Any]:
@@ -216,40 +263,68 @@ def stack_config(stack: str) -> dict[str, Any]:
 
 
 def build_stack(
-    stack: str, config: dict[str, Any], built: Built | None = None, *, through_entry_point: bool = False
+    stack: str,
+    config: dict[str, Any],
+    built: Built | None = None,
+    *,
+    through_entry_point: bool = False,
+    program_run: Callable[[], dict[str, Any]] | None = None,
+    project: str = "airflow-aws",
+    entry_point: Path = REPO_ROOT / "infra",
+    mocks: Callable[[Built], PlatformMocks] = PlatformMocks,
 ) -> Built:
     """Run the program for `config` under the mocks, recording into `built` (so a caller still sees what was
-    recorded when the program raises). `through_entry_point` runs infra/ the way Pulumi does (its folder as
-    the script, so only infra/ is on sys.path) and records resources but no outputs."""
+    recorded when the program raises). `through_entry_point` runs `entry_point` the way Pulumi does (its folder
+    as the script) and records resources but no outputs. `program_run` (infra.stack.run unless given) returns
+    the exports of `project`; `mocks` makes the mocks that answer it."""
     built = Built() if built is None else built
-    from infra.stack import run
+    if program_run is None:
+        from infra.stack import run as program_run
 
     def program() -> Any:
         if through_entry_point:
-            runpy.run_path(str(REPO_ROOT / "infra"), run_name="__main__")
+            runpy.run_path(str(entry_point), run_name="__main__")
             return None
-        outputs = run()
+        outputs = program_run()
         names = list(outputs)
 
         def collect(values: list[Any]) -> None:
             built.outputs.update(zip(names, values, strict=True))
 
-        async def secret_names() -> None:
+        async def output_details() -> None:
             for name in names:
-                if await pulumi.Output.from_input(outputs[name]).is_secret():
+                output = pulumi.Output.from_input(outputs[name])
+                if await output.is_secret():
                     built.secret_outputs.add(name)
+                built.output_dependencies[name] = frozenset([await r.urn.future() for r in await output.resources()])
 
-        return pulumi.Output.all(*outputs.values()).apply(collect), secret_names()
+        return pulumi.Output.all(*outputs.values()).apply(collect), output_details()
 
-    return run_under_mocks(stack, config, program, built)
+    return run_under_mocks(stack, config, program, built, project=project, mocks=mocks)
 
 
-def run_under_mocks(stack: str, config: dict[str, Any], program: Any, built: Built | None = None) -> Built:
+def run_under_mocks(
+    stack: str,
+    config: dict[str, Any],
+    program: Any,
+    built: Built | None = None,
+    *,
+    project: str = "airflow-aws",
+    mocks: Callable[[Built], PlatformMocks] = PlatformMocks,
+) -> Built:
     """Run `program()` (anything creating resources) under fresh recording mocks with `config` set."""
     built = Built() if built is None else built
     built.config = config
-    mocks = PlatformMocks(built)
-    pulumi.runtime.set_mocks(mocks, project="airflow-aws", stack=stack, preview=False, monitor=RecordingMonitor(mocks))
+    answering = mocks(built)
+    pulumi.runtime.set_mocks(
+        answering,
+        project=project,
+        stack=stack,
+        preview=False,
+        monitor=RecordingMonitor(answering),
+        # The DIY backends' organization, which fully qualified stack names start with.
+        organization=ORGANIZATION,
+    )
     pulumi.runtime.set_all_config(
         {key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()}
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from airflow_settings.versions import PULUMI_SDK_VERSION, pin
+from airflow_settings.versions import AIRFLOW_VERSION, PULUMI_SDK_VERSION, pin
 from tests.infra.harness import REPO_ROOT
 
 pytestmark = pytest.mark.infra
@@ -167,3 +167,148 @@ class TestHelp:
         shown = subprocess.run(["make", "help"], cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout
         listed = set(re.findall(r"^ +([a-z][a-z0-9-]*) ", re.sub(r"\x1b\[[0-9;]*m", "", shown), re.M))
         assert {"pins", "test-inputs", "chart-schema", "compose-schema", "compose-binary"} <= listed
+
+
+def fake_toolchain(directory: Path, *, target: str, deployed: bool, pushed: bool) -> tuple[dict[str, str], Path]:
+    """pulumi, aws and a container engine on PATH that log each call to one file and answer like the real ones
+    for a `target` stack whose platform stage is `deployed` and whose image tag ECR holds when `pushed`."""
+    log = directory / "calls.log"
+    outputs = {
+        "imageUri": "111122223333.dkr.ecr.eu-west-1.amazonaws.com/airflow-dev/airflow:3.3.1-1",
+        "ecrRepositoryUrl": "111122223333.dkr.ecr.eu-west-1.amazonaws.com/airflow-dev/airflow",
+        "region": "eu-west-1",
+    }
+    answers = "\n".join(f'  *"stack output --stack dev {name}"*) echo {value} ;;' for name, value in outputs.items())
+    scripts = {
+        "pulumi": f"""echo "pulumi $*" >> {log}
+case "$*" in
+  version) echo v{PULUMI_SDK_VERSION} ;;
+  *"config get"*) echo {target} ;;
+{answers}
+  *"stack output --stack dev workloads"*) {"echo {}" if deployed else "exit 255"} ;;
+esac""",
+        "aws": f"""echo "aws $*" >> {log}
+case "$*" in
+  *describe-images*) {"exit 0" if pushed else "exit 254"} ;;
+  *get-login-password*) echo token ;;
+esac""",
+        "engine": f'cat >/dev/null; echo "engine $*" >> {log}',
+    }
+    for name, body in scripts.items():
+        (directory / name).write_text(f"#!/bin/sh\n{body}\n")
+        (directory / name).chmod(0o755)
+    return {"PATH": f"{directory}:/usr/bin:/bin", "CONTAINER_ENGINE": str(directory / "engine")}, log
+
+
+def run_make(target: str, environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            "make",
+            "--no-print-directory",
+            "-o",
+            ".venv-infra/.synced",
+            target,
+            "STACK=dev",
+            *(f"{name}={value}" for name, value in environment.items() if name != "PATH"),
+        ],
+        cwd=REPO_ROOT,
+        env={**os.environ, "PATH": environment["PATH"]},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def calls(log: Path) -> list[str]:
+    """The logged calls that change or read something, without the CLI checks and config lookups."""
+    return [
+        line
+        for line in log.read_text().splitlines()
+        if line not in ("pulumi version",) and "config get" not in line and "stack output" not in line
+    ]
+
+
+class TestDeploySequence:
+    """make deploy: the platform stage, the image pushed to ECR, then the workloads stage (eks); one stage (mwaa)."""
+
+    def test_should_push_the_image_between_the_stages(self, tmp_path: Path):
+        environment, log = fake_toolchain(tmp_path, target="eks", deployed=True, pushed=False)
+        result = run_make("deploy", environment)
+        assert result.returncode == 0, result.stdout + result.stderr
+        uri = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/airflow-dev/airflow:3.3.1-1"
+        assert calls(log) == [
+            "pulumi up --stack dev",
+            "aws ecr describe-images --region eu-west-1 --repository-name airflow-dev/airflow "
+            "--image-ids imageTag=3.3.1-1",
+            *[call for call in calls(log) if call.startswith("engine build")][:1],
+            "aws ecr get-login-password --region eu-west-1",
+            "engine login --username AWS --password-stdin 111122223333.dkr.ecr.eu-west-1.amazonaws.com",
+            f"engine tag airflow-on-aws:{AIRFLOW_VERSION} {uri}",
+            f"engine push {uri}",
+            "pulumi -C workloads stack select --create dev",
+            "pulumi -C workloads up --stack dev",
+        ]
+        (build,) = [call for call in calls(log) if call.startswith("engine build")]
+        assert f"-t airflow-on-aws:{AIRFLOW_VERSION}" in build, "make image builds the image that is pushed"
+
+    def test_should_not_rebuild_a_tag_ecr_already_holds(self, tmp_path: Path):
+        environment, log = fake_toolchain(tmp_path, target="eks", deployed=True, pushed=True)
+        result = run_make("deploy", environment)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert not [call for call in calls(log) if call.startswith("engine")]
+        assert calls(log)[-1] == "pulumi -C workloads up --stack dev"
+        assert "is already in ECR; nothing to push" in result.stdout
+
+    def test_should_deploy_mwaa_in_one_stage(self, tmp_path: Path):
+        environment, log = fake_toolchain(tmp_path, target="mwaa", deployed=False, pushed=False)
+        result = run_make("deploy", environment)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert calls(log) == ["pulumi up --stack dev"]
+
+    def test_should_stop_when_the_platform_stage_fails(self, tmp_path: Path):
+        environment, log = fake_toolchain(tmp_path, target="eks", deployed=False, pushed=False)
+        pulumi = tmp_path / "pulumi"
+        pulumi.write_text(pulumi.read_text().replace("esac", '  "up --stack dev") exit 1 ;;\nesac'))
+        result = run_make("deploy", environment)
+        assert result.returncode != 0
+        assert calls(log) == ["pulumi up --stack dev"]
+
+    def test_should_say_where_to_get_a_missing_aws_cli(self, tmp_path: Path):
+        environment, _ = fake_toolchain(tmp_path, target="eks", deployed=True, pushed=False)
+        (tmp_path / "aws").unlink()
+        result = run_make("image-push", environment)
+        assert result.returncode != 0
+        assert "The AWS CLI is not installed" in result.stdout and "getting-started-install" in result.stdout
+
+
+class TestPreviewBothStages:
+    """make preview: the workloads stage too, once the platform stage has been deployed."""
+
+    def test_should_preview_both_stages_of_a_deployed_stack(self, tmp_path: Path):
+        environment, log = fake_toolchain(tmp_path, target="eks", deployed=True, pushed=True)
+        result = run_make("preview", environment)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert calls(log) == [
+            "pulumi preview --stack dev --diff",
+            "pulumi -C workloads stack select --create dev",
+            "pulumi -C workloads preview --stack dev --diff",
+        ]
+
+    def test_should_say_why_a_first_preview_stops_at_the_platform(self, tmp_path: Path):
+        environment, log = fake_toolchain(tmp_path, target="eks", deployed=False, pushed=False)
+        result = run_make("preview", environment)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert calls(log) == ["pulumi preview --stack dev --diff"]
+        assert "no preview of the workloads stage yet: stack dev has no workloads output" in result.stdout
+
+
+class TestWorkloadsProject:
+    """workloads/Pulumi.yaml runs workloads/ in the same environment as the platform project."""
+
+    def test_should_point_the_runtime_at_the_infra_venv(self):
+        import yaml
+
+        project = yaml.safe_load((REPO_ROOT / "workloads" / "Pulumi.yaml").read_text())
+        assert project["name"] == "airflow-aws-workloads" and "main" not in project
+        assert project["runtime"]["options"] == {"toolchain": "pip", "virtualenv": "../.venv-infra"}
+        assert (REPO_ROOT / "workloads" / "__main__.py").is_file()

@@ -5,12 +5,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pulumi
 import pytest
 
 from airflow_settings import load_settings
 from infra.config import StackConfig, StackConfigError, config_reference
+from infra.config_rules import AUTONAME_SUFFIX, NODE_GROUP_NAME_LIMIT, derived_names
+from infra.config_sections import StorageConfig
 from infra.presets import PRESETS, preset_defaults
-from tests.infra.harness import REPO_ROOT, Built, build_stack, stack_config
+from infra.storage import Storage, StorageArgs
+from tests.infra.example_stacks import with_stand_in_artifacts
+from tests.infra.harness import REPO_ROOT, Built, Recorded, build_stack, run_under_mocks, stack_config
 
 pytestmark = pytest.mark.infra
 
@@ -92,7 +97,51 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str]] = [
     (
         "storage-ceiling-low",
         {"airflow-aws:database": {"maxAllocatedStorageGb": 20, "allocatedStorageGb": 50}},
-        r"database\.maxAllocatedStorageGb \(20\) is below allocatedStorageGb \(50\)",
+        r"database\.maxAllocatedStorageGb \(20\) is less than 10 % above allocatedStorageGb \(50\)",
+    ),
+    (
+        "storage-ceiling-under-ten-percent",
+        {"airflow-aws:database": {"maxAllocatedStorageGb": 109, "allocatedStorageGb": 100}},
+        r"database\.maxAllocatedStorageGb \(109\) is less than 10 % above .*fix: raise it to 110 or more",
+    ),
+    (
+        "prefix-double-dash",
+        {"airflow-aws:namePrefix": "airflow--dev"},
+        r"airflow-aws:namePrefix: 'airflow--dev' has two dashes in a row .*fix: use single dashes",
+    ),
+    (
+        "prefix-trailing-dash",
+        {"airflow-aws:namePrefix": "airflow-dev-"},
+        r"airflow-aws:namePrefix: 'airflow-dev-' has two dashes in a row or ends with a dash.*fix: ",
+    ),
+    (
+        "prefix-s3-reserved",
+        {"airflow-aws:namePrefix": "sthree-airflow"},
+        r"airflow-aws:namePrefix: 'sthree-airflow' starts with a prefix S3 reserves .*fix: start it otherwise",
+    ),
+    (
+        "prefix-too-long",
+        {"airflow-aws:namePrefix": "airflow-" + "x" * 22},
+        r"airflow-aws:namePrefix: .* is 30 characters, so the IAM role .* would be 65, over AWS's limit of 64; "
+        r"fix: shorten namePrefix to at most 29 characters",
+    ),
+    (
+        "node-group-name-too-long",
+        {
+            "airflow-aws:namePrefix": "airflow-" + "x" * 21,
+            "airflow-aws:eks": {
+                "publicAccessCidrs": ["203.0.113.0/24"],
+                "nodeGroups": [{**PRESETS["dev"]["eks"]["nodeGroups"][0], "name": "g" * 22}],
+            },
+        },
+        r"airflow-aws:eks\.nodeGroups: node group 'g{22}' would be named .* 64 characters, over EKS's limit of "
+        r"63; fix: shorten its name to at most 21 characters",
+    ),
+    (
+        # Python's is_private accepts the benchmarking range 198.18.0.0/15; RFC 1918 does not hold it.
+        "benchmarking-cidr",
+        {"airflow-aws:network": {"vpcCidr": "198.18.0.0/16"}},
+        r"network\.vpcCidr: 198\.18\.0\.0/16 is not a private \(RFC 1918\) range; fix: use 10\.0\.0\.0/8",
     ),
     (
         "bad-broker-node",
@@ -118,7 +167,7 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str]] = [
                 "credentialsSecret": "git-creds",
             }
         },
-        r"dags\.credentialsSecret: applies to git-sync only.*fix: .*airflow/connections/git_dags_repo",
+        r"dags\.credentialsSecret: applies to git-sync only.*fix: .*airflow-dev/connections/git_dags_repo",
     ),
     (
         "ingress-without-host",
@@ -169,6 +218,77 @@ class TestBadStackConfig:
         assert "image.tag" in str(failure.value) and "chart.version" in str(failure.value)
 
 
+# Where each resource's AWS name is, and AWS's limit on it: the names namePrefix can push over a limit.
+AWS_NAME_LIMITS = {
+    "aws:iam/role:Role": ("name", 64),
+    "aws:iam/rolePolicy:RolePolicy": ("name", 128),
+    "aws:s3/bucket:Bucket": ("bucketPrefix", 37),
+    "aws:elasticache/replicationGroup:ReplicationGroup": ("replicationGroupId", 40),
+    "aws:elasticache/subnetGroup:SubnetGroup": ("name", 255),
+    "aws:rds/instance:Instance": ("identifier", 63),
+    "aws:rds/subnetGroup:SubnetGroup": ("name", 255),
+    "aws:rds/parameterGroup:ParameterGroup": ("name", 255),
+    "aws:ec2/securityGroup:SecurityGroup": ("name", 255),
+    "aws:ec2/launchTemplate:LaunchTemplate": ("name", 128),
+    "aws:mwaa/environment:Environment": ("name", 80),
+    "eks:index:ManagedNodeGroup": ("nodeGroupName", 63),
+}
+
+
+def _aws_name(resource: Recorded, key: str) -> str:
+    """The name AWS receives: the explicit input, or Pulumi's autoname (logical name, dash, 7 hex digits)."""
+    return resource.inputs.get(key) or f"{resource.name}-{'0' * (AUTONAME_SUFFIX - 1)}"
+
+
+class TestAwsNameLimits:
+    """The longest namePrefix and node group name the rules accept give names every AWS limit accepts."""
+
+    @pytest.mark.parametrize("stack", ["dev", "prod", "mwaa"])
+    def test_should_keep_every_name_within_its_aws_limit(self, stack: str, tmp_path):
+        target = stack_config(stack)["airflow-aws:target"]
+        longest = min(name.limit - name.added for name in derived_names(target))
+        prefix = "airflow-" + "x" * (longest - len("airflow-"))
+        group = "g" * (NODE_GROUP_NAME_LIMIT - len(f"{prefix}-eks-") - AUTONAME_SUFFIX)
+        config = {**stack_config(stack), "airflow-aws:namePrefix": prefix}
+        if target == "eks":
+            eks = PRESETS[stack]["eks"]
+            # The stack's own endpoint access (public CIDRs in dev, deployer networks in prod) stays.
+            config["airflow-aws:eks"] = {
+                **config["airflow-aws:eks"],
+                "nodeGroups": [{**eks["nodeGroups"][0], "name": group}],
+            }
+        else:
+            config = with_stand_in_artifacts(config, tmp_path)
+        built = build_stack(stack, config)
+        checked = [(r, *AWS_NAME_LIMITS[r.type]) for r in built.resources if r.type in AWS_NAME_LIMITS]
+        assert {r.type for r, _, _ in checked} >= {"aws:iam/role:Role", "aws:s3/bucket:Bucket"}
+        too_long = [
+            f"{r.type} {_aws_name(r, key)!r} ({len(_aws_name(r, key))} > {limit})"
+            for r, key, limit in checked
+            if len(_aws_name(r, key)) > limit
+        ]
+        assert too_long == []
+
+
+class TestStorageComponent:
+    """Storage holds its bucket prefix to the same rule, in the same words, before creating a child."""
+
+    def test_should_refuse_a_prefix_s3_reserves(self):
+        args = StorageArgs(
+            name_prefix="sthree-x",
+            kms_key_arn="arn:aws:kms:eu-west-1:1:key/k",
+            storage=StorageConfig.model_validate(PRESETS["dev"]["storage"]),
+            buckets=("logs",),
+            force_destroy=True,
+        )
+        built = Built()
+        with pytest.raises(
+            pulumi.RunError, match=r"x-storage: Storage inputs are invalid:\n  namePrefix: 'sthree-x' starts with"
+        ):
+            run_under_mocks("dev", {}, lambda: Storage("x-storage", args), built)
+        assert [r.type for r in built.resources] == ["airflow-aws:storage:Storage"]
+
+
 class TestCommittedStacks:
     """Pulumi.dev.yaml, Pulumi.prod.yaml and Pulumi.mwaa.yaml."""
 
@@ -202,13 +322,13 @@ class TestPresets:
 
 
 class TestConfigReference:
-    """README's configuration reference table."""
+    """The generated configuration reference in docs/configuration.md."""
 
     def test_should_document_every_config_key(self):
-        readme = (REPO_ROOT / "README.md").read_text()
-        section = readme[readme.index("### Configuration reference") :]
+        page = (REPO_ROOT / "docs" / "configuration.md").read_text()
+        section = page[page.index("<!-- BEGIN GENERATED: config-reference -->") :]
         missing = [key for key, _ in config_reference() if f"| `{key}` |" not in section]
-        assert not missing, f"README.md's configuration reference lacks {missing}"
+        assert not missing, f"docs/configuration.md's configuration reference lacks {missing}; run `make docs`"
 
     def test_should_describe_every_config_key(self):
         assert not [key for key, doc in config_reference() if not doc], "every config field needs a docstring"

@@ -8,20 +8,24 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_settings import load_settings
-from airflow_settings.render import secret_prefixes
-from airflow_settings.versions import pin
 from infra.cluster import CONTROL_PLANE_LOG_TYPES
 from infra.components import SERVICE_ACCOUNTS
-from infra.helm_values import SECRET_NAMES
 from infra.network import INTERFACE_ENDPOINTS
-from tests.infra.example_stacks import airflow_release
-from tests.infra.harness import ACCOUNT_ID, OIDC_URL, Built, build_stack, stack_config, statements
+from tests.infra.example_stacks import example_platform
+from tests.infra.harness import (
+    ACCOUNT_ID,
+    CLUSTER_SECURITY_GROUP,
+    OIDC_URL,
+    Built,
+    build_stack,
+    stack_config,
+    statements,
+)
 
 pytestmark = pytest.mark.infra
 
+# The platform stage: every AWS resource. The workloads stage's graph is in test_workloads_stage.py.
 DEV_COUNTS = {
-    "airflow-aws:airflow_chart:AirflowChart": 1,
     "airflow-aws:airflow_secrets:AirflowSecrets": 1,
     "airflow-aws:broker:Broker": 1,
     "airflow-aws:cluster:Cluster": 1,
@@ -48,6 +52,7 @@ DEV_COUNTS = {
     "aws:elasticache/subnetGroup:SubnetGroup": 1,
     "aws:iam/role:Role": 6,
     "aws:iam/rolePolicy:RolePolicy": 5,
+    "aws:iam/serviceLinkedRole:ServiceLinkedRole": 1,
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 3,
     "aws:kms/alias:Alias": 1,
     "aws:kms/key:Key": 1,
@@ -63,12 +68,10 @@ DEV_COUNTS = {
     "aws:s3/bucketVersioning:BucketVersioning": 1,
     "aws:secretsmanager/secret:Secret": 6,
     "aws:secretsmanager/secretVersion:SecretVersion": 6,
+    # Into the database and the broker, from the cluster security group.
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 2,
     "eks:index:Cluster": 1,
     "eks:index:ManagedNodeGroup": 1,
-    "kubernetes:core/v1:Namespace": 1,
-    "kubernetes:core/v1:Secret": 9,
-    "kubernetes:helm.sh/v3:Release": 2,
-    "pulumi:providers:kubernetes": 1,
     "random:index/randomBytes:RandomBytes": 1,
     "random:index/randomPassword:RandomPassword": 5,
 }
@@ -81,28 +84,23 @@ PROD_COUNTS = {
     "aws:ec2/routeTable:RouteTable": 4,
     "aws:ec2/routeTableAssociation:RouteTableAssociation": 6,
     "aws:ec2/subnet:Subnet": 6,
+    # The API endpoint is private: one more rule, for the deployer network.
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 3,
 }
 
 
-def release(built: Built) -> dict:
-    return airflow_release(built).inputs
-
-
-def k8s_secret(built: Built, role: str):
-    (secret,) = [
-        s for s in built.of_type("kubernetes:core/v1:Secret") if s.inputs["metadata"]["name"] == SECRET_NAMES[role]
-    ]
-    return secret
+def _name_prefix(built: Built) -> str:
+    return built.one("eks:index:Cluster").inputs["name"]
 
 
 class TestResourceGraph:
-    """Types and counts of everything the program creates."""
+    """Types and counts of everything the platform stage creates."""
 
-    def test_should_create_the_dev_graph(self, dev_stack: Built):
-        assert dev_stack.type_counts() == DEV_COUNTS
+    def test_should_create_the_dev_graph(self):
+        assert example_platform("dev").type_counts() == DEV_COUNTS
 
-    def test_should_create_the_prod_graph(self, prod_stack: Built):
-        assert prod_stack.type_counts() == PROD_COUNTS
+    def test_should_create_the_prod_graph(self):
+        assert example_platform("prod").type_counts() == PROD_COUNTS
 
     def test_should_build_the_same_graph_through_the_pulumi_entry_point(self):
         built = build_stack("dev", stack_config("dev"), through_entry_point=True)
@@ -117,8 +115,9 @@ class TestResourceGraph:
         assert zones["state"] == "available"
         assert zones["filters"] == [{"name": "opt-in-status", "values": ["opt-in-not-required"]}]
 
-    def test_should_call_only_zones_and_identity(self, eks_stack: Built):
-        assert sorted(set(eks_stack.invokes)) == [
+    def test_should_call_only_zones_identity_and_the_autoscaling_role(self, eks_platform: Built):
+        assert sorted(set(eks_platform.invokes)) == [
+            "aws:iam/getRoles:getRoles",
             "aws:index/getAvailabilityZones:getAvailabilityZones",
             "aws:index/getCallerIdentity:getCallerIdentity",
         ]
@@ -145,17 +144,17 @@ class TestNetwork:
         assert len(dev_stack.of_type("aws:ec2/natGateway:NatGateway")) == 1
         assert len(prod_stack.of_type("aws:ec2/natGateway:NatGateway")) == 3
 
-    def test_should_open_the_data_stores_to_the_private_subnets_only(self, eks_stack: Built):
-        # Network hands its planned private CIDRs to the database and broker security groups.
-        private = sorted(
-            s.inputs["cidrBlock"] for s in eks_stack.of_type("aws:ec2/subnet:Subnet") if "-private-" in s.name
+    @pytest.mark.parametrize(("store", "port"), [("metadata", 5432), ("broker", 6379)])
+    def test_should_open_the_data_stores_to_the_cluster_security_group_only(self, eks_stack: Built, store, port):
+        prefix = _name_prefix(eks_stack)
+        group = eks_stack.find_created("aws:ec2/securityGroup:SecurityGroup", f"{prefix}-{store}-sg")
+        assert not group.inputs.get("ingress"), f"{group.urn} admits more than the cluster security group"
+        rule = eks_stack.find_created(
+            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", f"{prefix}-{store}-from-clients"
         )
-        groups = eks_stack.of_type("aws:ec2/securityGroup:SecurityGroup")
-        stores = [group for group in groups if group.name.endswith(("-metadata-sg", "-broker-sg"))]
-        assert len(stores) == 2
-        for group in stores:
-            (rule,) = group.inputs["ingress"]
-            assert sorted(rule["cidrBlocks"]) == private, f"{group.urn} admits {rule['cidrBlocks']}"
+        assert rule.inputs["securityGroupId"] == f"{group.name}-id"
+        assert rule.inputs["referencedSecurityGroupId"] == CLUSTER_SECURITY_GROUP and "cidrIpv4" not in rule.inputs
+        assert (rule.inputs["ipProtocol"], rule.inputs["fromPort"], rule.inputs["toPort"]) == ("tcp", port, port)
 
 
 class TestStorage:
@@ -234,6 +233,23 @@ class TestCluster:
         assert group["scalingConfig"] == {"minSize": 3, "maxSize": 9, "desiredSize": 3}
         assert group["instanceTypes"] == ["m6i.xlarge"]
 
+    def test_should_leave_instance_roles_out_with_api_authentication(self, eks_stack: Built):
+        # pulumi-eks: "The 'instanceRoles' property does not support non-empty values when 'authenticationMode'
+        # is set to 'API'"; EKS gives managed node groups their access entries itself.
+        cluster = eks_stack.one("eks:index:Cluster").inputs
+        assert cluster["authenticationMode"] == "API"
+        assert "instanceRoles" not in cluster
+
+    def test_should_enforce_network_policies(self, eks_stack: Built):
+        # The chart's NetworkPolicies do nothing unless the VPC CNI runs its network policy agent.
+        assert eks_stack.one("eks:index:Cluster").inputs["vpcCniOptions"]["enableNetworkPolicy"] is True
+
+    def test_should_name_the_cluster_after_the_stack(self, dev_stack: Built, prod_stack: Built):
+        assert (_name_prefix(dev_stack), _name_prefix(prod_stack)) == ("airflow-dev", "airflow-prod")
+
+    def test_should_share_the_eks_security_group_between_control_plane_and_nodes(self, eks_stack: Built):
+        assert eks_stack.one("eks:index:Cluster").inputs["skipDefaultSecurityGroups"] is True
+
 
 class TestServiceRoles:
     """IRSA roles per Airflow component."""
@@ -277,71 +293,39 @@ class TestServiceRoles:
         policy = eks_stack.find_created("aws:iam/rolePolicy:RolePolicy", f"{roles}-{account}-policy")
         assert "secretsmanager:GetSecretValue" in {a for s in statements(policy) for a in s["Action"]}
 
-    def test_should_read_only_the_backend_prefixes(self, eks_stack: Built):
-        prefixes = secret_prefixes(load_settings().for_target("eks"))
+    def test_should_read_only_the_stacks_own_backend_prefixes(self, eks_stack: Built):
+        # Per stack: dev's roles cannot read prod's connections in the same account.
+        prefix = _name_prefix(eks_stack)
         for policy in eks_stack.of_type("aws:iam/rolePolicy:RolePolicy"):
             for statement in statements(policy):
                 if statement["Action"][0].startswith("secretsmanager:"):
                     assert statement["Resource"] == [
-                        f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:secret:{prefixes.connections}/*",
-                        f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:secret:{prefixes.variables}/*",
+                        f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:secret:{prefix}/connections/*",
+                        f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:secret:{prefix}/variables/*",
                     ]
 
-
-class TestAirflowRelease:
-    """The official chart via helm.v3.Release, and the Secrets it reads."""
-
-    def test_should_install_the_official_chart_atomically(self, eks_stack: Built):
-        inputs = release(eks_stack)
-        assert (inputs["chart"], inputs["version"]) == ("airflow", pin("airflow-chart").version)
-        assert inputs["repositoryOpts"]["repo"] == "https://airflow.apache.org"
-        assert inputs["atomic"] is True and not inputs.get("skipAwait")
-        # Jobs are awaited through the workloads that wait for migrations; Helm's own job check would fail
-        # once a finished job's TTL removed it mid-wait.
-        assert not inputs.get("waitForJobs")
-
-    def test_should_point_the_metadata_secret_at_the_rds_endpoint(self, eks_stack: Built):
-        address = f"{eks_stack.one('aws:rds/instance:Instance').name}.c0ffee.eu-west-1.rds.amazonaws.com"
-        ini = k8s_secret(eks_stack, "pgbouncer-config").inputs["stringData"]["pgbouncer.ini"]
-        assert f"host={address} port=5432 dbname=airflow pool_size=20" in ini
-        assert "max_client_conn = 200" in ini, "helm_values/base.yaml's pgbouncer.maxClientConn must apply"
-        connection = k8s_secret(eks_stack, "metadata").inputs["stringData"]["connection"]
-        password = eks_stack.one("aws:rds/instance:Instance").inputs["password"]
-        assert connection.startswith(f"postgresql://airflow:{password}@airflow-pgbouncer.airflow:6543/")
-
-    def test_should_give_celery_results_the_same_database_in_sqlalchemy_form(self, eks_stack: Built):
-        metadata = k8s_secret(eks_stack, "metadata").inputs["stringData"]["connection"]
-        result_backend = k8s_secret(eks_stack, "result-backend").inputs["stringData"]["connection"]
-        assert result_backend == f"db+{metadata}"
-
-    def test_should_point_the_broker_secret_at_elasticache_over_tls(self, eks_stack: Built):
-        group = eks_stack.one("aws:elasticache/replicationGroup:ReplicationGroup")
-        url = k8s_secret(eks_stack, "broker").inputs["stringData"]["connection"]
-        assert (
-            url == f"rediss://:{group.inputs['authToken']}@master.{group.name}.abc.euw1.cache.amazonaws.com:6379/0"
-            "?ssl_cert_reqs=required"
-        )
-
-    def test_should_give_fernet_a_url_safe_key(self, eks_stack: Built):
-        key = k8s_secret(eks_stack, "fernet-key").inputs["stringData"]["fernet-key"]
-        assert "+" not in key and "/" not in key and len(key) == 44
-
-    def test_should_mark_every_kubernetes_secret_value_secret(self, eks_stack: Built):
-        for secret in eks_stack.of_type("kubernetes:core/v1:Secret"):
-            assert all(
-                f"stringData.{key}" in secret.secret_paths or "stringData" in secret.secret_paths
-                for key in secret.inputs["stringData"]
-            ), f"{secret.urn} holds plain-text data"
+    def test_should_decrypt_only_through_secrets_manager_and_s3(self, eks_stack: Built):
+        for policy in eks_stack.of_type("aws:iam/rolePolicy:RolePolicy"):
+            (key,) = [s for s in statements(policy) if s["Sid"] == "PlatformKey"]
+            assert key["Condition"] == {
+                "StringEquals": {
+                    "kms:ViaService": ["secretsmanager.eu-west-1.amazonaws.com", "s3.eu-west-1.amazonaws.com"]
+                }
+            }, f"{policy.urn} lets a stolen token decrypt with the platform key directly"
 
 
 class TestOutputs:
     """Stack outputs."""
 
-    def test_should_export_urls_buckets_registry_and_secret_arns(self, eks_stack: Built):
-        outputs = eks_stack.outputs
+    def test_should_export_urls_buckets_registry_and_secret_arns(self, eks_platform: Built):
+        outputs = eks_platform.outputs
         assert set(outputs) == {
             "apiUrl",
             "kubeconfig",
+            "clusterName",
+            "region",
+            "imageUri",
+            "workloads",
             "logsBucket",
             "ecrRepositoryUrl",
             "secretArns",
@@ -358,12 +342,31 @@ class TestOutputs:
             "admin-password",
         }
         assert outputs["ecrRepositoryUrl"].endswith("/airflow")
-        prefixes = secret_prefixes(load_settings().for_target("eks"))
-        assert (outputs["connectionsPrefix"], outputs["variablesPrefix"]) == (prefixes.connections, prefixes.variables)
+        prefix = _name_prefix(eks_platform)
+        assert (outputs["connectionsPrefix"], outputs["variablesPrefix"]) == (
+            f"{prefix}/connections",
+            f"{prefix}/variables",
+        )
 
-    def test_should_mark_the_kubeconfig_and_only_it_secret(self, eks_stack: Built):
-        assert eks_stack.secret_outputs == {"kubeconfig"}
+    def test_should_mark_the_kubeconfig_and_only_it_secret(self, eks_platform: Built):
+        assert eks_platform.secret_outputs == {"kubeconfig"}
 
     def test_should_say_how_to_reach_the_ui(self, dev_stack: Built, prod_stack: Built):
         assert "port-forward svc/airflow-api-server 8080:8080" in dev_stack.outputs["apiUrl"]
         assert prod_stack.outputs["apiUrl"] == "https://airflow.example.com"
+
+
+class TestRecreatable:
+    """dev can be destroyed and created again at once under the same names; prod keeps its protections."""
+
+    @pytest.mark.parametrize(("stack", "days"), [("dev_stack", 0), ("prod_stack", 30)])
+    def test_should_drop_the_recovery_window_in_dev_only(self, request, stack: str, days: int):
+        built: Built = request.getfixturevalue(stack)
+        secrets = built.of_type("aws:secretsmanager/secret:Secret")
+        assert len(secrets) == 6
+        assert {s.name: s.inputs["recoveryWindowInDays"] for s in secrets} == {s.name: days for s in secrets}
+
+    @pytest.mark.parametrize(("stack", "force"), [("dev_stack", True), ("prod_stack", False)])
+    def test_should_delete_the_repository_with_its_images_in_dev_only(self, request, stack: str, force: bool):
+        built: Built = request.getfixturevalue(stack)
+        assert built.one("aws:ecr/repository:Repository").inputs["forceDelete"] is force

@@ -11,7 +11,7 @@ import pulumi
 import pytest
 
 from airflow_settings import load_settings
-from airflow_settings.render import as_mwaa_options, secret_prefixes
+from airflow_settings.render import as_mwaa_options, for_stack, secret_prefixes
 from airflow_settings.versions import AIRFLOW_VERSION
 from infra.config import StackConfigError
 from infra.config_sections import MwaaConfig
@@ -19,6 +19,7 @@ from infra.mwaa import MwaaEnvironment, MwaaEnvironmentArgs
 from infra.mwaa_rules import LOG_TYPES, REFUSED_OPTIONS
 from infra.presets import PRESETS
 from mwaa.layout import ARTIFACT_KEYS, DAGS_PREFIX
+from tests.infra.example_stacks import with_stand_in_artifacts
 from tests.infra.harness import ACCOUNT_ID, Built, build_stack, run_under_mocks, stack_config, statements
 
 pytestmark = pytest.mark.infra
@@ -109,7 +110,8 @@ class TestMwaaEnvironment:
 
     def test_should_render_options_from_the_settings_source(self, mwaa_stack: Built):
         options = environment(mwaa_stack)["airflowConfigurationOptions"]
-        expected = as_mwaa_options(load_settings().for_target("mwaa"))
+        # The stack's own secrets prefixes replace settings.yaml's shared ones.
+        expected = as_mwaa_options(for_stack(load_settings().for_target("mwaa"), "airflow-mwaa"))
         assert options == {key: value for key, value in expected.items() if key not in REFUSED_OPTIONS}
         assert options["secrets.backend"].endswith("SecretsManagerBackend")
         assert not set(options) & set(REFUSED_OPTIONS)
@@ -123,8 +125,10 @@ class TestMwaaOutputs:
         dags = next(b for b in mwaa_stack.of_type("aws:s3/bucket:Bucket") if b.name.endswith("-dags"))
         assert outputs["dagsS3Uri"] == f"s3://{dags.inputs['bucketPrefix']}abc123/{DAGS_PREFIX}"
         assert environment(mwaa_stack)["dagS3Path"] == DAGS_PREFIX
-        prefixes = secret_prefixes(load_settings().for_target("mwaa"))
-        assert (outputs["connectionsPrefix"], outputs["variablesPrefix"]) == (prefixes.connections, prefixes.variables)
+        assert (outputs["connectionsPrefix"], outputs["variablesPrefix"]) == (
+            "airflow-mwaa/connections",
+            "airflow-mwaa/variables",
+        )
         assert outputs["apiUrl"] == "https://abc.c2.airflow.eu-west-1.on.aws"
         assert mwaa_stack.secret_outputs == set()
 
@@ -140,6 +144,17 @@ class TestMwaaArtifacts:
         inputs = environment(mwaa_stack)
         assert inputs[f"{prefix}S3Path"] == ARTIFACT_KEYS[artifact]
         assert inputs[f"{prefix}S3ObjectVersion"] == f"version-of-{ARTIFACT_KEYS[artifact]}"
+
+    @pytest.mark.parametrize("artifact", ARTIFACT_KEYS)
+    def test_should_encrypt_each_object_with_the_platform_key(self, mwaa_stack: Built, artifact: str):
+        """Named on the object, so no upload is ever stored under SSE-S3, whatever the bucket's default."""
+        uploaded = mwaa_stack.find_created("aws:s3/bucketObjectv2:BucketObjectv2", f"airflow-mwaa-artifacts-{artifact}")
+        key_arn = f"arn:aws:kms:eu-west-1:{ACCOUNT_ID}:key/{mwaa_stack.one('aws:kms/key:Key').name}"
+        assert (
+            uploaded.inputs["serverSideEncryption"],
+            uploaded.inputs["kmsKeyId"],
+            uploaded.inputs["bucketKeyEnabled"],
+        ) == ("aws:kms", key_arn, True)
 
     def test_should_refuse_missing_artifacts(self, tmp_path: Path):
         config = stack_config("mwaa")
@@ -161,10 +176,9 @@ class TestMwaaExecutionRole:
             f"arn:aws:logs:eu-west-1:{ACCOUNT_ID}:log-group:airflow-airflow-mwaa-*"
         ]
         assert by_sid["CeleryQueues"]["Resource"] == ["arn:aws:sqs:eu-west-1:*:airflow-celery-*"]
-        prefixes = secret_prefixes(load_settings().for_target("mwaa"))
         assert by_sid["SecretsBackend"]["Resource"] == [
-            f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:secret:{prefix}/*"
-            for prefix in (prefixes.connections, prefixes.variables)
+            f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:secret:airflow-mwaa/{kind}/*"
+            for kind in ("connections", "variables")
         ]
         key = by_sid["PlatformKey"]
         assert key["Resource"] == [f"arn:aws:kms:eu-west-1:{ACCOUNT_ID}:key/{mwaa_stack.one('aws:kms/key:Key').name}"]
@@ -205,7 +219,7 @@ class TestMwaaKey:
         }
 
     def test_should_not_open_the_key_to_logs_on_eks(self, dev_stack: Built):
-        assert [s["Sid"] for s in statements(dev_stack.one("aws:kms/key:Key"))] == ["DelegateToIam"]
+        assert "CloudWatchLogs" not in [s["Sid"] for s in statements(dev_stack.one("aws:kms/key:Key"))]
 
 
 class TestMwaaSecurityGroup:
@@ -238,6 +252,7 @@ class TestMwaaEnvironmentComponent:
             subnet_ids=["s1", "s2"][: len(zones)],
             subnet_zones=zones,
             source_bucket_arn="arn:aws:s3:::airflow-x-dags",
+            source_bucket_ready=[],
             source_bucket_prefix="airflow-x",
             versioning=True,
             kms_key_arn="arn:aws:kms:eu-west-1:1:key/k",
@@ -283,7 +298,28 @@ MWAA_BAD = [
     (
         "one-scheduler",
         {"airflow-aws:mwaa": {"schedulers": 1}},
-        r"mwaa\.schedulers: .*greater than or equal to 2",
+        r"mwaa\.schedulers: mw1\.small runs 2 to 5 schedulers, got 1; fix: set schedulers to 2",
+    ),
+    (
+        "no-scheduler",
+        {"airflow-aws:mwaa": {"schedulers": 0}},
+        r"mwaa\.schedulers: .*greater than or equal to 1",
+    ),
+    (
+        "micro-two-schedulers",
+        {"airflow-aws:mwaa": {"environmentClass": "mw1.micro", "schedulers": 2, "maxWorkers": 1}},
+        r"mwaa\.schedulers: mw1\.micro runs exactly 1 scheduler, got 2; fix: set schedulers to 1",
+    ),
+    (
+        "micro-scaling-workers",
+        {"airflow-aws:mwaa": {"environmentClass": "mw1.micro", "schedulers": 1}},
+        r"mwaa\.maxWorkers: mw1\.micro runs at most 1 worker, got 3; fix: set minWorkers and maxWorkers to 1",
+    ),
+    (
+        "prefix-too-long-for-buckets",
+        {"airflow-aws:namePrefix": "airflow-" + "x" * 24},
+        r"namePrefix: .* is 32 characters, so the S3 bucket prefix <namePrefix>-logs- would be 38, over AWS's "
+        r"limit of 37; fix: shorten namePrefix to at most 31 characters",
     ),
     ("public-typo", {"airflow-aws:mwaa": {"webserverAccessMode": "PUBLIC"}}, r"mwaa\.webserverAccessMode"),
 ]
@@ -291,6 +327,22 @@ MWAA_BAD = [
 
 class TestMwaaInputRules:
     """MWAA input rules, checked before anything is created."""
+
+    def test_should_build_a_micro_environment(self, tmp_path: Path):
+        config = stack_config("mwaa")
+        config["airflow-aws:mwaa"] = {
+            **config["airflow-aws:mwaa"],
+            "environmentClass": "mw1.micro",
+            "schedulers": 1,
+            "maxWorkers": 1,
+        }
+        inputs = environment(build_stack("mwaa", with_stand_in_artifacts(config, tmp_path)))
+        assert [inputs[key] for key in ("environmentClass", "schedulers", "minWorkers", "maxWorkers")] == [
+            "mw1.micro",
+            1,
+            1,
+            1,
+        ]
 
     @pytest.mark.parametrize(("overrides", "message"), [case[1:] for case in MWAA_BAD], ids=[c[0] for c in MWAA_BAD])
     def test_should_refuse_bad_inputs(self, overrides: dict, message: str):

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from airflow_settings import load_settings
-from local_airflow.stack import NativeStack
+from local_airflow import compose
+from local_airflow.processes import free_port
+from local_airflow.services import PostgreSQL
 
 REPO = Path(__file__).resolve().parents[2]
 GIT_BUNDLE_MODULE = "airflow.providers.git.bundles.git"
@@ -110,14 +112,13 @@ def worker_main(tmp_path_factory: pytest.TempPathFactory) -> dict:
 def result_sessions(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """PostgreSQL backend pids of result sessions, as the scheduler opens them, on a real PostgreSQL."""
     tmp_path = tmp_path_factory.mktemp("result-backend")
-    database = NativeStack(root=tmp_path, dags_folder=tmp_path)
-    database.start_postgres()
+    database = PostgreSQL(free_port())
+    database.start()
     try:
-        # The compose stack's published local default login, as start_postgres creates it.
-        url = f"postgresql://airflow:airflow@127.0.0.1:{database.ports['postgres']}/airflow"  # pragma: allowlist secret
-        return run_python(RESULT_SESSIONS, celery_env(tmp_path, AIRFLOW__CELERY__RESULT_BACKEND=f"db+{url}"), tmp_path)
+        url = compose.database_url("db+postgresql", "127.0.0.1", database.port)
+        return run_python(RESULT_SESSIONS, celery_env(tmp_path, AIRFLOW__CELERY__RESULT_BACKEND=url), tmp_path)
     finally:
-        database.stop_postgres()
+        database.remove()
 
 
 class TestCeleryWorkerConfig:

@@ -238,6 +238,9 @@ CASES: dict[str, tuple[Any, Any]] = {
         GOOD_LAUNCH_TEMPLATE,
         {"blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"volumeSize": 50, "encrypted": "false"}}]},
     ),
+    "s3-no-force-destroy-in-prod": resource_case(
+        "aws:s3/bucket:Bucket", {"bucketPrefix": "airflow-logs-", "forceDestroy": False}, {"forceDestroy": True}
+    ),
     "s3-acls-disabled": resource_case(
         "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
         {"rule": {"objectOwnership": "BucketOwnerEnforced"}},

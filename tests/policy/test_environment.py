@@ -14,6 +14,16 @@ pytestmark = pytest.mark.infra
 RDS = "aws:rds/instance:Instance"
 SINGLE_AZ = {"engine": "postgres", "multiAz": False, "deletionProtection": False, "backupRetentionPeriod": 3}
 PROD_ONLY_RULES = ("rds-multi-az-in-prod", "rds-deletion-protection-in-prod", "rds-backup-retention")
+BUCKET = "aws:s3/bucket:Bucket"
+FORCE_DESTROYED = {"bucketPrefix": "airflow-logs-", "forceDestroy": True}
+
+
+@pytest.mark.parametrize(
+    ("tags", "reported_in"), [({"environment": "dev"}, False), ({"environment": "prod"}, True), (None, True)]
+)
+def test_only_a_non_production_bucket_may_force_destroy(tags, reported_in):
+    props = {**FORCE_DESTROYED, **({"tags": tags} if tags else {})}
+    assert bool(reported(BY_NAME["s3-no-force-destroy-in-prod"], resource_args(BUCKET, props))) is reported_in
 
 
 @pytest.mark.parametrize("rule", PROD_ONLY_RULES)

@@ -33,6 +33,8 @@ NOT_INSPECTED = {
     # pragma: allowlist nextline secret
     "random:index/randomPassword:RandomPassword": "the generator of secrets, not a cloud resource",
     "random:index/randomBytes:RandomBytes": "the generator of the Fernet key, not a cloud resource",
+    "aws:iam/serviceLinkedRole:ServiceLinkedRole": "AWS defines the role and its permissions; the stack only "
+    "creates EC2 Auto Scaling's when the account lacks it (the key policy must name an existing principal)",
 }
 # Our own ComponentResources and the providers create nothing in the cloud themselves.
 NOT_CLOUD_RESOURCES = ("airflow-aws:", "pulumi:providers:")
@@ -51,8 +53,6 @@ ACCEPTED_ADVISORIES = {
     "vpc-flow-logs": "flow logs cost CloudWatch ingestion on every packet; left to the operator to turn on",
     "s3-noncurrent-versions-expire": "MWAA's source bucket: older artifact versions are what a rollback of "
     "requirements, plugins or the startup script points the environment back at",
-    "eks-standard-support": "eks.version is the operator's upgrade decision; the advisory says when AWS's "
-    "support calendar moves past the pinned version",
 }
 
 

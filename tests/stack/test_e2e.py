@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-import requests
 
-from local_airflow.stack import LOG_BUCKET, AirflowClient, NativeStack, wait_for
+from local_airflow.processes import HEALTH_PARTS, health_report, wait_for
+from local_airflow.rest_client import AirflowAPIError, AirflowClient
+from local_airflow.stack import LOG_BUCKET, NativeStack
 from tests.stack.conftest import DATA_REGION, WAREHOUSE_CONNECTION
 
 pytestmark = pytest.mark.stack
@@ -53,12 +54,14 @@ class TestSecretsManagerBackend:
     """Connections and variables come from Secrets Manager (airflow/connections, airflow/variables)."""
 
     def test_should_not_find_the_connection_in_the_metadata_db(self, client: AirflowClient, e2e_run: str):
-        response = client.session.get(f"{client.base_url}/api/v2/connections/warehouse", timeout=10)
-        assert response.status_code == 404, "the connection must live only in Secrets Manager"
+        with pytest.raises(AirflowAPIError) as refused:
+            client.get("/connections/warehouse")
+        assert refused.value.status_code == 404, "the connection must live only in Secrets Manager"
 
     def test_should_not_find_the_variable_in_the_metadata_db(self, client: AirflowClient, e2e_run: str):
-        response = client.session.get(f"{client.base_url}/api/v2/variables/data_region", timeout=10)
-        assert response.status_code == 404, "the variable must live only in Secrets Manager"
+        with pytest.raises(AirflowAPIError) as refused:
+            client.get("/variables/data_region")
+        assert refused.value.status_code == 404, "the variable must live only in Secrets Manager"
 
 
 class TestS3RemoteLogging:
@@ -68,7 +71,7 @@ class TestS3RemoteLogging:
         self, stack: NativeStack, client: AirflowClient, e2e_run: str
     ):
         relative = f"dag_id={DAG_ID}/run_id={e2e_run}/task_id=consume/attempt=1.log"
-        s3 = stack.aws("s3")
+        s3 = stack.aws.client("s3")
         wait_for(
             lambda: s3.list_objects_v2(Bucket=LOG_BUCKET, Prefix=f"logs/{relative}").get("KeyCount"),
             60,
@@ -87,10 +90,8 @@ class TestHealth:
     """The API server reports every component healthy."""
 
     def test_should_report_every_component_healthy(self, stack: NativeStack):
-        health = requests.get(f"{stack.api_url}/api/v2/monitor/health", timeout=10).json()
-        assert {
-            part: health[part]["status"] for part in ("metadatabase", "scheduler", "triggerer", "dag_processor")
-        } == dict.fromkeys(("metadatabase", "scheduler", "triggerer", "dag_processor"), "healthy")
+        health = health_report(stack.api_url)
+        assert {part: health[part]["status"] for part in HEALTH_PARTS} == dict.fromkeys(HEALTH_PARTS, "healthy")
 
 
 class TestWorkerWarmUp:

@@ -6,8 +6,9 @@ import signal
 
 import pytest
 
-from local_airflow.stack import AirflowClient, NativeStack
-from local_airflow.stack_faults import (
+from local_airflow.rest_client import AirflowClient
+from local_airflow.stack import NativeStack
+from tests.stack.faults import (
     Outcome,
     kill_scheduler_while_queued,
     kill_worker_mid_task,
@@ -49,10 +50,10 @@ class TestRestarts:
     """PostgreSQL, Redis and the api-server restarted while tasks run."""
 
     def test_should_survive_a_postgres_restart(self, stack: NativeStack, client: AirflowClient):
-        assert_recovered(client, restart_mid_run(client, stack.restart_postgres, timeout=RECOVERY_TIMEOUT))
+        assert_recovered(client, restart_mid_run(client, stack.postgres.restart, timeout=RECOVERY_TIMEOUT))
 
     def test_should_survive_a_redis_restart(self, stack: NativeStack, client: AirflowClient):
-        assert_recovered(client, restart_mid_run(client, stack.restart_redis, timeout=RECOVERY_TIMEOUT))
+        assert_recovered(client, restart_mid_run(client, stack.redis.restart, timeout=RECOVERY_TIMEOUT))
 
     def test_should_survive_an_api_server_restart(self, stack: NativeStack, client: AirflowClient):
         outcome = restart_mid_run(

@@ -1,8 +1,9 @@
-"""Scenarios on a running NativeStack, shared by tests/stack/ and bench/stack.py.
+"""Scenarios on a running NativeStack, shared by the tests beside it and bench/stack.py.
 
-Each one triggers a DAG from tests/stack/dags/stack_load.py through the REST API, breaks a component at the
-moment that hurts, repairs it the way compose's `restart: always` (or an operator) would, and returns the run
-with the seconds from the fault to the run's end. Callers assert or print; nothing here decides pass/fail.
+`released_dag` makes the DAG versions pushed to the stack's git repository. Each fault scenario triggers a DAG
+from tests/stack/dags/stack_load.py through the REST API, breaks a component at the moment that hurts, repairs
+it the way compose's `restart: always` (or an operator) would, and returns the run with the seconds from the
+fault to the run's end. Callers assert or print; nothing here decides pass/fail.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from local_airflow.stack import AirflowClient, NativeStack, wait_for
+from local_airflow.processes import wait_for
+from local_airflow.rest_client import AirflowClient
+from local_airflow.stack import NativeStack
 
 RELEASED_DAG = """
 import pendulum
