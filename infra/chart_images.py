@@ -91,15 +91,19 @@ def chart_image_values(registry: str) -> dict[str, dict[str, str]]:
     }
 
 
-def used_upstreams() -> list[Upstream]:
-    """The upstream registries some image we run is cached from, in UPSTREAMS order."""
-    used = {image.upstream for image in CHART_IMAGES} | {LOAD_BALANCER_CONTROLLER_IMAGE[0]}
+def used_upstreams(*, load_balancer_controller: bool) -> list[Upstream]:
+    """The upstream registries some image the stack runs is cached from, in UPSTREAMS order: the Airflow chart's,
+    and the AWS Load Balancer Controller's when the stack runs it (an ingress)."""
+    used = {image.upstream for image in CHART_IMAGES}
+    if load_balancer_controller:
+        used.add(LOAD_BALANCER_CONTROLLER_IMAGE[0])
     return [upstream for prefix, upstream in UPSTREAMS.items() if prefix in used]
 
 
-def pull_through_cache_policy(registry_arn_prefix: str) -> dict:
+def pull_through_cache_policy(registry_arn_prefix: str, upstreams: list[Upstream]) -> dict:
     """The node role's extra statement: ECR imports an upstream image on the first pull, as the puller, and
-    creates its repository then. `registry_arn_prefix` is arn:aws:ecr:<region>:<account>:repository."""
+    creates its repository then, under the prefixes of `upstreams` only. `registry_arn_prefix` is
+    arn:aws:ecr:<region>:<account>:repository."""
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -107,7 +111,7 @@ def pull_through_cache_policy(registry_arn_prefix: str) -> dict:
                 "Sid": "PullThroughCache",
                 "Effect": "Allow",
                 "Action": ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"],
-                "Resource": [f"{registry_arn_prefix}/{upstream.prefix}/*" for upstream in used_upstreams()],
+                "Resource": [f"{registry_arn_prefix}/{upstream.prefix}/*" for upstream in upstreams],
             }
         ],
     }

@@ -260,7 +260,7 @@ def infra_overlay(inputs: ChartInputs) -> dict[str, Any]:
     overlay["env"] += dags.pop("env", [])
     overlay = deep_merge(overlay, dags)
     if inputs.ingress.enabled:
-        overlay["ingress"] = _ingress(inputs.ingress)
+        overlay["ingress"] = _ingress(inputs.ingress, inputs.network)
     return overlay
 
 
@@ -342,7 +342,7 @@ def _dags_overlay(dags: DagsConfig) -> dict[str, Any]:
     }
 
 
-def _ingress(ingress: IngressConfig) -> dict[str, Any]:
+def _ingress(ingress: IngressConfig, network: ReleaseNetwork) -> dict[str, Any]:
     scheme = "internal" if ingress.internal else "internet-facing"
     return {
         "apiServer": {
@@ -354,6 +354,10 @@ def _ingress(ingress: IngressConfig) -> dict[str, Any]:
             "annotations": {
                 "alb.ingress.kubernetes.io/scheme": scheme,
                 "alb.ingress.kubernetes.io/target-type": "ip",
+                # Placed where the api-server's NetworkPolicy admits it from (ReleaseNetwork.load_balancer_cidrs).
+                "alb.ingress.kubernetes.io/subnets": ",".join(network.load_balancer_subnet_ids),
+                # The api-server answers / with a redirect; its health endpoint needs no login.
+                "alb.ingress.kubernetes.io/healthcheck-path": "/api/v2/monitor/health",
                 "alb.ingress.kubernetes.io/certificate-arn": ingress.certificate_arn or "",
                 "alb.ingress.kubernetes.io/listen-ports": '[{"HTTPS": 443}]',
                 "alb.ingress.kubernetes.io/ssl-redirect": "443",

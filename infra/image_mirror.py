@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
-from infra.chart_images import used_upstreams
+from infra.chart_images import Upstream
 
 
 @dataclass(frozen=True)
 class ImageMirrorArgs:
+    upstreams: Sequence[Upstream]
+    """The registries the stack's images are cached from (chart_images.used_upstreams)."""
     docker_hub_secret_arn: pulumi.Input[str]
     """ARN of the Secrets Manager secret chart_images.DOCKER_HUB_CREDENTIALS_SECRET, which the operator creates
     once per account and region (never in git or in Pulumi state); the stack looks it up by name.
@@ -19,7 +22,7 @@ class ImageMirrorArgs:
 
 
 class ImageMirror(pulumi.ComponentResource):
-    """Per upstream registry in use (Docker Hub, quay.io, registry.k8s.io, ECR Public): an
+    """Per upstream registry in args.upstreams (Docker Hub, quay.io, registry.k8s.io, ECR Public): an
     aws.ecr.PullThroughCacheRule under its prefix (Docker Hub with the credentials secret), and an
     aws.ecr.RepositoryCreationTemplate that makes the repositories ECR creates on the first pull immutable.
     Nodes then need ecr:BatchImportUpstreamImage and ecr:CreateRepository on those prefixes
@@ -29,8 +32,7 @@ class ImageMirror(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ImageMirrorArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow-aws:image_mirror:ImageMirror", name, None, opts)
-        upstreams = used_upstreams()
-        for upstream in upstreams:
+        for upstream in args.upstreams:
             rule = aws.ecr.PullThroughCacheRule(
                 f"{name}-{upstream.prefix}",
                 ecr_repository_prefix=upstream.prefix,
@@ -51,5 +53,5 @@ class ImageMirror(pulumi.ComponentResource):
                 ],
                 opts=pulumi.ResourceOptions(parent=rule),
             )
-        self.prefixes = [upstream.prefix for upstream in upstreams]
+        self.prefixes = [upstream.prefix for upstream in args.upstreams]
         self.register_outputs({"prefixes": self.prefixes})

@@ -1,4 +1,6 @@
-"""The AWS Load Balancer Controller, which turns the api-server's Ingress into an ALB: its IRSA role and its chart."""
+"""The AWS Load Balancer Controller, which turns the api-server's Ingress into an ALB: its IRSA role (the platform
+stage) and the values of its chart (the workloads stage installs it, cluster_addons.py).
+https://kubernetes-sigs.github.io/aws-load-balancer-controller/"""
 
 from __future__ import annotations
 
@@ -9,14 +11,15 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_kubernetes as k8s
 
 from airflow_settings.versions import pin
 from infra.chart_images import LOAD_BALANCER_CONTROLLER_IMAGE, cached_repository
 from infra.iam_documents import irsa_trust_policy
 
+CHART = "aws-load-balancer-controller"
 CHART_REPO = "https://aws.github.io/eks-charts"
 CHART_VERSION = pin("aws-load-balancer-controller-chart").version
+RELEASE_NAME = "aws-load-balancer-controller"
 NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "aws-load-balancer-controller"
 IAM_POLICY_FILE = Path(__file__).resolve().parent / "vendored" / "aws-load-balancer-controller-v3.5.0-iam-policy.json"
@@ -24,47 +27,57 @@ IAM_POLICY_FILE = Path(__file__).resolve().parent / "vendored" / "aws-load-balan
 
 
 @dataclass(frozen=True)
-class LoadBalancerControllerArgs:
-    cluster_name: pulumi.Input[str]
+class ControllerSettings:
+    """What the controller's chart is given, all known once the platform stage has run."""
+
+    cluster_name: str
     """The EKS cluster's name: the controller tags and finds its load balancers by it."""
-    oidc_provider_arn: pulumi.Input[str]
-    """The cluster's IAM OIDC provider, which the role trusts."""
-    oidc_provider_url: pulumi.Input[str]
-    """The cluster's OIDC issuer. https://docs.aws.amazon.com/eks/latest/userguide/iam-roles-for-service-accounts.html"""
     region: str
     """The region, set explicitly: with an IMDS hop limit of 1 the controller's pod can't read it from IMDS."""
-    vpc_id: pulumi.Input[str]
+    vpc_id: str
     """The VPC, set explicitly for the same reason."""
+    role_arn: str
+    """The IRSA role LoadBalancerControllerRole created."""
     registry: str
     """The stack's ECR registry, whose ecr-public pull-through cache serves the controller's image."""
 
 
-def controller_values(cluster_name: str, region: str, vpc_id: str, role_arn: str, registry: str) -> dict[str, Any]:
-    """The chart's values: IRSA on its service account, region and VPC given, the image from the stack's ECR."""
+def controller_values(settings: ControllerSettings) -> dict[str, Any]:
+    """The chart's values: IRSA on its service account, region and VPC given, the image from the stack's ECR
+    (its tag stays the chart's appVersion, immutable in the cache)."""
     return {
-        "clusterName": cluster_name,
-        "region": region,
-        "vpcId": vpc_id,
+        "clusterName": settings.cluster_name,
+        "region": settings.region,
+        "vpcId": settings.vpc_id,
         "serviceAccount": {
             "create": True,
             "name": SERVICE_ACCOUNT,
-            "annotations": {"eks.amazonaws.com/role-arn": role_arn},
+            "annotations": {"eks.amazonaws.com/role-arn": settings.role_arn},
         },
-        "image": {"repository": cached_repository(registry, *LOAD_BALANCER_CONTROLLER_IMAGE)},
+        "image": {"repository": cached_repository(settings.registry, *LOAD_BALANCER_CONTROLLER_IMAGE)},
     }
 
 
-class LoadBalancerController(pulumi.ComponentResource):
-    """An aws.iam.Role trusted by the controller's service account through the cluster's OIDC provider, an
-    aws.iam.Policy with the controller's published document attached to it, and the aws-load-balancer-controller
-    chart as a kubernetes.helm.v3.Release in kube-system (atomic, so it is ready, webhook included, when created).
-    Pass the cluster's kubernetes provider in opts (`providers` or `provider`)."""
+@dataclass(frozen=True)
+class LoadBalancerControllerRoleArgs:
+    oidc_provider_arn: pulumi.Input[str]
+    """The cluster's IAM OIDC provider, which the role trusts."""
+    oidc_provider_url: pulumi.Input[str]
+    """The cluster's OIDC issuer. https://docs.aws.amazon.com/eks/latest/userguide/iam-roles-for-service-accounts.html"""
 
-    release: k8s.helm.v3.Release
+
+class LoadBalancerControllerRole(pulumi.ComponentResource):
+    """An aws.iam.Role trusted by the controller's service account (kube-system/aws-load-balancer-controller)
+    through the cluster's OIDC provider, and an aws.iam.Policy holding the controller's published document,
+    attached to it (aws.iam.RolePolicyAttachment): a managed policy, as the controller's install guide creates it,
+    since the document is near the inline limit."""
+
     role_arn: pulumi.Output[str]
 
-    def __init__(self, name: str, args: LoadBalancerControllerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("airflow-aws:load_balancer_controller:LoadBalancerController", name, None, opts)
+    def __init__(
+        self, name: str, args: LoadBalancerControllerRoleArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("airflow-aws:load_balancer_controller:LoadBalancerControllerRole", name, None, opts)
         role = aws.iam.Role(
             f"{name}-role",
             description=f"IRSA role of {NAMESPACE}/{SERVICE_ACCOUNT}",
@@ -79,24 +92,12 @@ class LoadBalancerController(pulumi.ComponentResource):
             policy=IAM_POLICY_FILE.read_text(),
             opts=pulumi.ResourceOptions(parent=role),
         )
-        aws.iam.RolePolicyAttachment(
+        attachment = aws.iam.RolePolicyAttachment(
             f"{name}-policy-attachment",
             role=role.name,
             policy_arn=policy.arn,
             opts=pulumi.ResourceOptions(parent=role),
         )
-        self.release = k8s.helm.v3.Release(
-            f"{name}-release",
-            name=SERVICE_ACCOUNT,
-            chart="aws-load-balancer-controller",
-            version=CHART_VERSION,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=CHART_REPO),
-            namespace=NAMESPACE,
-            values=pulumi.Output.all(args.cluster_name, args.vpc_id, role.arn).apply(
-                lambda parts: controller_values(parts[0], args.region, parts[1], parts[2], args.registry)
-            ),
-            atomic=True,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
-        )
-        self.role_arn = role.arn
+        # The ARN only once the policy is attached: the workloads stage starts the controller with it.
+        self.role_arn = pulumi.Output.all(role.arn, attachment.id).apply(lambda parts: parts[0])
         self.register_outputs({"role_arn": self.role_arn})

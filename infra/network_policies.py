@@ -73,9 +73,12 @@ class ReleaseNetwork:
     """The VPC's IPv4 CIDR."""
     private_subnet_cidrs: tuple[str, ...]
     """The private subnets: RDS, ElastiCache and the interface endpoints live there (network_plan.plan_subnets)."""
+    load_balancer_subnet_ids: tuple[str, ...]
+    """The subnets the ingress ALB is placed in (annotation alb.ingress.kubernetes.io/subnets): the public ones,
+    internal ALB or not, because no pod lives there (nodes and so pods are in the private subnets), so admitting
+    them by CIDR admits the ALB and nothing else. An internal ALB there still has private addresses only."""
     load_balancer_cidrs: tuple[str, ...]
-    """The subnets the ingress ALB's nodes live in (target type ip: it connects from there): the private subnets
-    for an internal ALB, the public ones for an Internet-facing one."""
+    """Those subnets' CIDRs, which the ALB connects to the api-server pods from (target type ip)."""
     s3_cidrs: tuple[str, ...]
     """The region's S3 prefix list (com.amazonaws.<region>.s3), the addresses the S3 gateway endpoint routes to.
     https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html"""

@@ -16,18 +16,27 @@ from airflow_settings import Settings, load_settings
 from airflow_settings.render import SecretPrefixes, for_stack, secret_prefixes
 from airflow_settings.versions import AIRFLOW_VERSION
 from infra.airflow_secrets import AirflowSecrets, AirflowSecretsArgs
-from infra.broker import Broker, BrokerArgs
-from infra.cluster import Cluster, ClusterArgs
+from infra.broker import REDIS_PORT, Broker, BrokerArgs
+from infra.chart_images import (
+    DOCKER_HUB_CREDENTIALS_SECRET,
+    ecr_registry,
+    pull_through_cache_policy,
+    used_upstreams,
+)
+from infra.cluster import SERVICE_CIDR, Cluster, ClusterArgs
 from infra.components import SERVICE_ROLES
 from infra.config import CONFIG_NAMESPACE, StackConfig, StackConfigError
 from infra.config_rules import usable_zones, zone_problems
-from infra.database import MetadataDatabase, MetadataDatabaseArgs
+from infra.database import POSTGRES_PORT, MetadataDatabase, MetadataDatabaseArgs
 from infra.encryption import AutoscalingRole, PlatformKey, PlatformKeyArgs
 from infra.helm_values import RELEASE_NAME, ChartInputs
 from infra.iam_documents import AUTOSCALING_SERVICE, AUTOSCALING_SERVICE_ROLE
+from infra.image_mirror import ImageMirror, ImageMirrorArgs
+from infra.load_balancer_controller import LoadBalancerControllerRole, LoadBalancerControllerRoleArgs
 from infra.mwaa import MwaaArtifacts, MwaaArtifactsArgs, MwaaEnvironment, MwaaEnvironmentArgs
 from infra.mwaa_rules import mwaa_configuration_options, mwaa_log_level
 from infra.network import MWAA_INTERFACE_ENDPOINTS, Network, NetworkArgs
+from infra.network_policies import ReleaseNetwork
 from infra.presets import disposable
 from infra.registry import ImageRegistry, ImageRegistryArgs
 from infra.service_roles import ServiceRoles, ServiceRolesArgs
@@ -124,6 +133,26 @@ def _autoscaling_role() -> AutoscalingRole:
     return "existing" if existing.arns else "create"
 
 
+def _docker_hub_credentials(region: str) -> str:
+    """The ARN of the Docker Hub credentials ECR's pull-through cache signs in with (the chart's pgbouncer images
+    come from Docker Hub, which ECR caches only with credentials). The operator creates the secret once per account
+    and region, so it is never in git or in Pulumi state; without it the stack is refused before any resource."""
+    found = aws.secretsmanager.get_secrets(
+        filters=[aws.secretsmanager.GetSecretsFilterArgs(name="name", values=[DOCKER_HUB_CREDENTIALS_SECRET])]
+    )
+    # The name filter matches prefixes: only the exact name counts.
+    arns = [arn for arn, name in zip(found.arns, found.names, strict=True) if name == DOCKER_HUB_CREDENTIALS_SECRET]
+    if not arns:
+        raise pulumi.RunError(
+            f"Secrets Manager in {region} has no secret {DOCKER_HUB_CREDENTIALS_SECRET}: ECR's pull-through cache "
+            "needs it to serve the chart's Docker Hub images (pgbouncer); fix: create it once per account and region "
+            f"with a Docker Hub access token, `aws secretsmanager create-secret --region {region} --name "
+            f"{DOCKER_HUB_CREDENTIALS_SECRET} --secret-string file://docker-hub.json` with docker-hub.json "
+            '{"username": "<Docker Hub user>", "accessToken": "<access token>"} (docs/first-deploy.md)'
+        )
+    return arns[0]
+
+
 def _secret_outputs(prefixes: SecretPrefixes) -> dict[str, str]:
     """Where operators store connections and variables for the stack's secrets backend."""
     return {"connectionsPrefix": prefixes.connections, "variablesPrefix": prefixes.variables}
@@ -135,6 +164,12 @@ def _build_eks(
     assert config.dags is not None and config.image is not None  # StackConfig requires both for eks
     prefix = config.name_prefix
     prefixes = secret_prefixes(airflow)
+    docker_hub_credentials = _docker_hub_credentials(config.region)
+    # Read at each `pulumi up`, so the NetworkPolicies follow S3's addresses when the platform stage runs again.
+    s3_prefix_list = aws.ec2.get_managed_prefix_list(name=f"com.amazonaws.{config.region}.s3")
+    registry_url = ecr_registry(account_id, config.region)
+    # The controller that makes the Ingress an ALB runs only with an ingress.
+    upstreams = used_upstreams(load_balancer_controller=config.ingress.enabled)
     # dev stacks are destroyed with their data and created again under the same names.
     recreatable = disposable(config.size)
     # EKS reads DAGs from git, so only the logs bucket.
@@ -149,8 +184,21 @@ def _build_eks(
             public_subnet_ids=network.public_subnet_ids,
             eks=config.eks,
             kms_key_arn=key.arn,
+            node_policy=pull_through_cache_policy(f"arn:aws:ecr:{config.region}:{account_id}:repository", upstreams),
             node_prerequisites=network.private_egress,
         ),
+    )
+    ImageMirror(f"{prefix}-mirror", ImageMirrorArgs(upstreams=upstreams, docker_hub_secret_arn=docker_hub_credentials))
+    # The controller runs in the workloads stage; its role is an AWS resource.
+    controller_role_arn = (
+        LoadBalancerControllerRole(
+            f"{prefix}-lbc",
+            LoadBalancerControllerRoleArgs(
+                oidc_provider_arn=cluster.oidc_provider_arn, oidc_provider_url=cluster.oidc_provider_url
+            ),
+        ).role_arn
+        if config.ingress.enabled
+        else None
     )
     database = MetadataDatabase(
         f"{prefix}-metadata",
@@ -212,7 +260,9 @@ def _build_eks(
             "repository": image_repository,
             "logs_bucket": logs_bucket.bucket,
             "vpc_id": network.vpc_id,
+            "public_subnet_ids": network.public_subnet_ids,
             "node_groups": cluster.node_groups,
+            "controller_role_arn": controller_role_arn,
             "role_arns": {component: roles.role_arns[component] for component in components},
             "secret_arns": secret_arns,
         }
@@ -236,12 +286,26 @@ def _build_eks(
                     settings=airflow,
                     dags=config.dags,
                     ingress=config.ingress,
+                    registry=registry_url,
+                    network=ReleaseNetwork(
+                        namespace=config.chart.namespace,
+                        vpc_cidr=config.network.vpc_cidr,
+                        private_subnet_cidrs=tuple(network.private_subnet_cidrs),
+                        load_balancer_subnet_ids=tuple(resolved["public_subnet_ids"]),
+                        load_balancer_cidrs=tuple(network.public_subnet_cidrs),
+                        s3_cidrs=tuple(entry.cidr for entry in s3_prefix_list.entries),
+                        service_cidr=SERVICE_CIDR,
+                        database_port=POSTGRES_PORT,
+                        broker_port=REDIS_PORT,
+                    ),
                     size=config.size,
+                    pod_launching=config.chart.pod_launching,
                 ),
                 ecr_image=None
                 if config.image.repository
                 else EcrImage(registry_id=account_id, repository_name=registry_name),
                 secret_arns=resolved["secret_arns"],
+                load_balancer_controller_role_arn=resolved["controller_role_arn"],
             )
         )
 

@@ -70,7 +70,7 @@ def stack_endpoints(stack: str) -> dict[str, Endpoint]:
     for kind, offset in (("rds", 400), ("redis", 500), ("aws-endpoint", 600)):
         for index, ip in enumerate(_hosts(private, offset)):
             endpoints[f"{kind}-{index}"] = Endpoint(f"{kind}-{index}", ip)
-    # The ingress ALB's nodes, in the public subnets (network.py tags them for internal load balancers too).
+    # The ingress ALB's nodes, in the public subnets its Ingress names (alb.ingress.kubernetes.io/subnets).
     for index, ip in enumerate(_hosts(subnets["public"], 30)):
         endpoints[f"alb-{index}"] = Endpoint(f"alb-{index}", ip)
     for index, ip in enumerate(_hosts(S3_CIDRS, 9)):

@@ -122,6 +122,25 @@ class TestIngress:
         assert jmespath.search("spec.ingressClassName", ingress) == "alb"
         assert jmespath.search("spec.rules[0].http.paths[0].[path, pathType]", ingress) == ["/", "Prefix"]
 
+    def test_should_place_the_alb_where_the_api_server_admits_it_from(self):
+        """In the public subnets, where no node and so no pod lives: admitting them by CIDR admits the ALB alone."""
+        rendered = render_stack("prod")
+        annotations = rendered.get("Ingress", "airflow-ingress")["metadata"]["annotations"]
+        subnets = sorted(example_stack("prod").of_type("aws:ec2/subnet:Subnet"), key=lambda subnet: subnet.name)
+        public = [s for s in subnets if "-public-" in s.name]
+        assert annotations["alb.ingress.kubernetes.io/subnets"].split(",") == [f"{s.name}-id" for s in public]
+        peers = jmespath.search(
+            "spec.ingress[0].from[].ipBlock.cidr", rendered.get("NetworkPolicy", "airflow-api-server-policy")
+        )
+        assert peers == [s.inputs["cidrBlock"] for s in public]
+        nodes = {
+            subnet
+            for group in example_stack("prod").of_type("eks:index:ManagedNodeGroup")
+            for subnet in group.inputs["subnetIds"]
+        }
+        assert nodes and not nodes & {f"{s.name}-id" for s in public}
+        assert annotations["alb.ingress.kubernetes.io/healthcheck-path"] == "/api/v2/monitor/health"
+
 
 class TestPodRbac:
     """Pod rights only with chart.podLaunching, and then only for the workers and the triggerer."""

@@ -10,6 +10,7 @@ from policy.airflow_aws_policies.pod_security import RenderedContainer, restrict
 from tests.helm.chart_utils import Rendered, render_stack
 from tests.infra.example_stacks import EKS_STACKS, example_stack
 from tests.infra.harness import ACCOUNT_ID
+from tests.infra.staged_stacks import IMAGE_DIGEST
 
 
 @pytest.fixture(params=EKS_STACKS)
@@ -55,16 +56,17 @@ class TestResources:
 
 
 class TestImages:
-    """Every image from the stack's ECR: our repository, or the pull-through cache under a pinned tag."""
+    """Every image from the stack's ECR: ours by the digest the workloads stage found, or the pull-through cache's
+    under a pinned tag (its repositories are immutable: test_image_mirror.py)."""
 
     def test_should_pull_every_image_from_the_stack_registry(self, rendered: Rendered):
         registry = ecr_registry(ACCOUNT_ID, example_stack(rendered.stack).config["aws:region"])
         airflow = rendered.values["images"]["airflow"]
-        allowed = {f"{airflow['repository']}:{airflow['tag']}"} | {
+        allowed = {f"{airflow['repository']}@{IMAGE_DIGEST}"} | {
             f"{registry}/{UPSTREAMS[image.upstream].prefix}/{image.path}:{pin(image.pin).version}"
             for image in CHART_IMAGES
         }
         foreign = [f"{where}: {c['image']}" for where, c in rendered.containers() if c["image"] not in allowed]
         assert foreign == []
         assert all(image.startswith(f"{registry}/") for image in allowed)
-        assert "latest" not in {image.rsplit(":", 1)[1] for image in allowed}
+        assert "latest" not in {image.rsplit(":", 1)[1] for image in allowed if "@" not in image}
