@@ -17,7 +17,7 @@ HELM_LDFLAGS = -s -w -X $(HELM_MODULE)/internal/version.version=v$(HELM_VERSION)
 	$(foreach package,pkg/chartutil pkg/lint/rules,-X $(HELM_MODULE)/$(package).k8sVersionMajor=$$major -X $(HELM_MODULE)/$(package).k8sVersionMinor=$$minor)
 
 .PHONY: helm
-helm: $(if $(call user_set,HELM),,$(HELM)) ## Build the pinned Helm from the Go module proxy into CACHE_DIR (about 2 min, once), or check HELM.
+helm: $(if $(call user_set,HELM),,$(HELM)) ## Build the pinned Helm from the Go module proxy into CACHE_DIR (2 to 4 min, once), or check HELM.
 ifneq ($(call user_set,HELM),)
 	@found="$$("$(HELM)" version --template '{{.Version}}' 2>/dev/null)" || found=none
 	if [[ "$$(printf '%s\n' v3.19.0 "$$found" | sort -V | head -n1)" != v3.19.0 || "$$found" == none ]]; then
@@ -32,7 +32,7 @@ $(HELM_DIR)/bin/helm:
 			"or set HELM to a Helm 3.19 or newer (see mk/helm.mk for one from npm)." >&2
 		exit 1
 	}
-	echo "make: building Helm v$(HELM_VERSION) from the Go module proxy into $(@D) (about 2 minutes, once)" >&2
+	echo "make: building Helm v$(HELM_VERSION) from the Go module proxy into $(@D) (2 to 4 minutes, once)" >&2
 	gomod="$$(GOFLAGS=-mod=mod $(GO) mod download -json $(HELM_MODULE)@v$(HELM_VERSION) | sed -n 's/^\s*"GoMod": "\(.*\)",$$/\1/p')" || {
 		echo "make: cannot download $(HELM_MODULE)@v$(HELM_VERSION) (offline?): set HELM to a Helm 3.19 or newer." >&2
 		exit 1
