@@ -104,6 +104,7 @@ dev: venv ## Run Airflow on this machine (SQLite, LocalExecutor) with dags/ and 
 	$(VENV)/bin/python -m local_airflow.dev --port $(PORT) --state-dir $(STATE_DIR)
 
 include mk/pins.mk
+include mk/helm.mk
 include mk/local-stack.mk
 include mk/infra.mk
 include mk/security.mk
@@ -118,7 +119,7 @@ include mk/docs.mk
 LINT_FROM_RECIPE = $(MAKE) --no-print-directory lint
 
 .PHONY: test
-test: venv venv-infra | test-inputs ## Run the linters, then the whole suite (both environments); fetches its pinned inputs first.
+test: venv venv-infra | test-inputs helm ## Run the linters, then the whole suite (both environments); fetches its pinned inputs first.
 	status=0
 	$(LINT_FROM_RECIPE) || status=$$?
 	$(VENV)/bin/pytest tests $(addprefix --ignore=,$(INFRA_TESTS)) $(PYTEST_ARGS) || status=$$?

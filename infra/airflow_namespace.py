@@ -1,9 +1,10 @@
-"""The Airflow release's namespace and the Kubernetes Secrets its chart reads."""
+"""The Airflow release's namespace, the Kubernetes Secrets its chart reads and the NetworkPolicies beside the
+chart's own."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,12 +40,16 @@ class AirflowNamespaceArgs:
     """The platform's broker secret (secret): JSON with the Celery broker URL."""
     airflow_secrets: Mapping[str, pulumi.Input[str]]
     """fernet-key, jwt-secret, api-secret-key and admin-password values (secret)."""
+    network_policies: Sequence[Mapping[str, Any]]
+    """The namespace's NetworkPolicies beside the chart's own, as manifests (network_policies.network_policies):
+    default-deny and the allowed egress. https://kubernetes.io/docs/concepts/services-networking/network-policies/"""
 
 
 class AirflowNamespace(pulumi.ComponentResource):
     """The kubernetes.core.v1.Namespace of the release (Pod Security "restricted" enforced, annotated with the
-    image) and the kubernetes.core.v1.Secret objects the chart reads: metadata connection, result backend, broker
-    URL, Fernet key, JWT secret, API secret key, admin password, pgbouncer config and stats."""
+    image), the kubernetes.core.v1.Secret objects the chart reads (metadata connection, result backend, broker
+    URL, Fernet key, JWT secret, API secret key, admin password, pgbouncer config and stats) and one
+    kubernetes.networking.v1.NetworkPolicy per entry of args.network_policies."""
 
     name: pulumi.Output[str]
 
@@ -64,8 +69,8 @@ class AirflowNamespace(pulumi.ComponentResource):
         )
         # Children of the component, not of the namespace: waiting on a component waits for its children only,
         # and a resource's children are not its own (pulumi/runtime/rpc.py `_add_dependency`), so the release
-        # waiting on this component would otherwise not wait for the Secrets. The namespace name as an output
-        # orders each Secret after the namespace.
+        # waiting on this component would otherwise not wait for the Secrets and the NetworkPolicies. The
+        # namespace name as an output orders each of them after the namespace.
         in_namespace = pulumi.ResourceOptions(parent=self, provider=args.provider)
         namespace_name = namespace.metadata.apply(lambda metadata: metadata.name)
         database = pulumi.Output.secret(args.metadata_credentials).apply(json.loads)
@@ -105,6 +110,14 @@ class AirflowNamespace(pulumi.ComponentResource):
                     in_namespace,
                     pulumi.ResourceOptions(ignore_changes=["stringData"] if role == "fernet-key" else None),
                 ),
+            )
+        # Before the release, so no Airflow pod ever runs without its default-deny.
+        for policy in args.network_policies:
+            k8s.networking.v1.NetworkPolicy(
+                f"{name}-{policy['metadata']['name']}",
+                metadata={**policy["metadata"], "namespace": namespace_name},
+                spec=policy["spec"],
+                opts=in_namespace,
             )
         self.name = namespace_name
         self.register_outputs({"name": self.name})

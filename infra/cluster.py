@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -12,6 +13,9 @@ import pulumi_eks as eks
 from infra.config_rules import component_input_error, eks_problems
 from infra.config_sections import EksConfig
 
+SERVICE_CIDR = "172.20.0.0/16"
+"""The cluster's Service CIDR: what EKS picks for a VPC in 10.0.0.0/8 anyway, set so that it is known before the
+cluster exists (the NetworkPolicies of pod launchers name the `kubernetes` Service's ClusterIP by it)."""
 CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 NODE_MANAGED_POLICIES = (
     "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
@@ -47,6 +51,9 @@ class ClusterArgs:
     kms_key_arn: pulumi.Input[str]
     """Envelope encryption of Kubernetes Secrets and the nodes' root volumes (the key policy must admit the Auto
     Scaling service-linked role). https://docs.aws.amazon.com/eks/latest/userguide/enable-kms.html"""
+    node_policy: Mapping[str, Any] | None = None
+    """An inline policy document the nodes need beyond NODE_MANAGED_POLICIES: the ECR pull-through cache's
+    import on a first pull (chart_images.pull_through_cache_policy). Defaults to none."""
     node_prerequisites: Sequence[pulumi.Resource] = field(default_factory=tuple)
     """What nodes need before they boot: the private subnets' routes out (NAT) and their associations. A
     managed node group whose nodes cannot reach EC2, ECR and the API fails to join
@@ -57,7 +64,8 @@ class Cluster(pulumi.ComponentResource):
     """pulumi_eks.Cluster (private endpoint, OIDC provider, KMS secrets encryption, all control-plane logs,
     API authentication mode with a cluster-admin access entry per deployer role, no default node group and no
     extra security groups: EKS's own cluster security group serves the control plane and the nodes; VPC CNI
-    network policy enforcement on), an aws.iam.Role for nodes with the three AWS-managed node policies, an
+    network policy enforcement on, a fixed Service CIDR), an aws.iam.Role for nodes with the three AWS-managed node
+    policies and an aws.iam.RolePolicy with args.node_policy when given, an
     aws.vpc.SecurityGroupIngressRule per deployer network (443 to the API), and one pulumi_eks.ManagedNodeGroup
     per node group in private subnets, each with an aws.ec2.LaunchTemplate (KMS-encrypted gp3 root volume,
     IMDSv2 only, hop limit 1)."""
@@ -89,7 +97,7 @@ class Cluster(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        node_policies = [
+        node_policies: list[pulumi.Resource] = [
             aws.iam.RolePolicyAttachment(
                 f"{name}-node-{policy_arn.rsplit('/', 1)[1]}",
                 role=node_role.name,
@@ -98,6 +106,15 @@ class Cluster(pulumi.ComponentResource):
             )
             for policy_arn in NODE_MANAGED_POLICIES
         ]
+        if args.node_policy is not None:
+            node_policies.append(
+                aws.iam.RolePolicy(
+                    f"{name}-node-policy",
+                    role=node_role.id,
+                    policy=pulumi.Output.json_dumps(args.node_policy),
+                    opts=pulumi.ResourceOptions(parent=node_role),
+                )
+            )
         cluster = eks.Cluster(
             f"{name}-eks",
             name=args.cluster_name,
@@ -115,6 +132,7 @@ class Cluster(pulumi.ComponentResource):
             # Access entries, not the aws-auth ConfigMap. Managed node groups get theirs from EKS itself, and
             # pulumi-eks refuses instance_roles in this mode.
             authentication_mode="API",
+            kubernetes_service_ip_address_range=SERVICE_CIDR,
             # The creator of the cluster is its admin (pulumi-eks bootstraps it); any other deployer needs an entry.
             access_entries={
                 f"deployer-{index}": eks.AccessEntryArgs(

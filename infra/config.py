@@ -18,6 +18,7 @@ from pydantic.alias_generators import to_camel
 from airflow_settings import Settings
 from airflow_settings.render import for_stack, secret_prefixes
 from infra.config_rules import (
+    EnvironmentTag,
     dags_problems,
     database_problems,
     derived_names,
@@ -114,12 +115,12 @@ class StackConfig(ConfigSection):
         region: str | None,
         stack: str,
         settings: Settings,
-        environment_tag: str | None,
+        environment_tag: EnvironmentTag,
     ) -> StackConfig:
         """Validate the stack's raw `airflow-aws:*` config (already JSON-decoded) over its size preset.
         `settings`: the Airflow settings the stack deploys, whose secrets backend some rules name.
-        `environment_tag`: the `environment` tag of `aws:defaultTags` (None when untagged), which must agree
-        with the size, since the policy pack picks its production rules from it."""
+        `environment_tag`: the stack's `aws:defaultTags` tag the policy pack picks its production rules by, which
+        must agree with the size."""
         size = raw.get("size", "dev")
         if not isinstance(size, str) or size not in PRESETS:
             raise StackConfigError(

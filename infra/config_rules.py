@@ -24,7 +24,6 @@ from infra.config_sections import (
     NetworkConfig,
     StorageConfig,
 )
-from policy.airflow_aws_policies import ENVIRONMENT_TAG, PRODUCTION_ENVIRONMENTS
 
 MIN_ZONES = 2
 """RDS subnet groups, ElastiCache failover and MWAA all need subnets in two zones."""
@@ -279,22 +278,34 @@ def storage_problems(storage: StorageConfig) -> list[str]:
     ]
 
 
-def environment_tag_problems(size: str, environment: str | None) -> list[str]:
-    """The policy pack picks its production rules from the `environment` tag (untagged counts as production), the
-    presets from `size`: the two must agree, or the pack refuses what validation let through (a dev-sized stack
-    held to production rules) or checks a production stack with the relaxed ones."""
-    key = f"aws:defaultTags.tags.{ENVIRONMENT_TAG}"
-    production = environment is None or environment.lower() in PRODUCTION_ENVIRONMENTS
-    if size == "prod" and not production:
+@dataclass(frozen=True)
+class EnvironmentTag:
+    """The tag of `aws:defaultTags` the policy pack picks its production rules by, as the pack reads it (the
+    program resolves it with the pack's own names; this module stays importable without pulumi-policy)."""
+
+    name: str
+    """The tag's key, `environment`."""
+    value: str | None
+    """Its value on this stack; None when untagged."""
+    production: bool
+    """Whether the pack holds the stack to its production rules (an untagged stack counts as production)."""
+
+
+def environment_tag_problems(size: str, tag: EnvironmentTag) -> list[str]:
+    """The pack picks its production rules from the environment tag, the presets from `size`: the two must agree,
+    or the pack refuses what validation let through (a dev-sized stack held to production rules) or checks a
+    production stack with the relaxed ones."""
+    key = f"aws:defaultTags.tags.{tag.name}"
+    if size == "prod" and not tag.production:
         return [
-            f"{key}: {environment!r} on a size prod stack lets the policy pack check it with the non-production "
-            f"rules; fix: tag it {ENVIRONMENT_TAG}: prod"
+            f"{key}: {tag.value!r} on a size prod stack lets the policy pack check it with the non-production "
+            f"rules; fix: tag it {tag.name}: prod"
         ]
-    if size != "prod" and production:
-        found = "missing" if environment is None else repr(environment)
+    if size != "prod" and tag.production:
+        found = "missing" if tag.value is None else repr(tag.value)
         return [
             f"{key}: {found} on a size {size} stack, so the policy pack holds it to the production rules, which "
-            f"the {size} preset does not meet; fix: `pulumi config set --path 'aws:defaultTags.tags.{ENVIRONMENT_TAG}' "
+            f"the {size} preset does not meet; fix: `pulumi config set --path 'aws:defaultTags.tags.{tag.name}' "
             f"{size}`, or use size prod"
         ]
     return []

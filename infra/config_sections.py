@@ -147,6 +147,11 @@ class ChartConfig(ConfigSection):
     """Kubernetes namespace of the release."""
     timeout_seconds: Annotated[StrictInt, Field(ge=300)]
     """How long `pulumi up` waits for the release (migrations included), at least 300 seconds."""
+    pod_launching: StrictBool = False
+    """Let workers and the triggerer create, exec into and delete pods in the namespace, and reach the Kubernetes
+    API, for the KubernetesPodOperator (or a KubernetesExecutor). Defaults to false: no pod rights and no API
+    token in any pod. Note: the pods such tasks start get the namespace's default-deny NetworkPolicy.
+    https://airflow.apache.org/docs/apache-airflow-providers-cncf-kubernetes/stable/operators.html"""
 
 
 class IngressConfig(ConfigSection):

@@ -22,13 +22,16 @@ import yaml
 
 from airflow_settings.git_bundle import git_connection_env, git_dag_bundle
 from airflow_settings.render import as_helm_config, connection_env_name, secret_prefixes
+from infra.chart_facts import CHART_PORTS
+from infra.chart_facts import RELEASE_NAME as RELEASE_NAME  # re-exported: the program names the release from here
+from infra.chart_images import chart_image_values
 from infra.components import PDB_COMPONENTS, SERVICE_ACCOUNTS
 from infra.config_rules import dags_problems, ingress_problems
 from infra.config_sections import DagsConfig, IngressConfig
 from infra.mappings import deep_merge
+from infra.network_policies import POD_LAUNCHERS, ReleaseNetwork, api_server_ingress_peers
 
 HELM_VALUES_DIR = Path(__file__).resolve().parent.parent / "helm_values"
-RELEASE_NAME = "airflow"
 
 SECRET_NAMES = {
     "metadata": "airflow-metadata",
@@ -67,6 +70,10 @@ RESTRICTED_CONTAINER = {
 # pgbouncer and statsd images run as `nobody`.
 RESTRICTED_NOBODY_POD = {**RESTRICTED_POD, "runAsUser": 65534, "runAsGroup": 65534, "fsGroup": 65534}
 
+GIT_SYNC_RESOURCES = {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}}
+"""The git-sync sidecar and init container in each pod that carries them: a shallow fetch every few seconds.
+Set here, not in helm_values/, because `dags.gitSync` exists only for the git-sync DAG source."""
+
 JOB_TTL_SECONDS = 60
 """Finished migration / first-admin Jobs are deleted after this long. Without Helm hooks they are ordinary release
 objects with an immutable pod template: an upgrade that changes it (a new image tag) fails while the old Job
@@ -100,8 +107,16 @@ class ChartInputs:
     """Where DAGs come from: the stack's dags section. Note: a git-bundle takes no credentials_secret."""
     ingress: IngressConfig
     """The stack's ingress section; no ingress unless enabled, and then host and certificate are required."""
+    registry: str
+    """The stack's ECR registry, <account>.dkr.ecr.<region>.amazonaws.com (chart_images.ecr_registry): its
+    pull-through cache serves every image the chart runs besides ours (image_mirror.ImageMirror)."""
+    network: ReleaseNetwork
+    """The namespace, CIDRs and ports the release's NetworkPolicies name (network_policies.py)."""
     size: str = "dev"
     """Size preset; picks helm_values/<size>.yaml when present."""
+    pod_launching: bool = False
+    """The chart section's podLaunching: workers and the triggerer may create, exec into and delete pods of the
+    namespace (KubernetesPodOperator). Defaults to false: no pod rights at all."""
     image_digest: str | None = None
     """The pushed image's manifest digest (sha256:…), which pins every pod to exactly the image the tag named
     at deploy time (the chart: "Specifying digest takes precedence over tag"). Defaults to none (the tag alone)."""
@@ -158,8 +173,11 @@ def infra_overlay(inputs: ChartInputs) -> dict[str, Any]:
                 "repository": inputs.image_repository,
                 "tag": inputs.image_tag,
                 **({"digest": inputs.image_digest} if inputs.image_digest else {}),
-            }
+            },
+            **chart_image_values(inputs.registry),
         },
+        # Pinned, so that the NetworkPolicies beside the release (network_policies.py) name the same ports.
+        "ports": CHART_PORTS,
         "executor": config["core"]["executor"],
         "config": config,
         "data": {
@@ -194,55 +212,93 @@ def infra_overlay(inputs: ChartInputs) -> dict[str, Any]:
             "applyCustomEnv": False,
             "ttlSecondsAfterFinished": JOB_TTL_SECONDS,
         },
-        "createUserJob": _create_user_job(),
+        "createUserJob": _create_user_job(inputs.network.namespace),
         "securityContexts": {"pod": RESTRICTED_POD, "containers": RESTRICTED_CONTAINER},
         "networkPolicies": {"enabled": True},
+        # Left empty, the chart's api-server policy admits nobody: not the ALB, not the Execution API's clients.
+        "apiServer": {
+            "networkPolicy": {
+                "ingress": {"from": api_server_ingress_peers(inputs.network, ingress_enabled=inputs.ingress.enabled)}
+            },
+            # Task logs come from S3 and the workers' log servers, never from the pods API.
+            "allowPodLogReading": False,
+        },
+        "webserver": {"allowPodLogReading": False},
+        # The pod-launcher Role (create, exec, delete pods), bound to the workers and triggerer: only when asked.
+        "allowPodLaunching": inputs.pod_launching,
         # No PersistentVolumeClaims: task logs live in S3, and the cluster runs no EBS CSI driver (EKS has
         # provisioned EBS volumes only through it since 1.23), so a claim would stay Pending and the release
         # would time out. The chart claims 100Gi for the triggerer and for Celery workers unless told not to.
         "triggerer": {"persistence": {"enabled": False}},
         "workers": {
-            "persistence": {"enabled": False},
             "celery": {
+                "persistence": {"enabled": False},
                 "keda": {
                     "enabled": True,
                     "usePgbouncer": True,
                     # The chart's pgbouncer NetworkPolicy admits the KEDA operator from this namespace only;
                     # left empty it looks in the release's namespace and KEDA cannot query the queue depth.
                     "namespaceLabels": {"kubernetes.io/metadata.name": KEDA_NAMESPACE},
-                }
+                },
             },
         },
     }
     for component, account in SERVICE_ACCOUNTS.items():
-        overlay = deep_merge(
-            overlay,
-            {
-                component: {
-                    "serviceAccount": {
-                        "create": True,
-                        "name": account,
-                        "annotations": {"eks.amazonaws.com/role-arn": inputs.role_arns[component]},
-                    }
-                }
-            },
-        )
+        service_account = {
+            "create": True,
+            "name": account,
+            "annotations": {"eks.amazonaws.com/role-arn": inputs.role_arns[component]},
+        }
+        overlay = deep_merge(overlay, _at(component, {"serviceAccount": service_account}))
     for component in PDB_COMPONENTS:
-        overlay = deep_merge(overlay, {component: {"podDisruptionBudget": {"enabled": True}}})
+        overlay = deep_merge(overlay, _at(component, {"podDisruptionBudget": {"enabled": True}}))
+    # No pod needs a Kubernetes API token unless it launches pods (IRSA mounts its own web identity token).
+    for component in TOKENLESS_SERVICE_ACCOUNTS:
+        automount = inputs.pod_launching and component in POD_LAUNCHERS
+        overlay = deep_merge(overlay, _at(component, {"serviceAccount": {"automountServiceAccountToken": automount}}))
     dags = _dags_overlay(inputs.dags)
     overlay["env"] += dags.pop("env", [])
     overlay = deep_merge(overlay, dags)
     if inputs.ingress.enabled:
-        overlay["ingress"] = _ingress(inputs.ingress)
+        overlay["ingress"] = _ingress(inputs.ingress, inputs.network)
     return overlay
+
+
+TOKENLESS_SERVICE_ACCOUNTS = (
+    *SERVICE_ACCOUNTS,
+    "pgbouncer",
+    "statsd",
+    "migrateDatabaseJob",
+    "createUserJob",
+)
+"""Every component's service account: none mounts a Kubernetes API token, but the pod launchers' when allowed."""
+
+
+def values_path(component: str) -> str:
+    """Where a component's own keys (service account, disruption budget) live: the Celery workers' under
+    workers.celery, since chart 1.22 deprecates them under workers."""
+    return "workers.celery" if component == "workers" else component
+
+
+def _at(component: str, values: dict[str, Any]) -> dict[str, Any]:
+    for key in reversed(values_path(component).split(".")):
+        values = {key: values}
+    return values
 
 
 ADMIN_USERNAME = "admin"
 
 
-def _create_user_job() -> dict[str, Any]:
+def admin_password_hint(namespace: str) -> str:
+    """What the chart's NOTES print as the first admin's password (the chart default would say admin/admin)."""
+    secret = SECRET_NAMES["admin-password"]
+    return f"generated, see: kubectl -n {namespace} get secret {secret} -o jsonpath='{{.data.password}}' | base64 -d"
+
+
+def _create_user_job(namespace: str) -> dict[str, Any]:
     """The first FAB admin, with the generated password read from its Secret at run time: the chart's default
-    job passes `createUserJob.defaultUser.password` from the values, which would put it in the release."""
+    job passes `createUserJob.defaultUser.password` from the values, which would put it in the release. Our args
+    replace the default ones, so defaultUser is only what the NOTES print."""
     command = (
         f"exec airflow users create --role Admin --username {ADMIN_USERNAME} --email admin@airflow.invalid "
         '--firstname Airflow --lastname Admin --password "$AIRFLOW_ADMIN_PASSWORD"'
@@ -254,6 +310,7 @@ def _create_user_job() -> dict[str, Any]:
         "applyCustomEnv": False,
         "ttlSecondsAfterFinished": JOB_TTL_SECONDS,
         "args": ["bash", "-c", command],
+        "defaultUser": {"username": ADMIN_USERNAME, "password": admin_password_hint(namespace)},
         "env": [
             {
                 "name": "AIRFLOW_ADMIN_PASSWORD",
@@ -272,6 +329,7 @@ def _dags_overlay(dags: DagsConfig) -> dict[str, Any]:
             "ref": dags.branch,
             "subPath": dags.sub_path,
             "securityContexts": {"container": RESTRICTED_CONTAINER},
+            "resources": GIT_SYNC_RESOURCES,
         }
         if dags.credentials_secret:
             git_sync["credentialsSecret"] = dags.credentials_secret
@@ -284,16 +342,22 @@ def _dags_overlay(dags: DagsConfig) -> dict[str, Any]:
     }
 
 
-def _ingress(ingress: IngressConfig) -> dict[str, Any]:
+def _ingress(ingress: IngressConfig, network: ReleaseNetwork) -> dict[str, Any]:
     scheme = "internal" if ingress.internal else "internet-facing"
     return {
         "apiServer": {
             "enabled": True,
             "ingressClassName": "alb",
+            # With the AWS Load Balancer Controller, ImplementationSpecific "/" matches only "/"; Prefix is "/*".
+            "pathType": "Prefix",
             "hosts": [{"name": ingress.host}],
             "annotations": {
                 "alb.ingress.kubernetes.io/scheme": scheme,
                 "alb.ingress.kubernetes.io/target-type": "ip",
+                # Placed where the api-server's NetworkPolicy admits it from (ReleaseNetwork.load_balancer_cidrs).
+                "alb.ingress.kubernetes.io/subnets": ",".join(network.load_balancer_subnet_ids),
+                # The api-server answers / with a redirect; its health endpoint needs no login.
+                "alb.ingress.kubernetes.io/healthcheck-path": "/api/v2/monitor/health",
                 "alb.ingress.kubernetes.io/certificate-arn": ingress.certificate_arn or "",
                 "alb.ingress.kubernetes.io/listen-ports": '[{"HTTPS": 443}]',
                 "alb.ingress.kubernetes.io/ssl-redirect": "443",

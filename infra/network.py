@@ -71,7 +71,9 @@ class Network(pulumi.ComponentResource):
 
     vpc_id: pulumi.Output[str]
     private_subnet_ids: list[pulumi.Output[str]]
+    private_subnet_cidrs: list[str]
     public_subnet_ids: list[pulumi.Output[str]]
+    public_subnet_cidrs: list[str]
     zones: list[str]
     private_egress: list[pulumi.Resource]
     """The private subnets' default routes and route table associations: what a node needs to reach AWS's
@@ -220,6 +222,9 @@ class Network(pulumi.ComponentResource):
         self.vpc_id = vpc.id
         self.private_subnet_ids = [subnet.id for subnet in private_subnets]
         self.public_subnet_ids = [subnet.id for subnet in public_subnets]
+        # Known before any resource exists (the subnet plan), so NetworkPolicies can name them as plain values.
+        self.private_subnet_cidrs = [plan.private_cidr for plan in plans]
+        self.public_subnet_cidrs = [plan.public_cidr for plan in plans]
         self.zones = [plan.zone for plan in plans]
         self.private_egress = private_egress
         self.private_endpoints = private_endpoints
@@ -228,6 +233,8 @@ class Network(pulumi.ComponentResource):
                 "vpc_id": self.vpc_id,
                 "private_subnet_ids": self.private_subnet_ids,
                 "public_subnet_ids": self.public_subnet_ids,
+                "private_subnet_cidrs": self.private_subnet_cidrs,
+                "public_subnet_cidrs": self.public_subnet_cidrs,
                 "zones": self.zones,
                 "private_egress": self.private_egress,
                 "private_endpoints": self.private_endpoints,

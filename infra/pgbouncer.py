@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from infra.helm_values import RELEASE_NAME
+from infra.chart_facts import PGBOUNCER_PORT, RELEASE_NAME
 
-PGBOUNCER_PORT = 6543
 PGBOUNCER_DATABASE = "airflow-metadata"
 
 

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,25 +17,34 @@ from airflow_settings import Settings, load_settings
 from airflow_settings.render import SecretPrefixes, for_stack, secret_prefixes
 from airflow_settings.versions import AIRFLOW_VERSION
 from infra.airflow_secrets import AirflowSecrets, AirflowSecretsArgs
-from infra.broker import Broker, BrokerArgs
-from infra.cluster import Cluster, ClusterArgs
+from infra.broker import REDIS_PORT, Broker, BrokerArgs
+from infra.chart_images import (
+    DOCKER_HUB_CREDENTIALS_SECRET,
+    ecr_registry,
+    pull_through_cache_policy,
+    used_upstreams,
+)
+from infra.cluster import SERVICE_CIDR, Cluster, ClusterArgs
 from infra.components import SERVICE_ROLES
 from infra.config import CONFIG_NAMESPACE, StackConfig, StackConfigError
-from infra.config_rules import usable_zones, zone_problems
-from infra.database import MetadataDatabase, MetadataDatabaseArgs
+from infra.config_rules import EnvironmentTag, usable_zones, zone_problems
+from infra.database import POSTGRES_PORT, MetadataDatabase, MetadataDatabaseArgs
 from infra.encryption import AutoscalingRole, PlatformKey, PlatformKeyArgs
 from infra.helm_values import RELEASE_NAME, ChartInputs
 from infra.iam_documents import AUTOSCALING_SERVICE, AUTOSCALING_SERVICE_ROLE
+from infra.image_mirror import ImageMirror, ImageMirrorArgs
+from infra.load_balancer_controller import LoadBalancerControllerRole, LoadBalancerControllerRoleArgs
 from infra.mwaa import MwaaArtifacts, MwaaArtifactsArgs, MwaaEnvironment, MwaaEnvironmentArgs
 from infra.mwaa_rules import artifact_problems, mwaa_configuration_options, mwaa_log_level
 from infra.network import MWAA_INTERFACE_ENDPOINTS, Network, NetworkArgs
+from infra.network_policies import ReleaseNetwork
 from infra.presets import disposable
 from infra.registry import ImageRegistry, ImageRegistryArgs
 from infra.service_roles import ServiceRoles, ServiceRolesArgs
 from infra.storage import BucketRole, Storage, StorageArgs
 from infra.workloads_inputs import WORKLOADS_OUTPUT, EcrImage, WorkloadsInputs, as_output
 from mwaa.layout import DAGS_PREFIX
-from policy.airflow_aws_policies import ENVIRONMENT_TAG
+from policy.airflow_aws_policies import ENVIRONMENT_TAG, PRODUCTION_ENVIRONMENTS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,18 +52,27 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 def read_stack_config(settings: Settings) -> StackConfig:
     """The one place that reads Pulumi config: every `airflow-aws:*` key (unknown ones are refused)."""
     everything = {**pulumi.runtime.config.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
+    return stack_config_from(everything, stack=pulumi.get_stack(), settings=settings)
+
+
+def stack_config_from(config: Mapping[str, Any], *, stack: str, settings: Settings) -> StackConfig:
+    """The stack's typed config from its whole Pulumi config (`namespace:key` -> value, structured values
+    JSON-encoded as the engine hands them over): our `airflow-aws:*` keys, `aws:region`, and the tag of
+    `aws:defaultTags` the policy pack picks its production rules by."""
     raw = {
-        key.split(":", 1)[1]: _decode(value)
-        for key, value in everything.items()
-        if key.startswith(f"{CONFIG_NAMESPACE}:")
+        key.split(":", 1)[1]: _decode(value) for key, value in config.items() if key.startswith(f"{CONFIG_NAMESPACE}:")
     }
-    default_tags = _decode(everything.get("aws:defaultTags", "{}"))
+    tag = ((_decode(config.get("aws:defaultTags")) or {}).get("tags") or {}).get(ENVIRONMENT_TAG)
     return StackConfig.from_raw(
         raw,
-        region=everything.get("aws:region"),
-        stack=pulumi.get_stack(),
+        region=config.get("aws:region"),
+        stack=stack,
         settings=settings,
-        environment_tag=(default_tags.get("tags") or {}).get(ENVIRONMENT_TAG),
+        environment_tag=EnvironmentTag(
+            name=ENVIRONMENT_TAG,
+            value=tag,
+            production=tag is None or tag.lower() in PRODUCTION_ENVIRONMENTS,
+        ),
     )
 
 
@@ -132,6 +151,26 @@ def _autoscaling_role() -> AutoscalingRole:
     return "existing" if existing.arns else "create"
 
 
+def _docker_hub_credentials(region: str) -> str:
+    """The ARN of the Docker Hub credentials ECR's pull-through cache signs in with (the chart's pgbouncer images
+    come from Docker Hub, which ECR caches only with credentials). The operator creates the secret once per account
+    and region, so it is never in git or in Pulumi state; without it the stack is refused before any resource."""
+    found = aws.secretsmanager.get_secrets(
+        filters=[aws.secretsmanager.GetSecretsFilterArgs(name="name", values=[DOCKER_HUB_CREDENTIALS_SECRET])]
+    )
+    # The name filter matches prefixes: only the exact name counts.
+    arns = [arn for arn, name in zip(found.arns, found.names, strict=True) if name == DOCKER_HUB_CREDENTIALS_SECRET]
+    if not arns:
+        raise pulumi.RunError(
+            f"Secrets Manager in {region} has no secret {DOCKER_HUB_CREDENTIALS_SECRET}: ECR's pull-through cache "
+            "needs it to serve the chart's Docker Hub images (pgbouncer); fix: create it once per account and region "
+            f"with a Docker Hub access token, `aws secretsmanager create-secret --region {region} --name "
+            f"{DOCKER_HUB_CREDENTIALS_SECRET} --secret-string file://docker-hub.json` with docker-hub.json "
+            '{"username": "<Docker Hub user>", "accessToken": "<access token>"} (docs/first-deploy.md)'
+        )
+    return arns[0]
+
+
 def _secret_outputs(prefixes: SecretPrefixes) -> dict[str, str]:
     """Where operators store connections and variables for the stack's secrets backend."""
     return {"connectionsPrefix": prefixes.connections, "variablesPrefix": prefixes.variables}
@@ -143,6 +182,12 @@ def _build_eks(
     assert config.dags is not None and config.image is not None  # StackConfig requires both for eks
     prefix = config.name_prefix
     prefixes = secret_prefixes(airflow)
+    docker_hub_credentials = _docker_hub_credentials(config.region)
+    # Read at each `pulumi up`, so the NetworkPolicies follow S3's addresses when the platform stage runs again.
+    s3_prefix_list = aws.ec2.get_managed_prefix_list(name=f"com.amazonaws.{config.region}.s3")
+    registry_url = ecr_registry(account_id, config.region)
+    # The controller that makes the Ingress an ALB runs only with an ingress.
+    upstreams = used_upstreams(load_balancer_controller=config.ingress.enabled)
     # dev stacks are destroyed with their data and created again under the same names.
     recreatable = disposable(config.size)
     # EKS reads DAGs from git, so only the logs bucket.
@@ -157,8 +202,21 @@ def _build_eks(
             public_subnet_ids=network.public_subnet_ids,
             eks=config.eks,
             kms_key_arn=key.arn,
+            node_policy=pull_through_cache_policy(f"arn:aws:ecr:{config.region}:{account_id}:repository", upstreams),
             node_prerequisites=network.private_egress,
         ),
+    )
+    ImageMirror(f"{prefix}-mirror", ImageMirrorArgs(upstreams=upstreams, docker_hub_secret_arn=docker_hub_credentials))
+    # The controller runs in the workloads stage; its role is an AWS resource.
+    controller_role_arn = (
+        LoadBalancerControllerRole(
+            f"{prefix}-lbc",
+            LoadBalancerControllerRoleArgs(
+                oidc_provider_arn=cluster.oidc_provider_arn, oidc_provider_url=cluster.oidc_provider_url
+            ),
+        ).role_arn
+        if config.ingress.enabled
+        else None
     )
     database = MetadataDatabase(
         f"{prefix}-metadata",
@@ -220,7 +278,9 @@ def _build_eks(
             "repository": image_repository,
             "logs_bucket": logs_bucket.bucket,
             "vpc_id": network.vpc_id,
+            "public_subnet_ids": network.public_subnet_ids,
             "node_groups": cluster.node_groups,
+            "controller_role_arn": controller_role_arn,
             "role_arns": {component: roles.role_arns[component] for component in components},
             "secret_arns": secret_arns,
         }
@@ -244,12 +304,26 @@ def _build_eks(
                     settings=airflow,
                     dags=config.dags,
                     ingress=config.ingress,
+                    registry=registry_url,
+                    network=ReleaseNetwork(
+                        namespace=config.chart.namespace,
+                        vpc_cidr=config.network.vpc_cidr,
+                        private_subnet_cidrs=tuple(network.private_subnet_cidrs),
+                        load_balancer_subnet_ids=tuple(resolved["public_subnet_ids"]),
+                        load_balancer_cidrs=tuple(network.public_subnet_cidrs),
+                        s3_cidrs=tuple(entry.cidr for entry in s3_prefix_list.entries),
+                        service_cidr=SERVICE_CIDR,
+                        database_port=POSTGRES_PORT,
+                        broker_port=REDIS_PORT,
+                    ),
                     size=config.size,
+                    pod_launching=config.chart.pod_launching,
                 ),
                 ecr_image=None
                 if config.image.repository
                 else EcrImage(registry_id=account_id, repository_name=registry_name),
                 secret_arns=resolved["secret_arns"],
+                load_balancer_controller_role_arn=resolved["controller_role_arn"],
             )
         )
 

@@ -1,9 +1,10 @@
-"""The workloads stage: the Airflow chart, the Secrets it reads and the cluster add-ons, on the platform's cluster.
+"""The workloads stage: the Airflow chart, the Secrets and NetworkPolicies of its namespace and the cluster add-ons,
+on the platform's cluster.
 
 A Pulumi project of its own (workloads/Pulumi.yaml, `workloads/__main__.py` calls `run()`), run after the
 platform stage and the image push (`make deploy`). Its stack reads the platform stack of the same name through
 a StackReference: the platform's typed config stays the one source, and its `workloads` output
-(workloads_inputs.py) carries every name and ARN needed here. Secret values are read from Secrets Manager by
+(workloads_inputs.py) carries every name, ARN and CIDR needed here. Secret values are read from Secrets Manager by
 ARN, never through stack outputs; the image is pinned to the digest ECR holds for its tag.
 
 The components are declared once the platform's outputs are read (inside their apply): a StackReference's
@@ -23,6 +24,8 @@ from infra.airflow_namespace import AirflowNamespace, AirflowNamespaceArgs
 from infra.cluster_access import ClusterAccess, ClusterAccessArgs
 from infra.cluster_addons import ClusterAddons, ClusterAddonsArgs
 from infra.helm_values import chart_values
+from infra.load_balancer_controller import ControllerSettings
+from infra.network_policies import network_policies
 from infra.workloads_inputs import (
     KUBECONFIG_OUTPUT,
     PLATFORM_SECRETS,
@@ -67,13 +70,11 @@ def run() -> dict[str, Any]:
 
 
 def _deploy(inputs: WorkloadsInputs, kubeconfig: pulumi.Output[str]) -> pulumi.Output[dict[str, Any]]:
-    prefix = inputs.name_prefix
-    access = ClusterAccess(
-        f"{prefix}-access", ClusterAccessArgs(kubeconfig=kubeconfig, region=inputs.chart_inputs.region)
-    )
+    prefix, chart_inputs = inputs.name_prefix, inputs.chart_inputs
+    access = ClusterAccess(f"{prefix}-access", ClusterAccessArgs(kubeconfig=kubeconfig, region=chart_inputs.region))
     lookups = pulumi.InvokeOutputOptions(provider=access.aws, parent=access)
     image, digest = _pushed_image(inputs, lookups)
-    values = digest.apply(lambda found: chart_values(pinned(inputs.chart_inputs, found)))
+    values = digest.apply(lambda found: chart_values(pinned(chart_inputs, found)))
     secrets = {
         key: pulumi.Output.secret(
             aws.secretsmanager.get_secret_version_output(secret_id=inputs.secret_arns[key], opts=lookups).secret_string
@@ -92,14 +93,37 @@ def _deploy(inputs: WorkloadsInputs, kubeconfig: pulumi.Output[str]) -> pulumi.O
             airflow_secrets={
                 key: secrets[key] for key in ("fernet-key", "jwt-secret", "api-secret-key", "admin-password")
             },
+            network_policies=network_policies(
+                chart_inputs.network, chart_inputs.dags, pod_launching=chart_inputs.pod_launching
+            ),
         ),
     )
-    addons = ClusterAddons(f"{prefix}-addons", ClusterAddonsArgs(provider=access.kubernetes, waits_for=[namespace]))
+    addons = ClusterAddons(
+        f"{prefix}-addons",
+        ClusterAddonsArgs(
+            provider=access.kubernetes,
+            waits_for=[namespace],
+            load_balancer_controller=_load_balancer_controller(inputs),
+        ),
+    )
     chart = AirflowChart(
         f"{prefix}-airflow",
         AirflowChartArgs(provider=access.kubernetes, chart=inputs.chart, values=values, waits_for=[namespace, addons]),
     )
     return pulumi.Output.from_input({"image": image, "releaseStatus": chart.release_status})
+
+
+def _load_balancer_controller(inputs: WorkloadsInputs) -> ControllerSettings | None:
+    """The controller's settings when the platform made its role (the stack has an ingress), else None."""
+    if inputs.load_balancer_controller_role_arn is None:
+        return None
+    return ControllerSettings(
+        cluster_name=inputs.cluster_name,
+        region=inputs.chart_inputs.region,
+        vpc_id=inputs.vpc_id,
+        role_arn=inputs.load_balancer_controller_role_arn,
+        registry=inputs.chart_inputs.registry,
+    )
 
 
 def _pushed_image(

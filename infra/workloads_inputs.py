@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from infra.config_sections import ChartConfig, DagsConfig, IngressConfig
 from infra.helm_values import ChartInputs
+from infra.network_policies import ReleaseNetwork
 
 WORKLOADS_OUTPUT = "workloads"
 """The platform stack output holding `as_output(...)`: JSON text, because stack outputs carry every number as a
@@ -62,6 +63,8 @@ class WorkloadsInputs:
     account's ECR (the chart then runs the tag unpinned)."""
     secret_arns: Mapping[str, str]
     """PLATFORM_SECRETS key -> ARN of the Secrets Manager secret holding its value."""
+    load_balancer_controller_role_arn: str | None
+    """The AWS Load Balancer Controller's IRSA role when the stack has an ingress; None installs no controller."""
 
 
 def as_output(inputs: WorkloadsInputs) -> str:
@@ -80,9 +83,11 @@ def as_output(inputs: WorkloadsInputs) -> str:
             "settings": {section: dict(options) for section, options in inputs.chart_inputs.settings.items()},
             "dags": inputs.chart_inputs.dags.model_dump(mode="json"),
             "ingress": inputs.chart_inputs.ingress.model_dump(mode="json"),
+            "network": asdict(inputs.chart_inputs.network),
         },
         "ecr_image": None if inputs.ecr_image is None else vars(inputs.ecr_image),
         "secret_arns": dict(inputs.secret_arns),
+        "load_balancer_controller_role_arn": inputs.load_balancer_controller_role_arn,
     }
     return json.dumps(document, sort_keys=True)
 
@@ -112,10 +117,12 @@ def from_output(text: Any, *, platform_stack: str) -> WorkloadsInputs:
                     **chart_inputs,
                     "dags": DagsConfig.model_validate(chart_inputs["dags"]),
                     "ingress": IngressConfig.model_validate(chart_inputs["ingress"]),
+                    "network": _release_network(chart_inputs["network"]),
                 }
             ),
             ecr_image=None if raw["ecr_image"] is None else EcrImage(**raw["ecr_image"]),
             secret_arns=dict(raw["secret_arns"]),
+            load_balancer_controller_role_arn=raw["load_balancer_controller_role_arn"],
         )
     except (KeyError, TypeError, ValueError) as err:
         raise PlatformOutputsError(
@@ -128,6 +135,11 @@ def from_output(text: Any, *, platform_stack: str) -> WorkloadsInputs:
             "stage of this checkout again, then this one"
         )
     return inputs
+
+
+def _release_network(raw: Mapping[str, Any]) -> ReleaseNetwork:
+    """A ReleaseNetwork from its JSON form, the lists back as tuples (JSON has no tuples)."""
+    return ReleaseNetwork(**{key: tuple(value) if isinstance(value, list) else value for key, value in raw.items()})
 
 
 def pinned(inputs: ChartInputs, digest: str | None) -> ChartInputs:

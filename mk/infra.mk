@@ -6,7 +6,7 @@ STACK ?= dev
 PULUMI_MIN_VERSION ?= $(PULUMI_SDK_VERSION)
 
 .PHONY: test-infra
-test-infra: venv-infra | chart-schema ## Pulumi mock-runtime tests (tests/infra) and chart values tests (tests/helm)
+test-infra: venv-infra | chart-schema helm ## Pulumi mock-runtime tests (tests/infra) and chart values tests (tests/helm)
 	$(VENV_INFRA)/bin/pytest -m infra tests/infra
 	$(VENV_INFRA)/bin/pytest tests/helm
 

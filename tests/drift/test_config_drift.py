@@ -23,8 +23,10 @@ from airflow_settings import SETTINGS_FILE, TARGETS, Settings, load_settings
 from airflow_settings.render import to_airflow_string
 from airflow_settings.versions import AIRFLOW_VERSION
 from infra import helm_values, mwaa_rules
+from infra.chart_images import ecr_registry
 from infra.components import SERVICE_ACCOUNTS
 from infra.config_sections import DagsConfig, IngressConfig
+from infra.network_policies import ReleaseNetwork
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yaml"
@@ -91,6 +93,19 @@ def chart_inputs(settings: Settings) -> helm_values.ChartInputs:
         settings=settings.for_target("eks"),
         dags=DagsConfig(source="git-sync", repo="https://example.com/dags.git"),
         ingress=IngressConfig(enabled=False, internal=True),
+        # The image and network wiring: the config-drift check reads none of it.
+        registry=ecr_registry("123456789012", "eu-west-1"),
+        network=ReleaseNetwork(
+            "airflow",
+            "10.0.0.0/16",
+            ("10.0.0.0/19",),
+            ("subnet-0",),
+            ("10.0.224.0/22",),
+            (),
+            "172.20.0.0/16",
+            5432,
+            6379,
+        ),
     )
 
 

@@ -20,9 +20,11 @@ import boto3
 from airflow_settings import load_settings
 from airflow_settings.git_bundle import GIT_BUNDLE_CONN_ID
 from airflow_settings.render import as_env, secret_prefixes
+from infra.chart_images import ecr_registry
 from infra.components import SERVICE_ACCOUNTS
 from infra.config_sections import DagsConfig, IngressConfig
 from infra.helm_values import ChartInputs, chart_values
+from infra.network_policies import ReleaseNetwork
 
 REGION = "eu-west-1"
 LOGS_BUCKET = "airflow-test-logs-abc123"
@@ -37,6 +39,11 @@ INPUTS = ChartInputs(
     settings=load_settings().for_target("eks"),
     dags=DagsConfig(source="git-bundle", repo="https://git.example.com/org/dags.git"),
     ingress=IngressConfig(enabled=False, internal=True),
+    # The image and network wiring: no test here reads it.
+    registry=ecr_registry("111122223333", REGION),
+    network=ReleaseNetwork(
+        "airflow", "10.0.0.0/16", ("10.0.0.0/19",), ("subnet-0",), ("10.0.224.0/22",), (), "172.20.0.0/16", 5432, 6379
+    ),
 )
 VENV_BIN = Path(sys.executable).parent
 

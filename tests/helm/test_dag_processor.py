@@ -48,7 +48,7 @@ class TestGitDagBundle:
             "tracking_ref": "release",
             "subdir": "pipelines",
         }
-        assert jmespath.search("dags.gitSync", values) is None
+        assert not jmespath.search("dags.gitSync.enabled", values)
 
     def test_should_define_the_git_connection_from_env_for_public_repos(self):
         env = {item["name"]: item["value"] for item in render(dags=BUNDLE)["env"]}

@@ -4,6 +4,7 @@ import jmespath
 import pytest
 
 from infra.components import PDB_COMPONENTS
+from infra.helm_values import values_path
 from tests.helm.chart_utils import effective_security_contexts, merged_values, render
 
 AIRFLOW_IMAGE_PODS = [
@@ -84,4 +85,4 @@ class TestPodDisruptionBudgets:
 
     @pytest.mark.parametrize("component", PDB_COMPONENTS)
     def test_should_be_enabled(self, component: str):
-        assert jmespath.search(f"{component}.podDisruptionBudget.enabled", render()) is True
+        assert jmespath.search(f"{values_path(component)}.podDisruptionBudget.enabled", render()) is True

@@ -6,10 +6,11 @@ from airflow_settings import load_settings
 from airflow_settings.git_bundle import GIT_BUNDLE_CONN_ID
 from airflow_settings.render import for_stack
 from airflow_settings.versions import AIRFLOW_VERSION
+from infra.chart_images import ecr_registry
 from infra.components import SERVICE_ACCOUNTS
 from infra.config_sections import DagsConfig, IngressConfig
 from infra.helm_values import ChartInputs, chart_values
-from tests.helm.chart_utils import schema_errors
+from tests.helm.chart_utils import DEFAULT_NETWORK, schema_errors
 from tests.infra.example_stacks import airflow_release
 from tests.infra.harness import ACCOUNT_ID, Built, stack_config
 from tests.infra.staged_stacks import IMAGE_DIGEST
@@ -30,6 +31,11 @@ class TestReleaseValues:
         roles = dev_stack.one("airflow-aws:service_roles:ServiceRoles").name
         repository = dev_stack.one("aws:ecr/repository:Repository").inputs["name"]
         (logs_bucket,) = dev_stack.of_type("aws:s3/bucket:Bucket")
+        private_cidrs = tuple(
+            subnet.inputs["cidrBlock"]
+            for subnet in dev_stack.of_type("aws:ec2/subnet:Subnet")
+            if "kubernetes.io/role/elb" not in subnet.inputs["tags"]
+        )
         config = stack_config("dev")
         expected = chart_values(
             ChartInputs(
@@ -42,10 +48,14 @@ class TestReleaseValues:
                 settings=for_stack(load_settings().for_target("eks"), "airflow-dev"),
                 dags=DagsConfig.model_validate(config["airflow-aws:dags"]),
                 ingress=IngressConfig(enabled=False, internal=True),
+                registry=ecr_registry(ACCOUNT_ID, config["aws:region"]),
+                # Dev's VPC, the mocks' S3 prefix list: the facts DEFAULT_NETWORK was written from.
+                network=DEFAULT_NETWORK,
                 size="dev",
                 image_digest=IMAGE_DIGEST,
             )
         )
+        assert DEFAULT_NETWORK.private_subnet_cidrs == private_cidrs
         assert release_values(dev_stack) == json.loads(json.dumps(expected))
 
     def test_should_install_keda_where_the_network_policy_expects_it(self, eks_stack: Built):

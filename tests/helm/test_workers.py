@@ -29,11 +29,11 @@ class TestWorkerLogs:
     """Task logs go to S3, so workers need no log volume."""
 
     def test_should_disable_persistence(self):
-        assert jmespath.search("workers.persistence.enabled", render()) is False
+        assert jmespath.search("workers.celery.persistence.enabled", render()) is False
 
 
 class TestWorkerPodDisruptionBudget:
     """PodDisruptionBudget for workers."""
 
     def test_should_be_enabled(self):
-        assert jmespath.search("workers.podDisruptionBudget.enabled", render()) is True
+        assert jmespath.search("workers.celery.podDisruptionBudget.enabled", render()) is True

@@ -30,6 +30,12 @@ OIDC_URL = "https://oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF0123456789"
 ORGANIZATION = "organization"
 CLUSTER_SECURITY_GROUP = "sg-0eks0cluster"
 """The security group EKS creates for the control plane and managed nodes."""
+S3_CIDRS = ["52.218.0.0/17", "3.5.64.0/21"]
+"""The region's S3 prefix list, as the mocked getManagedPrefixList answers it."""
+SECRET_ARN = f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:secret:{{}}-Ab12Cd"
+"""A secret's ARN, given its name: the name plus the random suffix Secrets Manager appends."""
+DOCKER_HUB_SECRET_ARN = SECRET_ARN.format("ecr-pullthroughcache/docker-hub")
+"""The Docker Hub credentials the operator created (getSecrets answers it unless told the account has none)."""
 
 
 @dataclass(frozen=True)
@@ -97,10 +103,12 @@ class Built:
 class PlatformMocks(pulumi.runtime.Mocks):
     """Computed outputs the program reads; an invoke it does not expect raises."""
 
-    def __init__(self, built: Built, *, existing_roles: tuple[str, ...] = ()) -> None:
+    def __init__(self, built: Built, *, existing_roles: tuple[str, ...] = (), docker_hub_secret: bool = True) -> None:
         self.built = built
         self.existing_roles = existing_roles
         """ARNs the account's IAM answers aws.iam.get_roles with (none: a fresh account)."""
+        self.docker_hub_secret = docker_hub_secret
+        """Whether Secrets Manager holds the Docker Hub credentials of the pull-through cache."""
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         state = dict(args.inputs)
@@ -117,7 +125,7 @@ class PlatformMocks(pulumi.runtime.Mocks):
             case "aws:elasticache/replicationGroup:ReplicationGroup":
                 state["primaryEndpointAddress"] = f"master.{name}.abc.euw1.cache.amazonaws.com"
             case "aws:secretsmanager/secret:Secret":
-                state["arn"] = f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:secret:{args.inputs['name']}-Ab12Cd"
+                state["arn"] = SECRET_ARN.format(args.inputs["name"])
             case "random:index/randomPassword:RandomPassword":
                 state["result"] = f"pw{name.replace('-', '')}"[: int(args.inputs["length"])]
             case "random:index/randomBytes:RandomBytes":
@@ -140,6 +148,8 @@ class PlatformMocks(pulumi.runtime.Mocks):
                 state["arn"] = f"arn:aws:iam::{ACCOUNT_ID}:role/aws-service-role/{service}/{name}"
             case "aws:iam/role:Role":
                 state["arn"] = f"arn:aws:iam::{ACCOUNT_ID}:role/{name}"
+            case "aws:iam/policy:Policy":
+                state["arn"] = f"arn:aws:iam::{ACCOUNT_ID}:policy/{name}"
             case "aws:s3/bucketObjectv2:BucketObjectv2":
                 state["versionId"] = f"version-of-{args.inputs['key']}"
             case "aws:mwaa/environment:Environment":
@@ -173,6 +183,14 @@ class PlatformMocks(pulumi.runtime.Mocks):
                 "arns": list(self.existing_roles),
                 "names": [a.rsplit("/", 1)[1] for a in self.existing_roles],
             }
+        if args.token == "aws:ec2/getManagedPrefixList:getManagedPrefixList":
+            return {"id": "pl-6da54004", "name": args.args["name"], "entries": [{"cidr": c} for c in S3_CIDRS]}
+        if args.token == "aws:secretsmanager/getSecrets:getSecrets":
+            # The name filter matches prefixes, so a longer name comes back too.
+            names = ["ecr-pullthroughcache/docker-hub-old"]
+            if self.docker_hub_secret:
+                names.append("ecr-pullthroughcache/docker-hub")
+            return {"id": "eu-west-1", "arns": [SECRET_ARN.format(name) for name in names], "names": names}
         raise NotImplementedError(f"Mock call not implemented: {args.token}")
 
 

@@ -16,7 +16,7 @@ import pulumi
 import yaml
 
 from infra.workloads import PROJECT, run
-from tests.infra.harness import ACCOUNT_ID, REPO_ROOT, Built, PlatformMocks, build_stack
+from tests.infra.harness import REPO_ROOT, SECRET_ARN, Built, PlatformMocks, build_stack
 
 IMAGE_DIGEST = "sha256:" + "0123456789abcdef" * 4
 """The digest ECR answers for a pushed tag."""
@@ -66,9 +66,7 @@ def _stored_secrets(platform: Built) -> dict[str, str]:
         for v in platform.of_type("aws:secretsmanager/secretVersion:SecretVersion")
     }
     return {
-        f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:secret:{secret.inputs['name']}-Ab12Cd": versions[
-            f"{secret.name}-id"
-        ]
+        SECRET_ARN.format(secret.inputs["name"]): versions[f"{secret.name}-id"]
         for secret in platform.of_type("aws:secretsmanager/secret:Secret")
     }
 

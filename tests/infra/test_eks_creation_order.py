@@ -9,7 +9,9 @@ from __future__ import annotations
 import pytest
 
 from infra.cluster import NODE_MANAGED_POLICIES
+from infra.load_balancer_controller import CHART as CONTROLLER_CHART
 from tests.infra.creation_order import assert_waits_for
+from tests.infra.example_stacks import example_workloads
 from tests.infra.harness import Built, Recorded
 
 pytestmark = pytest.mark.infra
@@ -71,7 +73,8 @@ def _release(built: Built, chart: str) -> Recorded:
 
 
 class TestWorkloadsStage:
-    """Within the workloads stage: the namespace and its Secrets, then the add-ons, then the chart. (Across the
+    """Within the workloads stage: the namespace, its Secrets and NetworkPolicies, then the add-ons, then the
+    chart. (Across the
     stages, the platform exports its workloads output only once the node groups exist, and the workloads stage
     refuses a platform without it: test_workloads_stage.py TestPlatformContract; the image must be in ECR
     before anything starts: TestImagePin.)"""
@@ -98,6 +101,19 @@ class TestWorkloadsStage:
         ingress) is waited for without another edge."""
         addons = eks_workloads.one("airflow-aws:cluster_addons:ClusterAddons")
         assert_waits_for(eks_workloads, _release(eks_workloads, "airflow"), addons)
+
+    def test_should_install_the_chart_after_the_load_balancer_controller_when_there_is_an_ingress(self):
+        prod, dev = example_workloads("prod"), example_workloads("dev")
+        assert_waits_for(prod, _release(prod, "airflow"), _release(prod, CONTROLLER_CHART))
+        assert sorted(r.inputs["chart"] for r in dev.of_type("kubernetes:helm.sh/v3:Release")) == ["airflow", "keda"]
+
+    def test_should_create_every_network_policy_in_the_namespace_before_the_chart(self, eks_workloads: Built):
+        namespace = eks_workloads.one("kubernetes:core/v1:Namespace")
+        policies = eks_workloads.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+        assert policies
+        for policy in policies:
+            assert_waits_for(eks_workloads, policy, namespace)
+            assert_waits_for(eks_workloads, _release(eks_workloads, "airflow"), policy)
 
     def test_should_reach_the_cluster_through_its_provider(self, eks_workloads: Built):
         provider = eks_workloads.one("pulumi:providers:kubernetes")

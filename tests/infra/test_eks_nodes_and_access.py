@@ -86,7 +86,7 @@ class TestDeployerNetworks:
 
     def test_should_admit_the_deployer_networks_to_the_private_endpoint(self, prod_stack: Built):
         (rule,) = _api_rules(prod_stack)
-        assert (rule.inputs["securityGroupId"], rule.inputs["cidrIpv4"]) == (CLUSTER_SECURITY_GROUP, "172.20.0.0/16")
+        assert (rule.inputs["securityGroupId"], rule.inputs["cidrIpv4"]) == (CLUSTER_SECURITY_GROUP, "192.168.100.0/24")
         assert (rule.inputs["ipProtocol"], rule.inputs["fromPort"], rule.inputs["toPort"]) == ("tcp", 443, 443)
 
     def test_should_open_nothing_more_where_the_endpoint_is_public(self, dev_stack: Built):

@@ -10,9 +10,10 @@ import pytest
 
 from airflow_settings import load_settings
 from infra.config import StackConfig, StackConfigError, config_reference
-from infra.config_rules import AUTONAME_SUFFIX, NODE_GROUP_NAME_LIMIT, derived_names
+from infra.config_rules import AUTONAME_SUFFIX, NODE_GROUP_NAME_LIMIT, EnvironmentTag, derived_names
 from infra.config_sections import StorageConfig
 from infra.presets import PRESETS, preset_defaults
+from infra.stack import stack_config_from
 from infra.storage import Storage, StorageArgs
 from tests.infra.example_stacks import with_stand_in_artifacts
 from tests.infra.harness import REPO_ROOT, Built, Recorded, build_stack, run_under_mocks, stack_config
@@ -327,11 +328,7 @@ class TestCommittedStacks:
     @pytest.mark.parametrize("stack", ["dev", "prod", "mwaa"])
     def test_should_validate(self, stack: str):
         config = stack_config(stack)
-        raw = {key.split(":", 1)[1]: value for key, value in config.items() if key.startswith("airflow-aws:")}
-        tag = config["aws:defaultTags"]["tags"]["environment"]
-        parsed = StackConfig.from_raw(
-            raw, region=config["aws:region"], stack=stack, settings=load_settings(), environment_tag=tag
-        )
+        parsed = stack_config_from(config, stack=stack, settings=load_settings())
         assert parsed.size == config["airflow-aws:size"]
 
     @pytest.mark.parametrize("stack", ["dev", "prod", "mwaa"])
@@ -343,7 +340,11 @@ class TestCommittedStacks:
     def test_should_default_the_name_prefix_to_the_stack(self):
         raw = {key.split(":", 1)[1]: value for key, value in EKS_BASE.items() if key.startswith("airflow-aws:")}
         parsed = StackConfig.from_raw(
-            raw, region="eu-west-1", stack="dev", settings=load_settings(), environment_tag="dev"
+            raw,
+            region="eu-west-1",
+            stack="dev",
+            settings=load_settings(),
+            environment_tag=EnvironmentTag(name="environment", value="dev", production=False),
         )
         assert parsed.name_prefix == "airflow-dev"
 

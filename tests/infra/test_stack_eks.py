@@ -18,6 +18,7 @@ from tests.infra.harness import (
     OIDC_URL,
     Built,
     build_stack,
+    descends_from,
     stack_config,
     statements,
 )
@@ -31,6 +32,7 @@ DEV_COUNTS = {
     "airflow-aws:cluster:Cluster": 1,
     "airflow-aws:database:MetadataDatabase": 1,
     "airflow-aws:encryption:PlatformKey": 1,
+    "airflow-aws:image_mirror:ImageMirror": 1,
     "airflow-aws:network:Network": 1,
     "airflow-aws:registry:ImageRegistry": 1,
     "airflow-aws:service_roles:ServiceRoles": 1,
@@ -47,11 +49,15 @@ DEV_COUNTS = {
     "aws:ec2/vpc:Vpc": 1,
     "aws:ec2/vpcEndpoint:VpcEndpoint": 6,
     "aws:ecr/lifecyclePolicy:LifecyclePolicy": 1,
+    # Docker Hub, quay.io and registry.k8s.io (the chart's images): a cache rule and a creation template each.
+    "aws:ecr/pullThroughCacheRule:PullThroughCacheRule": 3,
     "aws:ecr/repository:Repository": 1,
+    "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate": 3,
     "aws:elasticache/replicationGroup:ReplicationGroup": 1,
     "aws:elasticache/subnetGroup:SubnetGroup": 1,
     "aws:iam/role:Role": 6,
-    "aws:iam/rolePolicy:RolePolicy": 5,
+    # The five IRSA roles' and the nodes' pull-through cache import.
+    "aws:iam/rolePolicy:RolePolicy": 6,
     "aws:iam/serviceLinkedRole:ServiceLinkedRole": 1,
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 3,
     "aws:kms/alias:Alias": 1,
@@ -86,6 +92,14 @@ PROD_COUNTS = {
     "aws:ec2/subnet:Subnet": 6,
     # The API endpoint is private: one more rule, for the deployer network.
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 3,
+    # The ingress: the AWS Load Balancer Controller's IRSA role with its published policy, and ECR Public cached
+    # for its image.
+    "airflow-aws:load_balancer_controller:LoadBalancerControllerRole": 1,
+    "aws:iam/role:Role": 7,
+    "aws:iam/policy:Policy": 1,
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 4,
+    "aws:ecr/pullThroughCacheRule:PullThroughCacheRule": 4,
+    "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate": 4,
 }
 
 
@@ -115,11 +129,13 @@ class TestResourceGraph:
         assert zones["state"] == "available"
         assert zones["filters"] == [{"name": "opt-in-status", "values": ["opt-in-not-required"]}]
 
-    def test_should_call_only_zones_identity_and_the_autoscaling_role(self, eks_platform: Built):
+    def test_should_call_only_zones_identity_the_autoscaling_role_s3_and_docker_hub(self, eks_platform: Built):
         assert sorted(set(eks_platform.invokes)) == [
+            "aws:ec2/getManagedPrefixList:getManagedPrefixList",
             "aws:iam/getRoles:getRoles",
             "aws:index/getAvailabilityZones:getAvailabilityZones",
             "aws:index/getCallerIdentity:getCallerIdentity",
+            "aws:secretsmanager/getSecrets:getSecrets",
         ]
 
 
@@ -305,7 +321,12 @@ class TestServiceRoles:
                     ]
 
     def test_should_decrypt_only_through_secrets_manager_and_s3(self, eks_stack: Built):
-        for policy in eks_stack.of_type("aws:iam/rolePolicy:RolePolicy"):
+        roles = eks_stack.one("airflow-aws:service_roles:ServiceRoles")
+        policies = [
+            p for p in eks_stack.of_type("aws:iam/rolePolicy:RolePolicy") if descends_from(eks_stack, p, roles.urn)
+        ]
+        assert len(policies) == len(SERVICE_ACCOUNTS)
+        for policy in policies:
             (key,) = [s for s in statements(policy) if s["Sid"] == "PlatformKey"]
             assert key["Condition"] == {
                 "StringEquals": {

@@ -17,7 +17,7 @@ from infra.airflow_namespace import IMAGE_ANNOTATION
 from infra.helm_values import SECRET_NAMES
 from infra.workloads_inputs import PLATFORM_SECRETS, WORKLOADS_OUTPUT, from_output
 from tests.infra.example_stacks import airflow_release, example_platform, example_workloads
-from tests.infra.harness import ACCOUNT_ID, ORGANIZATION, Built, build_stack, stack_config
+from tests.infra.harness import ACCOUNT_ID, ORGANIZATION, S3_CIDRS, Built, build_stack, stack_config
 from tests.infra.staged_stacks import IMAGE_DIGEST, build_workloads, workloads_config
 
 pytestmark = pytest.mark.infra
@@ -29,9 +29,17 @@ WORKLOADS_COUNTS = {
     "airflow-aws:cluster_addons:ClusterAddons": 1,
     "kubernetes:core/v1:Namespace": 1,
     "kubernetes:core/v1:Secret": 9,
+    # Default-deny, DNS and nine allow rules (infra/network_policies.py; pod launching is off).
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy": 11,
+    # The Airflow chart and KEDA.
     "kubernetes:helm.sh/v3:Release": 2,
     "pulumi:providers:aws": 1,
     "pulumi:providers:kubernetes": 1,
+}
+PROD_WORKLOADS_COUNTS = {
+    **WORKLOADS_COUNTS,
+    # The ingress: the AWS Load Balancer Controller too.
+    "kubernetes:helm.sh/v3:Release": 3,
 }
 
 
@@ -53,8 +61,9 @@ def _lookups(built: Built, token: str) -> list[dict]:
 class TestWorkloadsGraph:
     """What the stage creates: Kubernetes objects and their providers, no AWS resource."""
 
-    def test_should_create_only_kubernetes_objects(self, eks_workloads: Built):
-        assert eks_workloads.type_counts() == WORKLOADS_COUNTS
+    def test_should_create_only_kubernetes_objects(self):
+        assert example_workloads("dev").type_counts() == WORKLOADS_COUNTS
+        assert example_workloads("prod").type_counts() == PROD_WORKLOADS_COUNTS
 
     def test_should_build_the_same_graph_through_the_pulumi_entry_point(self):
         built = build_workloads("dev", example_platform("dev"), through_entry_point=True)
@@ -122,6 +131,19 @@ class TestPlatformContract:
         text = eks_platform.outputs[WORKLOADS_OUTPUT]
         for version in eks_platform.of_type("aws:secretsmanager/secretVersion:SecretVersion"):
             assert version.inputs["secretString"] not in text
+
+    def test_should_carry_the_network_the_policies_name(self, eks_platform: Built):
+        network = from_output(eks_platform.outputs[WORKLOADS_OUTPUT], platform_stack="x").chart_inputs.network
+        subnets = {"public": [], "private": []}
+        for subnet in sorted(eks_platform.of_type("aws:ec2/subnet:Subnet"), key=lambda subnet: subnet.name):
+            subnets["public" if "-public-" in subnet.name else "private"].append(subnet)
+        assert network.private_subnet_cidrs == tuple(s.inputs["cidrBlock"] for s in subnets["private"])
+        assert network.load_balancer_cidrs == tuple(s.inputs["cidrBlock"] for s in subnets["public"])
+        assert network.load_balancer_subnet_ids == tuple(f"{s.name}-id" for s in subnets["public"])
+        assert network.vpc_cidr == eks_platform.one("aws:ec2/vpc:Vpc").inputs["cidrBlock"]
+        assert network.s3_cidrs == tuple(S3_CIDRS)
+        assert network.service_cidr == eks_platform.one("eks:index:Cluster").inputs["kubernetesServiceIpAddressRange"]
+        assert (network.database_port, network.broker_port) == (5432, 6379)
 
     @pytest.mark.parametrize("stack", ["dev", "prod"])
     def test_should_read_each_secret_by_the_arn_the_platform_exports(self, stack: str):

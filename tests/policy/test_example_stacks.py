@@ -32,6 +32,15 @@ NOT_INSPECTED = {
     "random:index/randomBytes:RandomBytes": "the generator of the Fernet key, not a cloud resource",
     "aws:iam/serviceLinkedRole:ServiceLinkedRole": "AWS defines the role and its permissions; the stack only "
     "creates EC2 Auto Scaling's when the account lacks it (the key policy must name an existing principal)",
+    "aws:ecr/pullThroughCacheRule:PullThroughCacheRule": "names an upstream registry, a prefix and (Docker Hub) "
+    "the ARN of the operator's credentials, never their value; what the nodes pull through it is pinned in "
+    "chart_images.py and checked as rendered (tests/helm/test_rendered_pods.py TestImages)",
+    "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate": "immutable tags and encryption of the cached "
+    "repositories, asserted in tests/infra/test_image_mirror.py; AES256 rather than the platform key ecr-cmk "
+    "wants: public images, and ECR needs a custom role to create repositories under a customer key",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy": "a policy is right or wrong only with the others of its "
+    "namespace and the chart's: the flow matrix judges them together (tests/helm/test_network_policies.py: every "
+    "needed flow allowed, unneeded ones denied, every rule needed)",
 }
 # Our own ComponentResources and the providers create nothing in the cloud themselves.
 NOT_CLOUD_RESOURCES = ("airflow-aws:", "pulumi:providers:")
