@@ -8,8 +8,10 @@ offending line.
 from __future__ import annotations
 
 import argparse
-import logging
+import contextlib
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from dag_gates.gates import Violation, dag_files, load_dag_bag, parse_budget_s, run_gates
@@ -20,6 +22,23 @@ def github_annotation(violation: Violation) -> str:
     """A workflow command: `::error file=…,line=…,title=…::message` (newlines escaped as GitHub requires)."""
     text = f"{violation.message}; fix: {violation.fix}".replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     return f"::error file={violation.file},line={violation.line},title=dag-gates {violation.rule}::{text}"
+
+
+@contextlib.contextmanager
+def parse_output_to(path: str) -> Iterator[None]:
+    """Send what the parse prints (Airflow's log, each import error with its traceback, a DAG file's own prints)
+    to `path` at the file-descriptor level, so that stdout carries the report alone."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    target = os.open(path, os.O_WRONLY)
+    os.dup2(target, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(target)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         help="the plugins folder DAGs import from (on the import path, as the dag-processor puts it)",
     )
     parser.add_argument("--format", choices=("text", "github"), default="text")
-    parser.add_argument("--verbose", action="store_true", help="keep Airflow's own parse log (each traceback twice)")
+    parser.add_argument("--verbose", action="store_true", help="show Airflow's parse log on stderr")
     args = parser.parse_args(argv)
 
     if not args.folder.is_dir():
@@ -53,16 +72,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.plugins is not None:
         sys.path.insert(0, str(args.plugins.resolve()))
-    if not args.verbose:
-        # The DagBag logs every import error with its traceback; the report below carries the same text.
-        logging.disable(logging.CRITICAL)
-    files = dag_files(args.folder)
-    if not files:
+    budget_s = parse_budget_s() if args.parse_budget is None else args.parse_budget
+    # The DagBag logs every import error with its traceback: the report below carries the same text.
+    parse_log = "/dev/stderr" if args.verbose else os.devnull
+    with parse_time_lookups(lookup_env(args.lookups) if args.lookups else {}), parse_output_to(parse_log):
+        files = dag_files(args.folder)
+        bag = load_dag_bag(args.folder) if files else None
+    if bag is None:
         print(f"dag_gates: no DAG file in {args.folder} (one that mentions 'airflow' and 'dag')", file=sys.stderr)
         return 1
-    budget_s = parse_budget_s() if args.parse_budget is None else args.parse_budget
-    with parse_time_lookups(lookup_env(args.lookups) if args.lookups else {}):
-        bag = load_dag_bag(args.folder)
     violations = run_gates(bag, args.folder, budget_s)
     for violation in violations:
         print(github_annotation(violation) if args.format == "github" else violation)
