@@ -30,6 +30,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
+from airflow_settings import load_settings
 from airflow_settings.versions import AIRFLOW_VERSION, uv_executable
 from local_airflow.compose import REPO_ROOT, database_url
 from local_airflow.processes import free_port
@@ -103,8 +104,8 @@ class Rehearsal:
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             # One key for both versions, as a real upgrade keeps its Fernet key: connections must still decrypt.
             "AIRFLOW__CORE__FERNET_KEY": Fernet.generate_key().decode(),
-            # The platform's auth manager, so its user tables are migrated too.
-            "AIRFLOW__CORE__AUTH_MANAGER": "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager",
+            # The platform's auth manager (FAB on EKS), so its user tables are migrated too.
+            "AIRFLOW__CORE__AUTH_MANAGER": load_settings().for_target("eks")["core"]["auth_manager"],
             "AIRFLOW__SECRETS__BACKEND": "",
         }
         self.database = Database.from_url(self.env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
