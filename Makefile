@@ -111,6 +111,7 @@ include mk/security.mk
 include mk/mwaa.mk
 include mk/image.mk
 include mk/docs.mk
+include mk/ops.mk
 
 ##@ Testing
 

@@ -74,6 +74,12 @@ class Api(Section):
     expose_config: StrictBool | None = None
 
 
+class DbClean(Section):
+    """The platform's own section: the retention `airflow db clean` keeps, in days (see PLATFORM_SECTIONS)."""
+
+    retention_days: PositiveInt | None = None
+
+
 class Celery(Section):
     worker_concurrency: PositiveInt | None = None
     worker_prefetch_multiplier: PositiveInt | None = None
@@ -94,7 +100,12 @@ class AirflowConfig(BaseModel):
     secrets: Secrets = Secrets()
     api: Api = Api()
     celery: Celery = Celery()
+    db_clean: DbClean = DbClean()
 
+
+PLATFORM_SECTIONS = frozenset({"db_clean"})
+"""Sections this platform defines, not Airflow: rendered like the others (Airflow keeps any section, so DAGs and
+jobs read them with `conf`), and never a name Airflow's own configuration uses."""
 
 Target = Literal["dev", "compose", "eks", "mwaa"]
 TARGETS: tuple[Target, ...] = ("dev", "compose", "eks", "mwaa")

@@ -107,6 +107,8 @@ def local_wiring(wiring: Wiring) -> dict[str, str]:
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "True",
         "AIRFLOW__API_AUTH__JWT_SECRET": wiring.jwt_secret,
         "AIRFLOW__CORE__FERNET_KEY": wiring.fernet_key,
+        # The maintenance DAG's way to the metadata DB, which Airflow 3 keeps from tasks (dags/maintenance_db_clean.py).
+        "AIRFLOW_CONN_AIRFLOW_METADATA_DB": database_url("postgresql", *database),
     }
 
 

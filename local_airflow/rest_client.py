@@ -1,7 +1,8 @@
 """Airflow 3's public REST API (/api/v2) as a user reaches it: a token from /auth/token, then bearer requests.
 
-One client for every local caller: the `make dev` tests and bench, the native stack, its tests and its bench.
-Every list endpoint is read page by page, because the API caps a page at `[api] maximum_page_limit`.
+One client for every caller: the `make dev` tests and bench, the native stack, its tests and its bench, and the
+runbook commands (`python -m ops`), which reach any deployment's API with it. Every list endpoint is read page by
+page, because the API caps a page at `[api] maximum_page_limit`.
 """
 
 from __future__ import annotations
@@ -77,8 +78,21 @@ class AirflowClient:
     def wait_dag(self, dag_id: str, timeout: float = 120) -> None:
         wait_for(lambda: self.dag_exists(dag_id), timeout, f"DAG {dag_id} to be parsed")
 
+    def dag(self, dag_id: str) -> dict[str, Any]:
+        return self.get(f"/dags/{dag_id}")
+
+    def dag_ids(self) -> list[str]:
+        return [dag["dag_id"] for dag in self.get_all("/dags", "dags")]
+
+    def tasks(self, dag_id: str) -> list[dict[str, Any]]:
+        """The DAG's tasks (one page holds them all: the endpoint is not paged)."""
+        return self.get(f"/dags/{dag_id}/tasks")["tasks"]
+
+    def set_paused(self, dag_id: str, paused: bool) -> None:
+        self.request("PATCH", f"/dags/{dag_id}", json={"is_paused": paused})
+
     def unpause(self, dag_id: str) -> None:
-        self.request("PATCH", f"/dags/{dag_id}", json={"is_paused": False})
+        self.set_paused(dag_id, False)
 
     def dag_versions(self, dag_id: str) -> list[dict[str, Any]]:
         return self.get_all(f"/dags/{dag_id}/dagVersions", "dag_versions", order_by="version_number")
@@ -96,6 +110,13 @@ class AirflowClient:
 
     def run(self, dag_id: str, run_id: str) -> dict[str, Any]:
         return self.get(f"/dags/{dag_id}/dagRuns/{run_id}")
+
+    def runs(self, dag_id: str, **filters: Any) -> list[dict[str, Any]]:
+        """The DAG's runs matching the endpoint's filters (state=..., run_type=..., logical_date_gte=...)."""
+        return self.get_all(f"/dags/{dag_id}/dagRuns", "dag_runs", **filters)
+
+    def set_run_state(self, dag_id: str, run_id: str, state: str) -> dict[str, Any]:
+        return self.request("PATCH", f"/dags/{dag_id}/dagRuns/{run_id}", json={"state": state})
 
     def run_state(self, dag_id: str, run_id: str) -> str:
         return self.run(dag_id, run_id)["state"]
@@ -125,6 +146,16 @@ class AirflowClient:
     def tries(self, dag_id: str, run_id: str, task_id: str) -> list[dict[str, Any]]:
         return self.get_all(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/tries", "task_instances")
 
+    def set_task_state(self, dag_id: str, run_id: str, task_id: str, state: str) -> list[dict[str, Any]]:
+        """Set one task instance's state; the task instances that changed."""
+        path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}"
+        return self.request("PATCH", path, json={"new_state": state})["task_instances"]
+
+    def clear_task_instances(self, dag_id: str, **body: Any) -> list[dict[str, Any]]:
+        """POST clearTaskInstances with `body` (dry_run, only_failed, dag_run_id, task_ids, ...); what it cleared,
+        or with dry_run=True what it would clear."""
+        return self.request("POST", f"/dags/{dag_id}/clearTaskInstances", json=body)["task_instances"]
+
     def wait_task_state(
         self, dag_id: str, run_id: str, task_id: str, states: tuple[str, ...], timeout: float = 120
     ) -> str:
@@ -146,3 +177,16 @@ class AirflowClient:
             "content"
         ]
         return "\n".join(entry.get("event", "") if isinstance(entry, dict) else str(entry) for entry in content)
+
+    # ---- backfills -----------------------------------------------------------------------------------------
+
+    def create_backfill(self, **body: Any) -> dict[str, Any]:
+        """POST /backfills (dag_id, from_date, to_date, max_active_runs, reprocess_behavior, ...)."""
+        return self.request("POST", "/backfills", json=body)
+
+    def backfill_dry_run(self, **body: Any) -> list[dict[str, Any]]:
+        """The runs the same body would create, creating nothing."""
+        return self.request("POST", "/backfills/dry_run", json=body)["backfills"]
+
+    def backfill(self, backfill_id: int) -> dict[str, Any]:
+        return self.get(f"/backfills/{backfill_id}")

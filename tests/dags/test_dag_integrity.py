@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from airflow.utils.file import list_py_file_paths
 
+from dag_gates import dag_files, import_violations, parse_budget_s, parse_time_violations, policy_violations
 from tests.dags.conftest import DAGS_FOLDER
-from tests.dags.dag_gates import import_violations, parse_budget_s, parse_time_violations, policy_violations
 
-# The files the dag-processor would parse: .airflowignore applies, and safe mode skips helper modules
-# (a PySpark job, a Glue script) that never mention both "airflow" and "dag".
-DAG_FILES = sorted(Path(path) for path in list_py_file_paths(DAGS_FOLDER, safe_mode=True))
+DAG_FILES = dag_files(DAGS_FOLDER)
 
 
 def _ids(paths):

@@ -1,6 +1,8 @@
-"""The DAG quality gates, as functions: the tests in this folder apply them to dags/ and to broken samples.
+"""The DAG quality gates, as functions: each returns Violations that name the file, the line, the rule and the fix.
 
-Each gate returns Violations that name the file, the line and the rule, so a failing test reads as a fix.
+- import_violations: files the DagBag failed to import (syntax errors, exceptions at parse time, cycles);
+- policy_violations: what every DAG on the platform must declare (owner, tags, retries, catchup, doc);
+- parse_time_violations: files whose parse takes longer than the budget the dag-processor can afford.
 """
 
 from __future__ import annotations
@@ -27,14 +29,21 @@ class Violation:
     line: int
     rule: str
     message: str
+    fix: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: [{self.rule}] {self.message}"
+        return f"{self.file}:{self.line}: [{self.rule}] {self.message}; fix: {self.fix}"
 
 
 def parse_budget_s() -> float:
     """Per-file parse budget in seconds; DAG_PARSE_BUDGET_S overrides the default of 1 s."""
     return float(os.environ.get("DAG_PARSE_BUDGET_S", DEFAULT_PARSE_BUDGET_S))
+
+
+def dag_files(folder: Path) -> list[Path]:
+    """The files the dag-processor would parse: .airflowignore applies, and safe mode skips helper modules
+    (a PySpark job, a Glue script) that never mention both "airflow" and "dag"."""
+    return sorted(Path(path) for path in list_py_file_paths(folder.resolve(), safe_mode=True))
 
 
 def load_dag_bag(folder: Path) -> DagBag:
@@ -45,8 +54,8 @@ def load_dag_bag(folder: Path) -> DagBag:
     charged to every parse; without the same step the first file to import a provider would pay it here.
     """
     log = structlog.get_logger(__name__)
-    for path in list_py_file_paths(folder.resolve(), safe_mode=True):
-        _pre_import_airflow_modules(path, log)
+    for path in dag_files(folder):
+        _pre_import_airflow_modules(str(path), log)
     return DagBag(dag_folder=str(folder.resolve()))
 
 
@@ -72,46 +81,57 @@ def import_violations(bag: DagBag, root: Path) -> list[Violation]:
         lines = re.findall(rf'File "{re.escape(str(file))}", line (\d+)', message)
         line = int(lines[-1]) if lines else 1
         violations.append(
-            Violation(_relative(file, root), line, "import", f"failed to import with message: {message.strip()}")
+            Violation(
+                relative(file, root),
+                line,
+                "import",
+                f"failed to import with message: {message.strip()}",
+                "make the file import cleanly (`python <file>` shows the same error)",
+            )
         )
     return violations
 
 
 def policy_violations(dag, root: Path) -> list[Violation]:
     """Platform policies every DAG must meet: owner, tags, retries, catchup and documentation."""
-    file = _relative(dag.fileloc, root)
+    file = relative(dag.fileloc, root)
     line = dag_definition_line(Path(dag.fileloc), dag.dag_id)
     broken = []
     owner = (dag.default_args or {}).get("owner")
     if not owner or owner == "airflow":
-        broken.append(("owner", "default_args must name an owning team, e.g. default_args={'owner': 'data-platform'}"))
+        broken.append(("owner", "default_args must name an owning team", "default_args={'owner': 'data-platform'}"))
     if not dag.tags:
-        broken.append(("tags", "set tags=[...] so the DAG can be found and filtered in the UI"))
+        broken.append(("tags", "has no tags to find and filter it by in the UI", "set tags=[...]"))
     retries = [task.task_id for task in dag.tasks if not task.retries or task.retries < 1]
     if retries:
         broken.append(
             (
                 "retries",
-                f"tasks {sorted(retries)} have retries < 1; set default_args={{'retries': 2}} or retries= on the task",
+                f"tasks {sorted(retries)} have retries < 1",
+                "set default_args={'retries': 2} or retries= on the task",
             )
         )
     if dag.catchup and CATCHUP_TAG not in dag.tags:
         broken.append(
-            ("catchup", f"catchup=True must be declared with the tag {CATCHUP_TAG!r}; otherwise set catchup=False")
+            (
+                "catchup",
+                f"catchup=True is not declared with the tag {CATCHUP_TAG!r}",
+                f"add the tag {CATCHUP_TAG!r}, or set catchup=False",
+            )
         )
     if not (dag.doc_md or dag.description):
-        broken.append(("doc", "give the DAG doc_md=__doc__ (a Markdown module docstring) or a description"))
-    return [Violation(file, line, rule, f"DAG {dag.dag_id!r}: {message}") for rule, message in broken]
+        broken.append(("doc", "has no documentation", "give the DAG doc_md=__doc__ (a Markdown module docstring)"))
+    return [Violation(file, line, rule, f"DAG {dag.dag_id!r}: {message}", fix) for rule, message, fix in broken]
 
 
 def parse_time_violations(bag: DagBag, root: Path, budget_s: float) -> list[Violation]:
     """Files whose parse time, as the DagBag records it for the dag-processor, exceeds the budget."""
     return [
         Violation(
-            _relative(os.path.join(root, stat.file), root),
+            relative(os.path.join(root, stat.file), root),
             1,
             "parse-time",
-            f"took {stat.duration.total_seconds():.3f} s to parse, over the {budget_s:.3f} s budget; "
+            f"took {stat.duration.total_seconds():.3f} s to parse, over the {budget_s:.3f} s budget",
             "move work (API calls, heavy imports) from module level into tasks",
         )
         for stat in bag.dagbag_stats
@@ -119,9 +139,18 @@ def parse_time_violations(bag: DagBag, root: Path, budget_s: float) -> list[Viol
     ]
 
 
-def _relative(file: str, root: Path) -> str:
+def relative(file: str | Path, root: Path) -> str:
+    """`file` as the report names it: relative to the DAG folder's parent (`dags/x.py`), else as given."""
     path = Path(file)
     try:
         return str(path.resolve().relative_to(root.resolve().parent))
     except ValueError:
         return str(path)
+
+
+def run_gates(bag: DagBag, folder: Path, budget_s: float) -> list[Violation]:
+    """Every gate over one parsed folder: import errors, then each DAG's policies, then the parse budget."""
+    found = import_violations(bag, folder)
+    for dag in bag.dags.values():
+        found += policy_violations(dag, folder)
+    return found + parse_time_violations(bag, folder, budget_s)
