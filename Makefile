@@ -110,6 +110,7 @@ include mk/security.mk
 include mk/mwaa.mk
 include mk/image.mk
 include mk/docs.mk
+include mk/observability.mk
 
 ##@ Testing
 
@@ -118,7 +119,7 @@ include mk/docs.mk
 LINT_FROM_RECIPE = $(MAKE) --no-print-directory lint
 
 .PHONY: test
-test: venv venv-infra | test-inputs ## Run the linters, then the whole suite (both environments); fetches its pinned inputs first.
+test: venv venv-infra | test-inputs observability-tools ## Run the linters, then the whole suite (both environments); fetches its pinned inputs first.
 	status=0
 	$(LINT_FROM_RECIPE) || status=$$?
 	$(VENV)/bin/pytest tests $(addprefix --ignore=,$(INFRA_TESTS)) $(PYTEST_ARGS) || status=$$?
