@@ -33,6 +33,10 @@ $(UI_TEST_NODE_DIR)/node_modules/.installed: $(UI_TEST_PACKAGES)/package.json $(
 	$(NPM) ci --prefix "$(UI_TEST_NODE_DIR)" --no-audit --no-fund --ignore-scripts
 	touch $@
 
+.PHONY: stack-observed
+stack-observed: venv statsd-exporter chart-schema ## `make stack` with statsd_exporter, pgbouncer, the exporters and Prometheus beside it.
+	$(VENV)/bin/python -m local_airflow.stack --observability
+
 .PHONY: observability-files
 observability-files: venv ## Regenerate the PrometheusRule and the Grafana dashboard from their sources (commit them).
 	$(VENV)/bin/python -m observability
