@@ -1,8 +1,8 @@
 ##@ Observability (metrics, alert rules, dashboard, the platform page's browser test)
 
 # Go, for statsd_exporter: the chart image's version, from the Go module proxy (go.sum and the checksum database
-# verify the module; nothing is downloaded by hand).
-GO ?= go
+# verify the module; nothing is downloaded by hand). The one on PATH, else the official tarball's /usr/local/go.
+GO ?= $(or $(shell command -v go 2>/dev/null),$(wildcard /usr/local/go/bin/go),go)
 # npm, for the browser test's driver (playwright-core, pinned by tests/observability/ui/package-lock.json).
 NPM ?= npm
 # The browser test's npm packages, installed from the lock into CACHE_DIR (git-ignored) and again when it changes;
