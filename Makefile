@@ -112,6 +112,7 @@ include mk/mwaa.mk
 include mk/image.mk
 include mk/docs.mk
 include mk/ops.mk
+include mk/observability.mk
 
 ##@ Testing
 
@@ -120,7 +121,7 @@ include mk/ops.mk
 LINT_FROM_RECIPE = $(MAKE) --no-print-directory lint
 
 .PHONY: test
-test: venv venv-infra | test-inputs helm ## Run the linters, then the whole suite (both environments); fetches its pinned inputs first.
+test: venv venv-infra | test-inputs helm observability-tools ## Run the linters, then the whole suite (both environments); fetches its pinned inputs first.
 	status=0
 	$(LINT_FROM_RECIPE) || status=$$?
 	$(VENV)/bin/pytest tests $(addprefix --ignore=,$(INFRA_TESTS)) $(PYTEST_ARGS) || status=$$?

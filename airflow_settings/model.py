@@ -61,6 +61,10 @@ class Workers(Section):
     min_heartbeat_interval: PositiveInt | None = None
 
 
+class Metrics(Section):
+    statsd_on: StrictBool | None = None
+
+
 class Logging(Section):
     logging_level: LogLevel | None = None
 
@@ -96,6 +100,7 @@ class AirflowConfig(BaseModel):
     dag_processor: DagProcessor = DagProcessor()
     scheduler: Scheduler = Scheduler()
     workers: Workers = Workers()
+    metrics: Metrics = Metrics()
     logging: Logging = Logging()
     secrets: Secrets = Secrets()
     api: Api = Api()

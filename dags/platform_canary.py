@@ -6,7 +6,14 @@ Python, the worker reaches S3 through the `aws_default` connection (write, read 
 the connections the example DAGs rely on resolve through the secrets backend. Any failure alerts through the
 platform notifiers (Slack, SNS), so a broken deployment is noticed before users' DAGs fail.
 
+When every check passes, the canary pings a heartbeat URL: a dead-man's switch outside the platform (a
+healthchecks-style service) that alerts when the pings stop, which is also what happens when the scheduler,
+the workers or the alerting itself is down. The Prometheus rule PlatformCanarySilent and, on MWAA, the
+CloudWatch alarm on the canary's successful runs watch for the same silence from inside.
+
 **Connections:** `aws_default` (S3), `slack_alerts` (Slack incoming webhook).
+**Variable:** `platform_canary_heartbeat_url`, the URL to ping on success (kept in the secrets backend, never in
+code: it is the switch's credential); unset, the canary pings nothing and says so in its log.
 **Environment:** `AIRFLOW_ENV_ID` (default `dev`) names the bucket `platform-<env>-canary`;
 `CANARY_REQUIRED_CONNECTIONS` (comma-separated, default `aws_default`); `ALERTS_SNS_TOPIC_ARN` (optional).
 """
@@ -16,13 +23,16 @@ from __future__ import annotations
 import os
 
 import pendulum
+import requests
 from airflow.providers.amazon.aws.hooks.s3 import S3Hook
-from airflow.sdk import BaseHook, dag, task
+from airflow.sdk import BaseHook, Variable, dag, task
 from dataplatform.notifiers.alerts import task_failure_notifiers
 
 ENV_ID = os.environ.get("AIRFLOW_ENV_ID", "dev")
 CANARY_BUCKET = f"platform-{ENV_ID}-canary"
 REQUIRED_CONNECTIONS = os.environ.get("CANARY_REQUIRED_CONNECTIONS", "aws_default").split(",")
+HEARTBEAT_URL_VARIABLE = "platform_canary_heartbeat_url"
+HEARTBEAT_TIMEOUT_S = 10
 
 
 @dag(
@@ -70,8 +80,20 @@ def platform_canary():
             raise LookupError(f"connections not found by the secrets backend: {', '.join(missing)}")
         return REQUIRED_CONNECTIONS
 
-    s3_roundtrip()
-    connections_resolve()
+    @task
+    def ping_heartbeat() -> int | None:
+        """Tell the dead-man's switch that the platform works: it alerts when these pings stop coming."""
+        url = Variable.get(HEARTBEAT_URL_VARIABLE, default=None)
+        if not url:
+            print(f"no Airflow Variable {HEARTBEAT_URL_VARIABLE}: no heartbeat sent")
+            return None
+        response = requests.get(url, timeout=HEARTBEAT_TIMEOUT_S)
+        if not response.ok:
+            raise RuntimeError(f"the heartbeat URL answered {response.status_code}: {response.text[:200]}")
+        return response.status_code
+
+    # Only a canary whose every check passed pings (the default all_success trigger rule).
+    [s3_roundtrip(), connections_resolve()] >> ping_heartbeat()
 
 
 platform_canary()

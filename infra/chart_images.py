@@ -55,13 +55,18 @@ class ChartImage:
     path: str
     """Repository path in the upstream registry."""
     pin: str
-    """The pyproject.toml pin holding its tag."""
+    """The pyproject.toml pin holding its version."""
+    tag_prefix: str = ""
+    """What the upstream tag puts before that version (a `v`), when the pin is shared with a tool built from
+    the same release."""
 
 
 CHART_IMAGES = (
     ChartImage("pgbouncer", "docker-hub", "apache/airflow", "pgbouncer-image"),
     ChartImage("pgbouncerExporter", "docker-hub", "apache/airflow", "pgbouncer-exporter-image"),
-    ChartImage("statsd", "quay", "prometheus/statsd-exporter", "statsd-image"),
+    # The same statsd_exporter release the native stack builds from source (pin statsd-exporter), so both
+    # translate metrics alike.
+    ChartImage("statsd", "quay", "prometheus/statsd-exporter", "statsd-exporter", tag_prefix="v"),
     ChartImage("gitSync", "k8s", "git-sync/git-sync", "git-sync-image"),
 )
 """The Airflow chart's `images:` entries it renders for our values, besides images.airflow."""
@@ -85,7 +90,7 @@ def chart_image_values(registry: str) -> dict[str, dict[str, str]]:
     return {
         image.values_key: {
             "repository": cached_repository(registry, image.upstream, image.path),
-            "tag": pin(image.pin).version,
+            "tag": image.tag_prefix + pin(image.pin).version,
         }
         for image in CHART_IMAGES
     }

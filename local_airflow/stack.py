@@ -34,6 +34,7 @@ from cryptography.fernet import Fernet
 
 from airflow_settings.git_bundle import git_connection_env, git_dag_bundle
 from local_airflow import compose
+from local_airflow.observability import Observability
 from local_airflow.processes import free_port, stop_on_signals, stop_session, wait_for, wait_healthy
 from local_airflow.rest_client import AirflowClient
 from local_airflow.services import AWS_REGION, GitRepo, MotoAWS, PostgreSQL, Redis
@@ -74,6 +75,9 @@ class NativeStack:
     plugins_folder: Path = compose.REPO_ROOT / "plugins"
     overrides: Mapping[str, str | None] = field(default_factory=dict)
     git_bundle: bool = True
+    # statsd_exporter, pgbouncer and the exporters, and Prometheus beside the stack (local_airflow/observability.py);
+    # Airflow then reaches PostgreSQL through pgbouncer, as on EKS.
+    observability: bool = False
     components: dict[str, Component] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -88,12 +92,19 @@ class NativeStack:
         self.redis = Redis(self.ports["redis"], self.root / "redis")
         self.aws = MotoAWS(self.ports["moto"])
         self.git = GitRepo(self.root / "git" / "dags.git")
+        self.metrics = (
+            Observability(self.root / "metrics", self.ports["postgres"], self.ports["redis"])
+            if self.observability
+            else None
+        )
         # Generated per stack, as `make up` generates them into .env: never a fixed value in a file in git.
         self._jwt_secret = secrets.token_urlsafe(64)
         self._fernet_key = Fernet.generate_key().decode()
         self._lock = threading.RLock()
         self._stopping = threading.Event()
         self._watcher: threading.Thread | None = None
+        # Components the watcher leaves down: a test holds one down to watch what its absence raises.
+        self._held: set[str] = set()
 
     # ---- configuration -------------------------------------------------------------------------------------
 
@@ -144,6 +155,8 @@ class NativeStack:
         }
         if self.git_bundle:
             env |= self._git_bundle_env()
+        if self.metrics:
+            env |= self.metrics.airflow_environment()
         merged = {**os.environ, **env, **self.overrides}
         return {key: value for key, value in merged.items() if value is not None}
 
@@ -188,11 +201,16 @@ class NativeStack:
                 )
             starts = previous.starts + 1 if previous else 1
             self.components[name] = Component(name, process, log, starts=starts)
+            self._held.discard(name)
             return self.components[name]
 
-    def kill_component(self, name: str, sig: int = signal.SIGKILL) -> None:
-        """Stop every process in the component's session (a running task is in its own process group)."""
+    def kill_component(self, name: str, sig: int = signal.SIGKILL, *, hold: bool = False) -> None:
+        """Stop every process in the component's session (a running task is in its own process group).
+
+        The watcher starts it again, unless `hold`: then it stays down until start_component."""
         with self._lock:
+            if hold:
+                self._held.add(name)
             component = self.components.pop(name)
             stop_session(component.process, sig, STOP_GRACE_S)
             self.components[name] = component  # kept for its start count; restart_component replaces it
@@ -207,7 +225,8 @@ class NativeStack:
         while not self._stopping.wait(1):
             with self._lock:
                 for name, component in list(self.components.items()):
-                    if component.process.poll() is not None and not self._stopping.is_set():
+                    held = name in self._held
+                    if component.process.poll() is not None and not held and not self._stopping.is_set():
                         with component.log.open("a") as sink:
                             sink.write(
                                 f"\n[stack] {name} exited with {component.process.returncode}; "
@@ -232,6 +251,8 @@ class NativeStack:
             self.aws.client("s3").create_bucket(Bucket=LOG_BUCKET)
             self.postgres.start()
             self.redis.start()
+            if self.metrics:
+                self.metrics.start()
             if self.git_bundle:
                 self.git.init()
             self._write_passwords_file()
@@ -254,6 +275,7 @@ class NativeStack:
             self._watcher.join(5)
         steps: list[Callable[[], None]] = [
             *(partial(self.kill_component, name, signal.SIGTERM) for name in reversed(self.components)),
+            *([self.metrics.stop] if self.metrics else []),
             self.redis.stop,
             self.postgres.remove,
             self.aws.stop,
@@ -268,7 +290,8 @@ class NativeStack:
             raise failures[0]
 
     def print_logs(self, lines: int = 40) -> None:
-        for log in sorted((self.root / "logs").glob("*.log")):
+        logs = sorted((self.root / "logs").glob("*.log")) + (self.metrics.logs() if self.metrics else [])
+        for log in logs:
             tail = log.read_text(errors="replace").splitlines()[-lines:]
             print(f"----- {log.name} (last {len(tail)} lines) -----", *tail, sep="\n", file=sys.stderr)
 
@@ -295,13 +318,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--dags", type=Path, default=compose.REPO_ROOT / "dags")
     parser.add_argument("--plugins", type=Path, default=compose.REPO_ROOT / "plugins")
+    parser.add_argument(
+        "--observability", action="store_true", help="run statsd_exporter, pgbouncer, the exporters and Prometheus too"
+    )
     args = parser.parse_args(argv)
     shutil.rmtree(args.root, ignore_errors=True)
     stop_on_signals(signal.SIGTERM)
     root, dags, plugins = args.root.resolve(), args.dags.resolve(), args.plugins.resolve()
     for folder in (dags, plugins):  # as `make up` creates the mounted folders
         folder.mkdir(parents=True, exist_ok=True)
-    with running_stack(root, dags, plugins_folder=plugins) as stack:
+    with running_stack(root, dags, plugins_folder=plugins, observability=args.observability) as stack:
+        if stack.metrics:
+            print(f"Prometheus (alerts, queries): {stack.metrics.prometheus.url}", flush=True)
         print(
             f"Airflow is up: {stack.api_url}  login {ADMIN_USER} / {ADMIN_PASSWORD}\n"
             f"DAGs from {args.dags} and from git: push to {stack.git.path} (branch main, folder dags/)\n"

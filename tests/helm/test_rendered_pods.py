@@ -63,7 +63,7 @@ class TestImages:
         registry = ecr_registry(ACCOUNT_ID, example_stack(rendered.stack).config["aws:region"])
         airflow = rendered.values["images"]["airflow"]
         allowed = {f"{airflow['repository']}@{IMAGE_DIGEST}"} | {
-            f"{registry}/{UPSTREAMS[image.upstream].prefix}/{image.path}:{pin(image.pin).version}"
+            f"{registry}/{UPSTREAMS[image.upstream].prefix}/{image.path}:{image.tag_prefix}{pin(image.pin).version}"
             for image in CHART_IMAGES
         }
         foreign = [f"{where}: {c['image']}" for where, c in rendered.containers() if c["image"] not in allowed]

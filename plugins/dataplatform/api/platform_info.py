@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from importlib.metadata import version
 
-from fastapi import FastAPI
+from fastapi import APIRouter
 from pydantic import BaseModel
 
 
@@ -42,10 +42,10 @@ def dag_bundle_versions() -> list[BundleVersion]:
         return [BundleVersion(name=b.name, version=b.version) for b in bundles]
 
 
-app = FastAPI(title="Data platform info", description="Versions of what this Airflow deployment runs.")
+router = APIRouter()
 
 
-@app.get("/info", response_model=PlatformInfo)
+@router.get("/info", response_model=PlatformInfo)
 def platform_info() -> PlatformInfo:
     """Airflow, Python and provider versions, and the DAG bundles' current versions."""
     return PlatformInfo(

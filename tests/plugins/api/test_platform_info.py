@@ -1,32 +1,12 @@
-"""The platform-info FastAPI app, mounted by Airflow's API server through the plugin."""
+"""The platform-info API, mounted by Airflow's API server through the plugin."""
 
 from __future__ import annotations
 
 from importlib.metadata import version
 
-import pytest
-from fastapi.testclient import TestClient
-
 from airflow_settings.versions import AIRFLOW_VERSION
-from tests.examples.dagruns import REPO_ROOT
 
 COMMIT = "3f1c0de5a9b7e2d4c6f8a0b1c2d3e4f5a6b7c8d9"  # pragma: allowlist secret - a made-up git SHA
-
-
-@pytest.fixture
-def api_server(airflow_db, monkeypatch):
-    """Airflow's real API server app, with this repo's plugins folder loaded from scratch."""
-    from airflow import plugins_manager, settings
-    from airflow.api_fastapi.app import create_app, purge_cached_app
-
-    monkeypatch.setattr(settings, "PLUGINS_FOLDER", str(REPO_ROOT / "plugins"))
-    plugins_manager._get_plugins.cache_clear()
-    plugins_manager.get_fastapi_plugins.cache_clear()
-    purge_cached_app()
-    yield TestClient(create_app())
-    purge_cached_app()
-    plugins_manager._get_plugins.cache_clear()
-    plugins_manager.get_fastapi_plugins.cache_clear()
 
 
 def record_bundle_commit(name: str, commit: str) -> None:
