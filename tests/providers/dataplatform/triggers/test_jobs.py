@@ -115,6 +115,21 @@ class TestPolling:
         assert min(gaps) >= 0.19, gaps
         assert lag < TRIGGERER_BLOCKED_THRESHOLD_S, f"the event loop was held {lag:.3f} s"
 
+    def test_should_look_the_connection_up_once_per_wait(self, jobs_service: JobsService, monkeypatch):
+        """A lookup may build a secrets backend client while the loop waits: one per wait, not one per poll."""
+        jobs_service.run_seconds = 0.5
+        job_id = JobsHook().submit_job("compact-table", {})["job_id"]
+        lookups = []
+        look_up = JobsHook.get_connection
+        monkeypatch.setattr(
+            JobsHook, "get_connection", classmethod(lambda cls, conn_id: lookups.append(conn_id) or look_up(conn_id))
+        )
+
+        asyncio.run(events_and_loop_lag(trigger_for(job_id, poll_interval=0.1)))
+
+        assert len(jobs_service.jobs[job_id].reads) >= 4
+        assert lookups == ["dataplatform_jobs_default"]
+
     def test_should_tell_a_blocking_trigger_apart(self, jobs_service: JobsService):
         """The probe above is able to see the book's defect: the same wait with time.sleep holds the loop."""
         jobs_service.run_seconds = 1.0

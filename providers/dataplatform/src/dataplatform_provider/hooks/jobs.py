@@ -8,6 +8,7 @@ from typing import Any
 import aiohttp
 import requests
 from airflow.sdk import BaseHook, Connection
+from asgiref.sync import sync_to_async
 
 from dataplatform_provider.api.jobs import DEFAULT_TIMEOUT_S, HEALTH_PATH, JOBS_PATH, job_path
 
@@ -50,7 +51,7 @@ class JobsHook(BaseHook):
 
     Each method calls the endpoint it is named after: submitting POSTs a job, reading a state GETs that job, and
     only ``test_connection`` calls the health endpoint. The blocking methods run in tasks; ``aget_job`` is the
-    non-blocking one a trigger awaits in the triggerer's event loop.
+    non-blocking one a trigger awaits in the triggerer's event loop, and it looks the connection up only once.
 
     .. seealso::
         ``dataplatform_provider.api.jobs`` for the endpoints and the job states.
@@ -70,6 +71,7 @@ class JobsHook(BaseHook):
     def __init__(self, jobs_conn_id: str = default_conn_name, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.jobs_conn_id = jobs_conn_id
+        self._async_endpoint: JobsEndpoint | None = None
 
     # ---- blocking calls, for tasks ---------------------------------------------------------------------------
 
@@ -110,8 +112,8 @@ class JobsHook(BaseHook):
     # ---- non-blocking calls, for triggers --------------------------------------------------------------------
 
     async def aget_job(self, job_id: str) -> dict[str, Any]:
-        """``get_job`` without blocking the event loop: the connection and the request are both awaited."""
-        endpoint = JobsEndpoint.from_connection(await self.aget_connection(self.jobs_conn_id))
+        """``get_job`` without blocking the event loop."""
+        endpoint = await self._aendpoint()
         url = f"{endpoint.base_url}{job_path(job_id)}"
         timeout = aiohttp.ClientTimeout(total=endpoint.timeout_s)
         # A session per call: a trigger polls seconds apart, so a pooled connection would mostly sit idle.
@@ -121,3 +123,15 @@ class JobsHook(BaseHook):
                 if response.status >= 400:
                     raise JobsServiceError("GET", url, response.status, body)
                 return await response.json()
+
+    async def _aendpoint(self) -> JobsEndpoint:
+        """The connection, looked up once per hook: a trigger keeps its hook for its whole wait.
+
+        Once, because a lookup is not free for the triggerer: with a secrets backend configured, Airflow 3.3 builds
+        the backend and its client anew for every lookup (boto3's, for Secrets Manager), and while it does, the
+        event loop of every trigger waits. In a thread, because Airflow before 3.3.2 masks the connection's secrets
+        with a synchronous call, which must not run on the event loop.
+        """
+        if self._async_endpoint is None:
+            self._async_endpoint = await sync_to_async(self._endpoint)()
+        return self._async_endpoint
