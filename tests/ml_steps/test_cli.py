@@ -73,14 +73,7 @@ class TestS3Run:
     """The same steps against s3:// locations, as in the pods (moto standing in for S3)."""
 
     @pytest.fixture
-    def bucket(self, moto_endpoint, monkeypatch):
-        for name, value in {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",  # pragma: allowlist secret - moto's documented dummy
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_ENDPOINT_URL": moto_endpoint,
-        }.items():
-            monkeypatch.setenv(name, value)
+    def bucket(self, aws):
         s3 = boto3.client("s3")
         s3.create_bucket(Bucket="ml-test-churn")
         s3.put_object(Bucket="ml-test-churn", Key="raw/customers.csv", Body=customers_csv(customer_rows(300)))
