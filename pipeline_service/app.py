@@ -25,7 +25,7 @@ from local_airflow.rest_client import AirflowAPIError
 from pipeline_service.gates import GateError
 from pipeline_service.pipelines import RunRequest
 from pipeline_service.render import TemplateError
-from pipeline_service.service import BadParameters, PipelineService
+from pipeline_service.service import BadParameters, PipelineService, UnknownDag, UnknownPipeline
 
 
 def create_app(service: PipelineService, *, cleanup_interval_s: float = 0) -> FastAPI:
@@ -77,7 +77,7 @@ def _refusals():
     """The service's errors as HTTP answers that say what went wrong."""
     try:
         yield
-    except LookupError as err:  # UnknownPipeline too
+    except (UnknownPipeline, UnknownDag) as err:
         raise HTTPException(404, str(err)) from err
     except BadParameters as err:
         raise HTTPException(422, err.errors) from err

@@ -33,6 +33,11 @@ class UnknownPipeline(LookupError):
         super().__init__(f"no pipeline {name!r}; the service offers {known}")
 
 
+class UnknownDag(LookupError):
+    def __init__(self, dag_id: str):
+        super().__init__(f"no DAG {dag_id!r}: never delivered, or removed after its run")
+
+
 class BadParameters(ValueError):
     """The parameters fail the pipeline's model; `errors` are pydantic's, with `loc` under `parameters`."""
 
@@ -93,14 +98,19 @@ class PipelineService:
         gates.check(rendered)  # raises before the file can reach the DAG source
         self.dag_source.deliver(rendered.file_name, rendered.source)
         client = self.airflow()
-        client.wait_dag(rendered.dag_id, self.parse_timeout_s)
-        # Stacks that create DAGs paused (the platform's default) would otherwise queue the run forever.
-        client.unpause(rendered.dag_id)
-        run_id = client.trigger(rendered.dag_id)
+        try:
+            client.wait_dag(rendered.dag_id, self.parse_timeout_s)
+            # Stacks that create DAGs paused (the platform's default) would otherwise queue the run forever.
+            client.unpause(rendered.dag_id)
+            run_id = client.trigger(rendered.dag_id)
+        except BaseException:
+            # A request that failed leaves nothing behind: a one-shot without a run would never be cleaned up.
+            self._remove(client, rendered.dag_id)
+            raise
         return self._status(client, rendered.dag_id, run_id)
 
     def status(self, dag_id: str) -> RunStatus:
-        """The one-shot's run and its tasks; LookupError once the DAG is gone (never created, or cleaned up)."""
+        """The one-shot's run and its tasks; UnknownDag once the DAG is gone (never created, or cleaned up)."""
         client = self.airflow()
         runs = self._runs(client, dag_id)
         return self._status(client, dag_id, runs[-1]["dag_run_id"] if runs else None)
@@ -117,10 +127,13 @@ class PipelineService:
             runs = self._runs(client, dag["dag_id"])
             finished = bool(runs) and all(run["state"] in TERMINAL_RUN_STATES for run in runs)
             if finished or dag.get("is_stale"):
-                self.dag_source.remove(f"{dag['dag_id']}.py")
-                delete_dag(client, dag["dag_id"])
+                self._remove(client, dag["dag_id"])
                 removed.append(dag["dag_id"])
         return removed
+
+    def _remove(self, client: AirflowClient, dag_id: str) -> None:
+        self.dag_source.remove(f"{dag_id}.py")
+        delete_dag(client, dag_id)
 
     @staticmethod
     def _runs(client: AirflowClient, dag_id: str) -> list[dict[str, Any]]:
@@ -128,7 +141,7 @@ class PipelineService:
             return client.get_all(f"/dags/{dag_id}/dagRuns", "dag_runs", order_by="run_after")
         except AirflowAPIError as err:
             if err.status_code == 404:
-                raise LookupError(f"no DAG {dag_id!r}: never delivered, or removed after its run") from err
+                raise UnknownDag(dag_id) from err
             raise
 
     @staticmethod

@@ -77,17 +77,21 @@ class JobsHook(BaseHook):
 
     def get_conn(self) -> requests.Session:
         """A session that sends the connection's token on every request."""
-        session = requests.Session()
-        session.headers.update(self._endpoint().headers)
-        return session
+        return self._session(self._endpoint())
 
     def _endpoint(self) -> JobsEndpoint:
         return JobsEndpoint.from_connection(self.get_connection(self.jobs_conn_id))
 
+    @staticmethod
+    def _session(endpoint: JobsEndpoint) -> requests.Session:
+        session = requests.Session()
+        session.headers.update(endpoint.headers)
+        return session
+
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         endpoint = self._endpoint()
         url = f"{endpoint.base_url}{path}"
-        with self.get_conn() as session:
+        with self._session(endpoint) as session:
             response = session.request(method, url, timeout=endpoint.timeout_s, **kwargs)
         if not response.ok:
             raise JobsServiceError(method, url, response.status_code, response.text)
