@@ -1,9 +1,10 @@
 """Build the three files MWAA installs, deterministically: the same sources give the same bytes.
 
 - requirements.txt: the extra distributions of the lock's `airflow` group that MWAA does not already own,
-  pinned to the lock, under the `--constraint` line of the Airflow version MWAA runs.
-- plugins.zip: the `plugins/` tree at the zip root, with fixed timestamps, order and permissions, so
-  rebuilding unchanged plugins gives the same S3 object content (and no needless MWAA update).
+  pinned to the lock, under the `--constraint` line of the Airflow version MWAA runs; the group's members that
+  are this repository's own packages are installed from their wheels in plugins.zip (local_packages.py).
+- plugins.zip: the `plugins/` tree at the zip root, plus those wheels, with fixed timestamps, order and
+  permissions, so rebuilding unchanged plugins gives the same S3 object content (and no needless MWAA update).
 - startup.sh: run by MWAA on every component before Airflow starts.
 
 The S3 object version IDs of these files feed the MWAA environment, so any change here triggers an update.
@@ -14,14 +15,16 @@ from __future__ import annotations
 import re
 import stat
 import subprocess
+import tempfile
 import tomllib
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from airflow_settings.versions import AIRFLOW_VERSION, PYPROJECT, uv_executable
 from mwaa.layout import PLUGINS_ZIP, REQUIREMENTS, STARTUP_SCRIPT
+from mwaa.local_packages import Wheel, build_wheels, workspace_packages
 from mwaa.sources import source_files
 
 REPO_ROOT = PYPROJECT.parent
@@ -140,11 +143,16 @@ def locked_airflow_pins(repo_root: Path = REPO_ROOT) -> dict[str, Pin]:
 
 
 def mwaa_requirements(
-    locked: Mapping[str, Pin], group: Mapping[str, str] | Iterable[str], airflow_version: str = AIRFLOW_VERSION
+    locked: Mapping[str, Pin],
+    group: Mapping[str, str] | Iterable[str],
+    airflow_version: str = AIRFLOW_VERSION,
+    wheels: Sequence[Wheel] = (),
 ) -> str:
-    """requirements.txt: the constraint line, then the group's members MWAA doesn't own, pinned as locked."""
+    """requirements.txt: the constraint line, then the group's members MWAA doesn't own, pinned as locked; those
+    built as `wheels` (the repository's own packages) by their file in MWAA's plugins folder."""
+    local = {canonical(wheel.package.name): wheel for wheel in wheels}
     shipped = sorted(name for name in set(group) if name not in MWAA_OWNED)
-    missing = [name for name in shipped if name not in locked]
+    missing = [name for name in shipped if name not in locked and name not in local]
     if missing:
         raise ArtifactError(
             f"{', '.join(missing)} in the airflow group but not in the lock export. Fix: run `uv lock` and build again"
@@ -158,7 +166,10 @@ def mwaa_requirements(
         f'--constraint "{constraint_url(airflow_version)}"',
     ]
     extras = group if isinstance(group, Mapping) else {}
-    lines = [replace(locked[name], extras=extras.get(name, "")).line() for name in shipped]
+    lines = [
+        local[name].requirement() if name in local else replace(locked[name], extras=extras.get(name, "")).line()
+        for name in shipped
+    ]
     return "\n".join([*header, *lines]) + "\n"
 
 
@@ -176,17 +187,22 @@ def constraint_conflicts(requirements: str, constraints: str) -> list[str]:
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
-def write_plugins_zip(plugins_dir: Path, destination: Path) -> None:
-    """Zip plugins_dir's contents at the archive root (MWAA unpacks it into its plugins folder), reproducibly.
+def write_plugins_zip(plugins_dir: Path, destination: Path, wheels: Sequence[Wheel] = ()) -> None:
+    """Zip plugins_dir's contents at the archive root (MWAA unpacks it into its plugins folder), reproducibly;
+    `wheels` go at the root too, where requirements.txt names them.
 
     Entries are sorted and carry a fixed timestamp, owner-independent Unix modes (0644, or 0755 when the
     source is executable, the one mode bit git keeps) and no compression: deflate output depends on the zlib
     build, so stored entries are what makes the bytes the same on every machine.
     """
     destination.parent.mkdir(parents=True, exist_ok=True)
+    sources = {str(relative): plugins_dir / relative for relative in source_files(plugins_dir)}
+    for wheel in wheels:
+        if wheel.file.name in sources:
+            raise ArtifactError(f"plugins/{wheel.file.name} would be overwritten by the wheel of {wheel.package.name}")
+        sources[wheel.file.name] = wheel.file
     with zipfile.ZipFile(destination, "w") as archive:
-        for relative in source_files(plugins_dir):
-            source = plugins_dir / relative
+        for relative, source in sorted(sources.items()):
             entry = zipfile.ZipInfo(str(relative), date_time=_ZIP_EPOCH)
             entry.create_system = 3  # Unix, so external_attr carries the mode on every build host
             executable = source.stat().st_mode & stat.S_IXUSR
@@ -219,19 +235,27 @@ def build(
     constraints_file, when given, is a local copy of the upstream constraints file: any pin it contradicts
     fails the build here rather than at MWAA's `pip install`.
     """
-    requirements = mwaa_requirements(locked_airflow_pins(repo_root), airflow_group(repo_root / "pyproject.toml"))
-    if constraints_file is not None:
-        if conflicts := constraint_conflicts(requirements, constraints_file.read_text()):
-            raise ArtifactError(
-                f"{len(conflicts)} pin(s) conflict with {constraints_file}, so MWAA's pip would refuse "
-                "requirements.txt:\n  " + "\n  ".join(conflicts) + "\nFix: pin those packages in "
-                "pyproject.toml's airflow group to the constraints' versions and run `uv lock`, or ship a "
-                "modified constraints file, as MWAA documents for newer providers (see docs/mwaa.md)."
-            )
-    out_dir.mkdir(parents=True, exist_ok=True)
-    artifacts = Artifacts(out_dir / REQUIREMENTS, out_dir / PLUGINS_ZIP, out_dir / STARTUP_SCRIPT)
-    artifacts.requirements.write_text(requirements)
-    write_plugins_zip(plugins_dir if plugins_dir is not None else repo_root / "plugins", artifacts.plugins)
+    group = airflow_group(repo_root / "pyproject.toml")
+    own = [
+        package
+        for name, package in workspace_packages(repo_root / "pyproject.toml").items()
+        if canonical(name) in group
+    ]
+    with tempfile.TemporaryDirectory(prefix="mwaa-wheels-") as staging:
+        wheels = build_wheels(own, Path(staging), uv=uv_executable(), repo_root=repo_root)
+        requirements = mwaa_requirements(locked_airflow_pins(repo_root), group, wheels=wheels)
+        if constraints_file is not None:
+            if conflicts := constraint_conflicts(requirements, constraints_file.read_text()):
+                raise ArtifactError(
+                    f"{len(conflicts)} pin(s) conflict with {constraints_file}, so MWAA's pip would refuse "
+                    "requirements.txt:\n  " + "\n  ".join(conflicts) + "\nFix: pin those packages in "
+                    "pyproject.toml's airflow group to the constraints' versions and run `uv lock`, or ship a "
+                    "modified constraints file, as MWAA documents for newer providers (see docs/mwaa.md)."
+                )
+        out_dir.mkdir(parents=True, exist_ok=True)
+        artifacts = Artifacts(out_dir / REQUIREMENTS, out_dir / PLUGINS_ZIP, out_dir / STARTUP_SCRIPT)
+        artifacts.requirements.write_text(requirements)
+        write_plugins_zip(plugins_dir if plugins_dir is not None else repo_root / "plugins", artifacts.plugins, wheels)
     artifacts.startup.write_text(startup_script())
     artifacts.startup.chmod(0o755)
     return artifacts

@@ -16,6 +16,8 @@ from packaging.utils import canonicalize_name
 
 from airflow_settings import load_settings
 from airflow_settings.versions import AIRFLOW_VERSION, uv_executable
+from mwaa.artifacts import airflow_group
+from mwaa.local_packages import workspace_packages
 from tests.images.support import REPO
 
 pytestmark = pytest.mark.image
@@ -51,6 +53,7 @@ def locked_airflow_group(environment: dict[str, str]) -> dict[str, str]:
             "--only-group",
             "airflow",
             "--no-emit-project",
+            "--no-emit-workspace",
             "--no-hashes",
             "--no-header",
             "--no-annotate",
@@ -66,6 +69,11 @@ def locked_airflow_group(environment: dict[str, str]) -> dict[str, str]:
         name, _, version = requirement.strip().partition("==")
         if name and (not marker.strip() or Marker(marker).evaluate(environment)):
             locked[canonicalize_name(name)] = version
+    # The export writes the repository's own packages (uv workspace members) as paths, not pins.
+    group = airflow_group(REPO / "pyproject.toml")
+    for name, package in workspace_packages(REPO / "pyproject.toml").items():
+        if canonicalize_name(name) in group:
+            locked[canonicalize_name(name)] = package.version
     return locked
 
 
@@ -98,6 +106,13 @@ class TestPythonPackages:
     def test_every_provider_imports(self, host):
         result = host.run(f"python -c 'import {', '.join(PROVIDER_MODULES)}'")
         assert result.rc == 0, result.stderr
+
+    def test_in_house_packages_are_installed_not_linked_to_the_build_stage(self, host):
+        # The provider registers like a community one; the ML steps are what KubernetesPodOperator pods run.
+        providers = json.loads(host.check_output("airflow providers list --output json"))
+        assert "airflow-provider-dataplatform" in {provider["package_name"] for provider in providers}
+        assert host.run("python -m ml_steps --help").rc == 0
+        assert "/opt/venv/" in host.check_output("python -c 'import ml_steps, sys; print(ml_steps.__file__)'")
 
 
 class TestSystemTools:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import tomllib
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlparse
 
 import pytest
 from packaging.requirements import Requirement
+from packaging.utils import parse_wheel_filename
 
 from airflow_settings.versions import AIRFLOW_VERSION
 from mwaa.artifacts import (
@@ -26,6 +28,15 @@ from mwaa.artifacts import (
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build(tmp_path_factory.mktemp("mwaa")).requirements
+
+
+def requirement_lines(text: str) -> list[Requirement]:
+    return [Requirement(line) for line in text.splitlines() if line and not line.startswith(("#", "--"))]
+
+
+def own_packages(text: str) -> dict[str, Requirement]:
+    """The repository's own packages, which requirements.txt installs from their wheel in plugins.zip."""
+    return {canonical(requirement.name): requirement for requirement in requirement_lines(text) if requirement.url}
 
 
 def lock_versions() -> dict[str, set[str]]:
@@ -50,12 +61,14 @@ class TestRequirementsFile:
 
     def test_should_pin_every_package_to_the_version_in_uv_lock(self, built):
         locked = lock_versions()
-        requirements = [
-            Requirement(line) for line in built.read_text().splitlines() if line and not line.startswith(("#", "--"))
-        ]
+        requirements = requirement_lines(built.read_text())
 
         assert requirements, "requirements.txt lists no package"
         for requirement in requirements:
+            if requirement.url:
+                _, version, _, _ = parse_wheel_filename(PurePosixPath(urlparse(requirement.url).path).name)
+                assert str(version) in locked[canonical(requirement.name)], f"{requirement} differs from uv.lock"
+                continue
             (specifier,) = requirement.specifier
             assert specifier.operator == "==", f"{requirement} must be an exact pin"
             assert specifier.version in locked[canonical(requirement.name)], (
@@ -63,7 +76,7 @@ class TestRequirementsFile:
             )
 
     def test_should_ship_exactly_the_airflow_group_minus_what_mwaa_owns(self, built):
-        shipped = set(parse_pins(built.read_text()))
+        shipped = set(parse_pins(built.read_text())) | set(own_packages(built.read_text()))
 
         assert shipped == set(airflow_group()) - set(MWAA_OWNED)
         assert not shipped & {"apache-airflow", "celery", "psycopg2-binary"}
@@ -74,7 +87,7 @@ class TestRequirementsFile:
         assert all(
             parse_pins(built.read_text())[name].extras == extras
             for name, extras in airflow_group().items()
-            if name not in MWAA_OWNED
+            if name not in MWAA_OWNED and name not in own_packages(built.read_text())
         )
 
     def test_should_be_identical_when_rebuilt(self, built, tmp_path):

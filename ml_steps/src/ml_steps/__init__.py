@@ -1,0 +1,1 @@
+"""The churn model's pipeline steps as plain functions (features, model) and the CLI each pod runs (__main__)."""
