@@ -49,7 +49,8 @@ class AirflowClient:
         response = self.session.request(method, f"{self.base_url}/api/v2{path}", timeout=REQUEST_TIMEOUT_S, **kwargs)
         if not response.ok:
             raise AirflowAPIError(method, path, response)
-        return response.json()
+        # DELETE answers 204 with no body.
+        return response.json() if response.content else None
 
     def get(self, path: str, **params: Any) -> Any:
         return self.request("GET", path, params=params)

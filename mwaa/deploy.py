@@ -25,7 +25,7 @@ from urllib.parse import urlparse
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from mwaa.layout import DAGS_PREFIX
+from mwaa.layout import DAGS_PREFIX, GENERATED_DAGS
 from mwaa.sources import source_files
 
 # The MWAA stack output `s3://<source bucket>/<dag_s3_path>`; only MWAA stacks export it.
@@ -101,7 +101,9 @@ def plan_sync(s3: Any, source: Path, bucket: str, prefix: str) -> tuple[SyncPlan
             (plan.unchanged if unchanged else plan.upload).append(key)
     except (ClientError, BotoCoreError) as err:
         raise _explain(err, bucket) from err
-    plan.delete = sorted(set(remote) - set(local))
+    # The driving service's DAGs are not in source but must survive the sync (mwaa.layout.GENERATED_DAGS).
+    kept = f"{GENERATED_DAGS}/"
+    plan.delete = sorted(key for key in set(remote) - set(local) if not key.startswith(kept))
     return plan, local
 
 

@@ -18,3 +18,7 @@ ARTIFACT_KEYS = {artifact: f"{artifact}/{file_name}" for artifact, file_name in 
 
 DAGS_PREFIX = "dags"
 """The DAG folder in the source bucket: the environment's dag_s3_path, where `make deploy-dags` syncs dags/."""
+
+GENERATED_DAGS = f"{DAGS_PREFIX}/generated"
+"""Where the driving service (pipeline_service) delivers its one-shot DAGs, inside the DAG folder: owned by that
+service, so the sync of dags/ never deletes them."""

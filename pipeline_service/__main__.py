@@ -13,6 +13,7 @@ from functools import partial
 from pathlib import Path
 
 from local_airflow.rest_client import AirflowClient
+from mwaa.layout import GENERATED_DAGS
 from pipeline_service.app import create_app
 from pipeline_service.delivery import DagSource, GitRepository, LocalFolder, S3Prefix
 from pipeline_service.service import PipelineService
@@ -37,7 +38,7 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument("--git-branch", default="main")
     cli.add_argument("--git-folder", default="dags/generated", help="git: the folder inside the repository")
     cli.add_argument("--s3-bucket", help="s3: MWAA's source bucket")
-    cli.add_argument("--s3-prefix", default="dags/generated", help="s3: a folder inside MWAA's dag_s3_path")
+    cli.add_argument("--s3-prefix", default=GENERATED_DAGS, help="s3: a folder inside MWAA's dag_s3_path")
     cli.add_argument("--cleanup-interval", type=float, default=60, help="seconds between cleanups; 0 turns them off")
     cli.add_argument("--host", default="127.0.0.1")
     cli.add_argument("--port", type=int, default=8090)

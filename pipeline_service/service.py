@@ -59,10 +59,12 @@ class RunStatus:
 
 
 def delete_dag(client: AirflowClient, dag_id: str) -> None:
-    """`DELETE /api/v2/dags/{dag_id}` (204, no body, which AirflowClient.request would try to parse); gone is fine."""
-    response = client.session.delete(f"{client.base_url}/api/v2/dags/{dag_id}", timeout=30)
-    if not response.ok and response.status_code != 404:
-        raise AirflowAPIError("DELETE", f"/dags/{dag_id}", response)
+    """`DELETE /api/v2/dags/{dag_id}`; a DAG already gone is fine."""
+    try:
+        client.request("DELETE", f"/dags/{dag_id}")
+    except AirflowAPIError as err:
+        if err.status_code != 404:
+            raise
 
 
 @dataclass

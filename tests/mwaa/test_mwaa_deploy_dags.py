@@ -12,7 +12,7 @@ import pytest
 
 from mwaa.artifacts import REPO_ROOT
 from mwaa.deploy import DeployError, stack_target, sync_dags, target_from_outputs
-from mwaa.layout import ARTIFACT_KEYS, DAGS_PREFIX
+from mwaa.layout import ARTIFACT_KEYS, DAGS_PREFIX, GENERATED_DAGS
 from mwaa.sources import source_files
 
 
@@ -61,6 +61,16 @@ class TestSyncDags:
         assert keys(s3, bucket) == SHIPPED
         body = s3.get_object(Bucket=bucket, Key=f"{DAGS_PREFIX}/team_a/sql/daily.sql")["Body"].read()
         assert body == b"select 1;\n"
+
+    def test_should_keep_the_driving_service_dags(self, s3, bucket, tmp_path):
+        """pipeline_service delivers one-shot DAGs under GENERATED_DAGS; a sync of dags/ must not delete them."""
+        generated = f"{GENERATED_DAGS}/run_churn_acme.py"
+        s3.put_object(Bucket=bucket, Key=generated, Body=b"# generated\n")
+
+        plan = sync_dags(s3, write_tree(tmp_path / "dags", DAGS), bucket, DAGS_PREFIX, report=lambda _: None)
+
+        assert generated not in plan.delete
+        assert generated in keys(s3, bucket)
 
     def test_should_skip_unchanged_files_without_writing_a_version(self, s3, bucket, tmp_path):
         source = write_tree(tmp_path / "dags", DAGS)

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 from fastapi.testclient import TestClient
 
+from local_airflow.rest_client import AirflowAPIError
 from pipeline_service.app import create_app
 from pipeline_service.delivery import LocalFolder
 from pipeline_service.service import PipelineService
@@ -15,18 +16,16 @@ from tests.pipeline_service.conftest import GOOD_REQUEST
 class NeverParsedAirflow:
     """An API server whose dag-processor never picks the file up; it records the DELETEs it receives."""
 
-    base_url = "http://airflow.invalid"
-
     def __init__(self):
-        self.session = self
         self.deleted: list[str] = []
 
     def wait_dag(self, dag_id: str, timeout: float) -> None:
         raise TimeoutError(f"gave up after {timeout:.0f} s waiting for DAG {dag_id} to be parsed")
 
-    def delete(self, url: str, timeout: float) -> SimpleNamespace:
-        self.deleted.append(url)
-        return SimpleNamespace(ok=False, status_code=404)
+    def request(self, method: str, path: str) -> None:
+        assert method == "DELETE", f"only the withdrawal's DELETE is expected, got {method} {path}"
+        self.deleted.append(path)
+        raise AirflowAPIError(method, path, SimpleNamespace(status_code=404, text="DAG not found"))
 
 
 def test_should_withdraw_a_file_airflow_did_not_parse_in_time(dags_folder):
@@ -39,4 +38,4 @@ def test_should_withdraw_a_file_airflow_did_not_parse_in_time(dags_folder):
     assert "delivered, but Airflow did not parse it in time: gave up after 3 s" in answer.json()["detail"]
     assert list(dags_folder.iterdir()) == []
     (deleted,) = airflow.deleted
-    assert deleted.startswith("http://airflow.invalid/api/v2/dags/customer_export__acme_retail__")
+    assert deleted.startswith("/dags/customer_export__acme_retail__")
