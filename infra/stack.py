@@ -42,6 +42,7 @@ from infra.presets import disposable
 from infra.registry import ImageRegistry, ImageRegistryArgs
 from infra.service_roles import ServiceRoles, ServiceRolesArgs
 from infra.storage import BucketRole, Storage, StorageArgs
+from infra.teams import team_releases, team_scopes, team_secret_outputs, team_service_roles
 from infra.workloads_inputs import WORKLOADS_OUTPUT, EcrImage, WorkloadsInputs, as_output
 from mwaa.layout import DAGS_PREFIX
 from policy.airflow_aws_policies import ENVIRONMENT_TAG, PRODUCTION_ENVIRONMENTS
@@ -258,12 +259,13 @@ def _build_eks(
             oidc_provider_arn=cluster.oidc_provider_arn,
             oidc_provider_url=cluster.oidc_provider_url,
             namespace=config.chart.namespace,
-            roles=SERVICE_ROLES,
+            roles={**SERVICE_ROLES, **team_service_roles(config.teams)},
             logs_bucket_arn=logs_bucket.arn,
             kms_key_arn=key.arn,
             secret_prefixes=prefixes,
             region=config.region,
             account_id=account_id,
+            scopes=team_scopes(config.teams, prefixes),
         ),
     )
 
@@ -282,6 +284,7 @@ def _build_eks(
             "node_groups": cluster.node_groups,
             "controller_role_arn": controller_role_arn,
             "role_arns": {component: roles.role_arns[component] for component in components},
+            "team_role_arns": {key: roles.role_arns[key] for key in team_service_roles(config.teams)},
             "secret_arns": secret_arns,
         }
     )
@@ -318,6 +321,7 @@ def _build_eks(
                     ),
                     size=config.size,
                     pod_launching=config.chart.pod_launching,
+                    teams=team_releases(config.teams, resolved["team_role_arns"], prefixes),
                 ),
                 ecr_image=None
                 if config.image.repository
@@ -342,6 +346,8 @@ def _build_eks(
         "imageUri": pulumi.Output.format("{0}:{1}", image_repository, config.image.tag),
         "secretArns": secret_arns,
         **_secret_outputs(prefixes),
+        # Where each team stores the connections and variables only its worker set reads (docs/teams.md).
+        **({"teamSecretPrefixes": team_secret_outputs(config.teams, prefixes)} if config.teams else {}),
         "kmsKeyArn": key.arn,
         WORKLOADS_OUTPUT: platform.apply(workloads),
     }
