@@ -255,6 +255,18 @@ def mwaa_execution_policy(
     )
 
 
+def mwaa_web_login_policy(*, region: str, account_id: str, environment_name: str, role: str) -> Policy:
+    """Sign in to the MWAA environment's UI as the Airflow `role`, and as nothing else."""
+    return _document(
+        {
+            "Sid": "WebLoginAsRole",
+            "Effect": "Allow",
+            "Action": ["airflow:CreateWebLoginToken"],
+            "Resource": [f"arn:aws:airflow:{region}:{account_id}:role/{environment_name}/{role}"],
+        }
+    )
+
+
 AUTOSCALING_SERVICE_ROLE = "AWSServiceRoleForAutoScaling"
 """The service-linked role EC2 Auto Scaling launches instances with; EKS managed node groups use it and take no
 other: "the EKS API does not offer a mechanism to supply a custom autoscaling service-linked role"."""
