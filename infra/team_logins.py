@@ -26,7 +26,9 @@ class TeamWebLoginsArgs:
     teams: Sequence[TeamConfig]
     """The stack's teams; each gets a policy for its UI role."""
     region: str
+    """Region of the environment, in the role ARNs."""
     account_id: str
+    """Account of the environment, in the role ARNs."""
 
 
 class TeamWebLogins(pulumi.ComponentResource):

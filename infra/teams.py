@@ -31,18 +31,27 @@ class TeamRelease:
     """One team as the chart values need it: plain values, JSON-serialisable (workloads_inputs.py)."""
 
     name: str
+    """The team's name: its worker set's name."""
     queue: str
+    """The queue its worker set serves."""
     role: str
     """Its UI role."""
     pools: Mapping[str, int]
+    """Its pools, name -> slots."""
     cpu: str
+    """CPU request of each worker pod."""
     memory: str
+    """Memory request and limit of each worker pod."""
     min_replicas: int
+    """KEDA's lower bound for the set."""
     max_replicas: int
+    """KEDA's upper bound for the set."""
     role_arn: str
     """Its worker set's IRSA role."""
     connections_prefix: str
+    """Where its task runners look connections up."""
     variables_prefix: str
+    """Where its task runners look variables up."""
 
     def team(self) -> Team:
         return Team(name=self.name, queue=self.queue, pools=dict(self.pools), role=self.role)
