@@ -32,6 +32,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet
 
+from airflow_settings import load_settings
 from airflow_settings.git_bundle import git_connection_env, git_dag_bundle
 from airflow_settings.teams import Team
 from local_airflow import compose, teams
@@ -356,13 +357,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--observability", action="store_true", help="run statsd_exporter, pgbouncer, the exporters and Prometheus too"
     )
+    parser.add_argument(
+        "--teams",
+        action="store_true",
+        help="a worker per team of airflow_settings/settings.yaml `teams:`, with the FAB auth manager for their roles",
+    )
     args = parser.parse_args(argv)
+    with_teams = {"teams": load_settings().teams, "overrides": {"AIRFLOW__CORE__AUTH_MANAGER": teams.FAB_AUTH_MANAGER}}
     shutil.rmtree(args.root, ignore_errors=True)
     stop_on_signals(signal.SIGTERM)
     root, dags, plugins = args.root.resolve(), args.dags.resolve(), args.plugins.resolve()
     for folder in (dags, plugins):  # as `make up` creates the mounted folders
         folder.mkdir(parents=True, exist_ok=True)
-    with running_stack(root, dags, plugins_folder=plugins, observability=args.observability) as stack:
+    with running_stack(
+        root, dags, plugins_folder=plugins, observability=args.observability, **(with_teams if args.teams else {})
+    ) as stack:
         if stack.metrics:
             print(f"Prometheus (alerts, queries): {stack.metrics.prometheus.url}", flush=True)
         print(

@@ -17,6 +17,7 @@ from policy.airflow_aws_policies.pod_security import RenderedContainer, restrict
 from tests.helm.chart_utils import Rendered, helm_template, render_stack, schema_errors
 from tests.helm.network_flows import Endpoint, Flow, allowed_of, denied_of
 from tests.helm.test_network_policies import needed_flows, stack_endpoints, unneeded_flows
+from tests.helm.test_rendered_objects import scaled_object_validator, strict_schema_errors
 from tests.infra.example_stacks import airflow_release
 from tests.infra.harness import ACCOUNT_ID
 from tests.infra.team_stacks import TEAMS, TEAMS_NAME_PREFIX, TEAMS_STACK, teams_config, teams_stack
@@ -66,6 +67,19 @@ class TestTeamWorkerValues:
 
     def test_should_serve_the_default_queue_on_the_shared_set(self):
         assert command_of(worker_container(SHARED_SET)) == "exec airflow celery worker"
+
+
+class TestTeamObjects:
+    """Every object of the release strictly valid, each ScaledObject against KEDA's vendored CRD."""
+
+    def test_should_validate_every_object_strictly(self):
+        assert strict_schema_errors(rendered()) == []
+
+    def test_should_validate_every_scaled_object_against_the_crd(self):
+        validator = scaled_object_validator()
+        scaled = rendered().of_kind("ScaledObject")
+        assert len(scaled) == len(SETS)
+        assert [e.message for document in scaled for e in validator.iter_errors(document)] == []
 
 
 class TestTeamServiceAccounts:

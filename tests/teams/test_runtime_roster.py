@@ -10,6 +10,7 @@ from dataplatform.teams.roster import read_roster, team_of
 
 from airflow_settings import teams as declared
 from airflow_settings.teams import Team, roster_value
+from dag_gates import teams as gate
 
 ROSTER = roster_value(
     [
@@ -27,6 +28,14 @@ class TestRoster:
             declared.ROSTER_SECTION,
             declared.ROSTER_KEY,
             declared.TEAM_TAG_PREFIX,
+        )
+
+    def test_should_gate_dags_by_the_same_tag_queue_and_pool(self):
+        # dag_gates installs without this repository, so it keeps its own copies.
+        assert (gate.TEAM_TAG_PREFIX, gate.DEFAULT_QUEUE, gate.DEFAULT_POOL) == (
+            declared.TEAM_TAG_PREFIX,
+            declared.DEFAULT_QUEUE,
+            declared.DEFAULT_POOL,
         )
 
     def test_should_read_back_every_team(self):
