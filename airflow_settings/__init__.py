@@ -18,6 +18,7 @@ import yaml
 from pydantic import ValidationError
 
 from airflow_settings.model import TARGETS, AirflowConfig, SettingsFile, Target
+from airflow_settings.teams import Team, roster_problems
 
 SETTINGS_FILE = Path(__file__).with_name("settings.yaml")
 
@@ -32,6 +33,8 @@ class SettingsError(ValueError):
 class Settings:
     shared: AirflowConfig
     overrides: dict[Target, AirflowConfig]
+    teams: tuple[Team, ...] = ()
+    """The local stacks' teams (settings.yaml `teams:`), held to airflow_settings.teams.roster_problems."""
 
     def for_target(self, target: Target) -> dict[str, dict[str, Any]]:
         """Effective settings for one target: shared values with that target's overrides on top."""
@@ -66,7 +69,18 @@ def load_settings(path: Path = SETTINGS_FILE) -> Settings:
         parsed = SettingsFile.model_validate(raw)
     except ValidationError as err:
         raise SettingsError(_explain(path, err)) from None
-    return Settings(shared=parsed.airflow, overrides={target: getattr(parsed.targets, target) for target in TARGETS})
+    problems = roster_problems(parsed.teams) + [
+        f"teams[{index}].queue: missing; fix: name the queue the team's local worker serves, e.g. {team.name}"
+        for index, team in enumerate(parsed.teams)
+        if team.queue is None
+    ]
+    if problems:
+        raise SettingsError("\n".join([f"{path}: {len(problems)} invalid team setting(s):", *problems]))
+    return Settings(
+        shared=parsed.airflow,
+        overrides={target: getattr(parsed.targets, target) for target in TARGETS},
+        teams=tuple(parsed.teams),
+    )
 
 
 def _explain(path: Path, err: ValidationError) -> str:

@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, NonNegativeInt, PositiveFloat, PositiveInt, StrictBool, StrictStr
 
+from airflow_settings.teams import Team
+
 Executor = Literal["CeleryExecutor", "LocalExecutor", "KubernetesExecutor", "CeleryExecutor,KubernetesExecutor"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -130,3 +132,5 @@ class SettingsFile(BaseModel):
 
     airflow: AirflowConfig
     targets: Targets = Targets()
+    teams: list[Team] = []
+    """The local stacks' teams (airflow_settings/teams.py); a deployed stack declares its own in its config."""

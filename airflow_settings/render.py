@@ -75,6 +75,19 @@ def stack_secret_prefixes(name_prefix: str) -> SecretPrefixes:
     return SecretPrefixes(connections=f"{name_prefix}/connections", variables=f"{name_prefix}/variables")
 
 
+def team_secret_prefixes(shared: SecretPrefixes, team: str) -> SecretPrefixes:
+    """The team's own prefixes beside the shared ones: `<root>/teams/<team>/connections` for `<root>/connections`
+    (airflow-prod/teams/analytics/connections), so a stack's team prefixes stay within the stack's."""
+    return SecretPrefixes(
+        connections=_team_prefix(shared.connections, team), variables=_team_prefix(shared.variables, team)
+    )
+
+
+def _team_prefix(prefix: str, team: str) -> str:
+    root, _, leaf = prefix.rpartition("/")
+    return f"{root}/teams/{team}/{leaf}" if root else f"teams/{team}/{leaf}"
+
+
 def for_stack(config: Config, name_prefix: str) -> dict[str, Mapping[str, Any]]:
     """One target's effective settings (`Settings.for_target`) as the stack `name_prefix` runs them: its secrets
     backend reads under the stack's own prefixes (stack_secret_prefixes) instead of settings.yaml's shared

@@ -25,10 +25,13 @@ from dag_gates.gates import (
     run_gates,
 )
 from dag_gates.lookups import lookup_env, parse_time_lookups
+from dag_gates.teams import RosterError, RosterTeam, read_roster, team_violations
 
 __all__ = [
     "CATCHUP_TAG",
     "DEFAULT_PARSE_BUDGET_S",
+    "RosterError",
+    "RosterTeam",
     "Violation",
     "dag_files",
     "import_violations",
@@ -38,6 +41,8 @@ __all__ = [
     "parse_time_lookups",
     "parse_time_violations",
     "policy_violations",
+    "read_roster",
     "relative",
     "run_gates",
+    "team_violations",
 ]

@@ -1,6 +1,7 @@
 """`python -m dag_gates [DAGS_FOLDER]`: run every gate and print one line per violation (file, line, rule, fix).
 
-Exit status 0 when the folder passes, 1 on any violation, 2 when the folder or the lookups file is missing.
+Exit status 0 when the folder passes, 1 on any violation, 2 when the folder, the lookups file or the team
+declaration (`--teams`) is missing or unreadable.
 `--format github` prints the same findings as GitHub Actions annotations, which the pull request shows on the
 offending line.
 """
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from dag_gates.gates import Violation, dag_files, load_dag_bag, parse_budget_s, run_gates
 from dag_gates.lookups import lookup_env, parse_time_lookups
+from dag_gates.teams import RosterError, read_roster
 
 
 def github_annotation(violation: Violation) -> str:
@@ -60,6 +62,12 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="the plugins folder DAGs import from (on the import path, as the dag-processor puts it)",
     )
+    parser.add_argument(
+        "--teams",
+        type=Path,
+        help="the platform's team declaration (settings.yaml `teams:` or a Pulumi stack file's airflow-aws:teams): "
+        "each DAG must then name its team and use only its team's queue and pools",
+    )
     parser.add_argument("--format", choices=("text", "github"), default="text")
     parser.add_argument("--verbose", action="store_true", help="show Airflow's parse log on stderr")
     args = parser.parse_args(argv)
@@ -69,6 +77,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.lookups is not None and not args.lookups.is_file():
         print(f"dag_gates: no lookups file {args.lookups}; fix: create it or drop --lookups", file=sys.stderr)
+        return 2
+    try:
+        roster = read_roster(args.teams) if args.teams is not None else {}
+    except RosterError as err:
+        print(f"dag_gates: {err}", file=sys.stderr)
         return 2
     if args.plugins is not None:
         sys.path.insert(0, str(args.plugins.resolve()))
@@ -81,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     if bag is None:
         print(f"dag_gates: no DAG file in {args.folder} (one that mentions 'airflow' and 'dag')", file=sys.stderr)
         return 1
-    violations = run_gates(bag, args.folder, budget_s)
+    violations = run_gates(bag, args.folder, budget_s, roster)
     for violation in violations:
         print(github_annotation(violation) if args.format == "github" else violation)
     print(

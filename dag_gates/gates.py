@@ -2,7 +2,8 @@
 
 - import_violations: files the DagBag failed to import (syntax errors, exceptions at parse time, cycles);
 - policy_violations: what every DAG on the platform must declare (owner, tags, retries, catchup, doc);
-- parse_time_violations: files whose parse takes longer than the budget the dag-processor can afford.
+- parse_time_violations: files whose parse takes longer than the budget the dag-processor can afford;
+- teams.team_violations: on a platform with teams, each DAG's team, queue and pools.
 """
 
 from __future__ import annotations
@@ -10,13 +11,18 @@ from __future__ import annotations
 import ast
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import structlog
 from airflow.dag_processing.dagbag import DagBag
 from airflow.dag_processing.processor import _pre_import_airflow_modules
 from airflow.utils.file import list_py_file_paths
+
+if TYPE_CHECKING:
+    from dag_gates.teams import RosterTeam
 
 DEFAULT_PARSE_BUDGET_S = 1.0
 # A DAG that really wants catchup says so with this tag, so the choice is visible in review and in the UI.
@@ -148,9 +154,16 @@ def relative(file: str | Path, root: Path) -> str:
         return str(path)
 
 
-def run_gates(bag: DagBag, folder: Path, budget_s: float) -> list[Violation]:
-    """Every gate over one parsed folder: import errors, then each DAG's policies, then the parse budget."""
+def run_gates(
+    bag: DagBag, folder: Path, budget_s: float, roster: Mapping[str, RosterTeam] | None = None
+) -> list[Violation]:
+    """Every gate over one parsed folder: import errors, then each DAG's policies (and, with a team `roster`
+    (teams.read_roster), its team's), then the parse budget."""
+    # Imported here: the team gate builds its Violations with this module's helpers.
+    from dag_gates.teams import team_violations
+
     found = import_violations(bag, folder)
     for dag in bag.dags.values():
         found += policy_violations(dag, folder)
+        found += team_violations(dag, folder, dict(roster or {}))
     return found + parse_time_violations(bag, folder, budget_s)

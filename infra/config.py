@@ -47,6 +47,7 @@ from infra.config_sections import (
 )
 from infra.mwaa_rules import mwaa_input_problems
 from infra.presets import PRESETS, Size, with_preset
+from infra.team_config import TeamConfig, team_problems
 
 CONFIG_NAMESPACE = "airflow-aws"
 MIN_CHART_VERSION = "1.22.0"
@@ -82,6 +83,9 @@ class StackConfig(ConfigSection):
     """DAG source for EKS; required when target is eks (MWAA reads DAGs from its S3 bucket)."""
     image: ImageConfig | None = None
     """Airflow image for EKS; required when target is eks."""
+    teams: list[TeamConfig] = []
+    """Teams sharing the deployment, each isolated by queue, workers, IAM role, secrets and UI role
+    (docs/teams.md). Defaults to none."""
 
     @model_validator(mode="after")
     def _cross_field_rules(self, info: ValidationInfo) -> StackConfig:
@@ -93,6 +97,12 @@ class StackConfig(ConfigSection):
             *environment_tag_problems(self.size, info.context["environment_tag"]),
             *production_problems(self.size, self.database),
             *_target_problems(self, settings),
+            *team_problems(
+                self.teams,
+                target=self.target,
+                name_prefix=self.name_prefix,
+                pod_launching=self.chart.pod_launching,
+            ),
         ]
         if self.target == "eks":
             # On mwaa, mwaa_input_problems words the versioning rule for the source bucket.

@@ -30,6 +30,8 @@ from infra.config_rules import dags_problems, ingress_problems
 from infra.config_sections import DagsConfig, IngressConfig
 from infra.mappings import deep_merge
 from infra.network_policies import POD_LAUNCHERS, ReleaseNetwork, api_server_ingress_peers
+from infra.team_values import TEAMS_SYNC, teams_overlay
+from infra.teams import TeamRelease
 
 HELM_VALUES_DIR = Path(__file__).resolve().parent.parent / "helm_values"
 
@@ -120,6 +122,9 @@ class ChartInputs:
     image_digest: str | None = None
     """The pushed image's manifest digest (sha256:…), which pins every pod to exactly the image the tag named
     at deploy time (the chart: "Specifying digest takes precedence over tag"). Defaults to none (the tag alone)."""
+    teams: tuple[TeamRelease, ...] = ()
+    """The stack's teams (infra/teams.py), each with its worker set and IRSA role (team_values.py). Defaults to
+    none: one worker set for every task."""
 
 
 def chart_values(inputs: ChartInputs, values_dir: Path = HELM_VALUES_DIR) -> dict[str, Any]:
@@ -212,7 +217,7 @@ def infra_overlay(inputs: ChartInputs) -> dict[str, Any]:
             "applyCustomEnv": False,
             "ttlSecondsAfterFinished": JOB_TTL_SECONDS,
         },
-        "createUserJob": _create_user_job(inputs.network.namespace),
+        "createUserJob": _create_user_job(inputs.network.namespace, sync_teams=bool(inputs.teams)),
         "securityContexts": {"pod": RESTRICTED_POD, "containers": RESTRICTED_CONTAINER},
         "networkPolicies": {"enabled": True},
         # Left empty, the chart's api-server policy admits nobody: not the ALB, not the Execution API's clients.
@@ -256,6 +261,7 @@ def infra_overlay(inputs: ChartInputs) -> dict[str, Any]:
     for component in TOKENLESS_SERVICE_ACCOUNTS:
         automount = inputs.pod_launching and component in POD_LAUNCHERS
         overlay = deep_merge(overlay, _at(component, {"serviceAccount": {"automountServiceAccountToken": automount}}))
+    overlay = deep_merge(overlay, teams_overlay(inputs.teams, inputs.settings))
     dags = _dags_overlay(inputs.dags)
     overlay["env"] += dags.pop("env", [])
     overlay = deep_merge(overlay, dags)
@@ -295,14 +301,16 @@ def admin_password_hint(namespace: str) -> str:
     return f"generated, see: kubectl -n {namespace} get secret {secret} -o jsonpath='{{.data.password}}' | base64 -d"
 
 
-def _create_user_job(namespace: str) -> dict[str, Any]:
+def _create_user_job(namespace: str, *, sync_teams: bool = False) -> dict[str, Any]:
     """The first FAB admin, with the generated password read from its Secret at run time: the chart's default
     job passes `createUserJob.defaultUser.password` from the values, which would put it in the release. Our args
-    replace the default ones, so defaultUser is only what the NOTES print."""
+    replace the default ones, so defaultUser is only what the NOTES print. With `sync_teams`, the same job then
+    creates the teams' UI roles and pools (team_values.TEAMS_SYNC), at every deploy."""
     command = (
-        f"exec airflow users create --role Admin --username {ADMIN_USERNAME} --email admin@airflow.invalid "
+        f"airflow users create --role Admin --username {ADMIN_USERNAME} --email admin@airflow.invalid "
         '--firstname Airflow --lastname Admin --password "$AIRFLOW_ADMIN_PASSWORD"'
     )
+    command = f"{command} && {TEAMS_SYNC}" if sync_teams else f"exec {command}"
     return {
         "enabled": True,
         # A plain Job like the migration one (see migrateDatabaseJob), so atomic installs cannot deadlock.

@@ -9,10 +9,12 @@ wording (its default delegation to IAM, and the statements AWS requires for Auto
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from airflow_settings.render import SecretPrefixes
 from infra.components import ServiceRole
+from infra.team_config import DataAccessConfig
 
 Policy = dict[str, Any]
 
@@ -77,8 +79,10 @@ def airflow_component_policy(
     secret_prefixes: SecretPrefixes,
     region: str,
     account_id: str,
+    data: Sequence[DataAccessConfig] = (),
 ) -> Policy:
-    """The inline policy of one component's IRSA role, scoped to the logs bucket, secret prefixes and key."""
+    """The inline policy of one component's IRSA role, scoped to the logs bucket, secret prefixes and key, plus
+    the S3 `data` a team's worker set may use (data_access_statements; none for the platform's components)."""
     statements: list[Policy] = []
     if role.logs != "none":
         object_actions = ["s3:GetObject"] + (["s3:PutObject"] if role.logs == "write" else [])
@@ -105,6 +109,7 @@ def airflow_component_policy(
                 "Resource": secret_arn_patterns(secret_prefixes, region=region, account_id=account_id),
             }
         )
+    statements += data_access_statements(data)
     kms_actions = ["kms:Decrypt"] + (["kms:GenerateDataKey"] if role.logs == "write" else [])
     # Only through the services that hold data under the key for these roles: Secrets Manager (the backend's
     # secrets) and S3 (task logs). A stolen web-identity token then cannot decrypt anything else with it.
@@ -118,6 +123,32 @@ def airflow_component_policy(
         }
     )
     return _document(*statements)
+
+
+def data_access_statements(data: Sequence[DataAccessConfig]) -> list[Policy]:
+    """Per grant: listing the bucket under the prefix only (s3:prefix), and getting (read) or also putting and
+    deleting (write) the objects under it. https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-policies-s3.html"""
+    statements: list[Policy] = []
+    for index, grant in enumerate(data):
+        listing: Policy = {
+            "Sid": f"DataList{index}",
+            "Effect": "Allow",
+            "Action": ["s3:ListBucket"],
+            "Resource": [grant.bucket_arn],
+        }
+        if grant.prefix:
+            listing["Condition"] = {"StringLike": {"s3:prefix": [f"{grant.prefix}*"]}}
+        writes = ["s3:PutObject", "s3:DeleteObject"] if grant.access == "write" else []
+        statements += [
+            listing,
+            {
+                "Sid": f"DataObjects{index}",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", *writes],
+                "Resource": [f"{grant.bucket_arn}/{grant.prefix}*"],
+            },
+        ]
+    return statements
 
 
 def via_services(region: str, *services: str) -> list[str]:
@@ -221,6 +252,18 @@ def mwaa_execution_policy(
             "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
             "Resource": secret_arn_patterns(secret_prefixes, region=region, account_id=account_id),
         },
+    )
+
+
+def mwaa_web_login_policy(*, region: str, account_id: str, environment_name: str, role: str) -> Policy:
+    """Sign in to the MWAA environment's UI as the Airflow `role`, and as nothing else."""
+    return _document(
+        {
+            "Sid": "WebLoginAsRole",
+            "Effect": "Allow",
+            "Action": ["airflow:CreateWebLoginToken"],
+            "Resource": [f"arn:aws:airflow:{region}:{account_id}:role/{environment_name}/{role}"],
+        }
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -12,6 +12,7 @@ import pulumi_aws as aws
 from airflow_settings.render import SecretPrefixes
 from infra.components import ServiceRole
 from infra.iam_documents import airflow_component_policy, irsa_trust_policy
+from infra.teams import RoleScope
 
 
 @dataclass(frozen=True)
@@ -35,12 +36,15 @@ class ServiceRolesArgs:
     """Region of the Secrets Manager ARNs."""
     account_id: str
     """Account of the Secrets Manager ARNs."""
+    scopes: Mapping[str, RoleScope] = field(default_factory=dict)
+    """Role key -> its own secrets prefixes and data, for the roles that read neither the shared prefixes alone
+    nor no data: each team's worker set. Defaults to none (every role reads secret_prefixes)."""
 
 
 class ServiceRoles(pulumi.ComponentResource):
     """Per entry of args.roles: an aws.iam.Role trusted by exactly one service account through the cluster's OIDC
-    provider, and an aws.iam.RolePolicy scoped to the logs bucket, the secrets backend prefixes and the platform
-    key (see iam_documents.airflow_component_policy)."""
+    provider, and an aws.iam.RolePolicy scoped to the logs bucket, the secrets backend prefixes (its scope's, for a
+    role in args.scopes) and the platform key (see iam_documents.airflow_component_policy)."""
 
     role_arns: dict[str, pulumi.Output[str]]
 
@@ -49,6 +53,7 @@ class ServiceRoles(pulumi.ComponentResource):
         role_arns = {}
         for component, grant in args.roles.items():
             account = grant.service_account
+            scope = args.scopes.get(component, RoleScope(args.secret_prefixes))
             role = aws.iam.Role(
                 f"{name}-{account}",
                 description=f"IRSA role of {args.namespace}/{account}",
@@ -63,14 +68,15 @@ class ServiceRoles(pulumi.ComponentResource):
                 f"{name}-{account}-policy",
                 role=role.id,
                 policy=pulumi.Output.all(args.logs_bucket_arn, args.kms_key_arn).apply(
-                    lambda arns, grant=grant: json.dumps(
+                    lambda arns, grant=grant, scope=scope: json.dumps(
                         airflow_component_policy(
                             grant,
                             logs_bucket_arn=arns[0],
                             kms_key_arn=arns[1],
-                            secret_prefixes=args.secret_prefixes,
+                            secret_prefixes=scope.secret_prefixes,
                             region=args.region,
                             account_id=args.account_id,
+                            data=scope.data,
                         )
                     )
                 ),

@@ -15,6 +15,7 @@ import pulumi_aws as aws
 
 from airflow_settings import Settings, load_settings
 from airflow_settings.render import SecretPrefixes, for_stack, secret_prefixes
+from airflow_settings.teams import roster_config
 from airflow_settings.versions import AIRFLOW_VERSION
 from infra.airflow_secrets import AirflowSecrets, AirflowSecretsArgs
 from infra.broker import REDIS_PORT, Broker, BrokerArgs
@@ -34,6 +35,7 @@ from infra.helm_values import RELEASE_NAME, ChartInputs
 from infra.iam_documents import AUTOSCALING_SERVICE, AUTOSCALING_SERVICE_ROLE
 from infra.image_mirror import ImageMirror, ImageMirrorArgs
 from infra.load_balancer_controller import LoadBalancerControllerRole, LoadBalancerControllerRoleArgs
+from infra.mappings import deep_merge
 from infra.mwaa import MwaaArtifacts, MwaaArtifactsArgs, MwaaEnvironment, MwaaEnvironmentArgs
 from infra.mwaa_rules import artifact_problems, mwaa_configuration_options, mwaa_log_level
 from infra.network import MWAA_INTERFACE_ENDPOINTS, Network, NetworkArgs
@@ -42,6 +44,8 @@ from infra.presets import disposable
 from infra.registry import ImageRegistry, ImageRegistryArgs
 from infra.service_roles import ServiceRoles, ServiceRolesArgs
 from infra.storage import BucketRole, Storage, StorageArgs
+from infra.team_logins import TeamWebLogins, TeamWebLoginsArgs
+from infra.teams import team_releases, team_scopes, team_secret_outputs, team_service_roles
 from infra.workloads_inputs import WORKLOADS_OUTPUT, EcrImage, WorkloadsInputs, as_output
 from mwaa.layout import DAGS_PREFIX
 from policy.airflow_aws_policies import ENVIRONMENT_TAG, PRODUCTION_ENVIRONMENTS
@@ -258,12 +262,13 @@ def _build_eks(
             oidc_provider_arn=cluster.oidc_provider_arn,
             oidc_provider_url=cluster.oidc_provider_url,
             namespace=config.chart.namespace,
-            roles=SERVICE_ROLES,
+            roles={**SERVICE_ROLES, **team_service_roles(config.teams)},
             logs_bucket_arn=logs_bucket.arn,
             kms_key_arn=key.arn,
             secret_prefixes=prefixes,
             region=config.region,
             account_id=account_id,
+            scopes=team_scopes(config.teams, prefixes),
         ),
     )
 
@@ -282,6 +287,7 @@ def _build_eks(
             "node_groups": cluster.node_groups,
             "controller_role_arn": controller_role_arn,
             "role_arns": {component: roles.role_arns[component] for component in components},
+            "team_role_arns": {key: roles.role_arns[key] for key in team_service_roles(config.teams)},
             "secret_arns": secret_arns,
         }
     )
@@ -318,6 +324,7 @@ def _build_eks(
                     ),
                     size=config.size,
                     pod_launching=config.chart.pod_launching,
+                    teams=team_releases(config.teams, resolved["team_role_arns"], prefixes),
                 ),
                 ecr_image=None
                 if config.image.repository
@@ -342,6 +349,8 @@ def _build_eks(
         "imageUri": pulumi.Output.format("{0}:{1}", image_repository, config.image.tag),
         "secretArns": secret_arns,
         **_secret_outputs(prefixes),
+        # Where each team stores the connections and variables only its worker set reads (docs/teams.md).
+        **({"teamSecretPrefixes": team_secret_outputs(config.teams, prefixes)} if config.teams else {}),
         "kmsKeyArn": key.arn,
         WORKLOADS_OUTPUT: platform.apply(workloads),
     }
@@ -386,15 +395,26 @@ def _build_mwaa(
             account_id=account_id,
             mwaa=config.mwaa,
             secret_prefixes=prefixes,
-            airflow_configuration_options=mwaa_configuration_options(airflow),
+            # The roster, for the cluster policy in plugins.zip that gives each DAG its team's access.
+            airflow_configuration_options=mwaa_configuration_options(
+                deep_merge(airflow, roster_config([entry.team() for entry in config.teams]))
+            ),
             log_level=mwaa_log_level(airflow),
             artifact_paths=artifacts.paths,
             artifact_versions=artifacts.versions,
         ),
     )
+    # MWAA maps an IAM principal to an Airflow role at sign-in: a policy per team to attach to its members.
+    logins = {}
+    if config.teams:
+        logins["teamWebLoginPolicyArns"] = TeamWebLogins(
+            f"{prefix}-team-logins",
+            TeamWebLoginsArgs(environment_name=prefix, teams=config.teams, region=config.region, account_id=account_id),
+        ).policy_arns
     return {
         "apiUrl": environment.webserver_url,
         "mwaaEnvironmentArn": environment.arn,
+        **logins,
         "executionRoleArn": environment.execution_role_arn,
         "logsBucket": storage.buckets["logs"].bucket,
         "dagsBucket": source_bucket.bucket,

@@ -16,6 +16,7 @@ from typing import Any
 from infra.config_sections import ChartConfig, DagsConfig, IngressConfig
 from infra.helm_values import ChartInputs
 from infra.network_policies import ReleaseNetwork
+from infra.teams import TeamRelease
 
 WORKLOADS_OUTPUT = "workloads"
 """The platform stack output holding `as_output(...)`: JSON text, because stack outputs carry every number as a
@@ -84,6 +85,7 @@ def as_output(inputs: WorkloadsInputs) -> str:
             "dags": inputs.chart_inputs.dags.model_dump(mode="json"),
             "ingress": inputs.chart_inputs.ingress.model_dump(mode="json"),
             "network": asdict(inputs.chart_inputs.network),
+            "teams": [asdict(team) for team in inputs.chart_inputs.teams],
         },
         "ecr_image": None if inputs.ecr_image is None else vars(inputs.ecr_image),
         "secret_arns": dict(inputs.secret_arns),
@@ -118,6 +120,7 @@ def from_output(text: Any, *, platform_stack: str) -> WorkloadsInputs:
                     "dags": DagsConfig.model_validate(chart_inputs["dags"]),
                     "ingress": IngressConfig.model_validate(chart_inputs["ingress"]),
                     "network": _release_network(chart_inputs["network"]),
+                    "teams": tuple(TeamRelease(**team) for team in chart_inputs["teams"]),
                 }
             ),
             ecr_image=None if raw["ecr_image"] is None else EcrImage(**raw["ecr_image"]),

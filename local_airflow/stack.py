@@ -24,7 +24,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -32,8 +32,10 @@ from typing import Any
 
 from cryptography.fernet import Fernet
 
+from airflow_settings import load_settings
 from airflow_settings.git_bundle import git_connection_env, git_dag_bundle
-from local_airflow import compose
+from airflow_settings.teams import Team
+from local_airflow import compose, teams
 from local_airflow.observability import Observability
 from local_airflow.processes import free_port, stop_on_signals, stop_session, wait_for, wait_healthy
 from local_airflow.rest_client import AirflowClient
@@ -78,6 +80,9 @@ class NativeStack:
     # statsd_exporter, pgbouncer and the exporters, and Prometheus beside the stack (local_airflow/observability.py);
     # Airflow then reaches PostgreSQL through pgbouncer, as on EKS.
     observability: bool = False
+    # A Celery worker per team on the team's queue, beside the shared one (local_airflow/teams.py); their UI roles
+    # need the FAB auth manager (overrides AIRFLOW__CORE__AUTH_MANAGER).
+    teams: Sequence[Team] = ()
     components: dict[str, Component] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -86,6 +91,8 @@ class NativeStack:
             name: free_port()
             for name in ("postgres", "redis", "api", "scheduler_health", "worker_logs", "trigger_logs", "moto")
         }
+        # Every component's airflow subcommand, the team workers after the shared one.
+        self.commands = {**COMPONENTS, **{teams.worker_name(team): teams.worker_command(team) for team in self.teams}}
         self.airflow_home = self.root / "airflow"
         self.api_url = f"http://127.0.0.1:{self.ports['api']}"
         self.postgres = PostgreSQL(self.ports["postgres"])
@@ -105,6 +112,8 @@ class NativeStack:
         self._watcher: threading.Thread | None = None
         # Components the watcher leaves down: a test holds one down to watch what its absence raises.
         self._held: set[str] = set()
+        # What a component runs with on top of self.env: each team worker its log port and secrets prefixes.
+        self._own_env = {teams.worker_name(team): teams.worker_env(team, self.env, free_port()) for team in self.teams}
 
     # ---- configuration -------------------------------------------------------------------------------------
 
@@ -157,6 +166,7 @@ class NativeStack:
             env |= self._git_bundle_env()
         if self.metrics:
             env |= self.metrics.airflow_environment()
+        env |= teams.roster_env(self.teams)
         merged = {**os.environ, **env, **self.overrides}
         return {key: value for key, value in merged.items() if value is not None}
 
@@ -179,11 +189,31 @@ class NativeStack:
             [AIRFLOW_CLI, *args], env=self.env, check=True, capture_output=True, text=True, timeout=timeout
         )
 
+    @property
+    def uses_fab(self) -> bool:
+        """Whether the stack runs the FAB auth manager (users and roles in the metadata DB) instead of compose's
+        SimpleAuthManager."""
+        return self.env["AIRFLOW__CORE__AUTH_MANAGER"] == teams.FAB_AUTH_MANAGER
+
     def _write_passwords_file(self) -> None:
         # What airflow-init does in compose: SimpleAuthManager's login for the admin user.
         passwords_file = Path(self.wiring.passwords_file)
         passwords_file.parent.mkdir(parents=True, exist_ok=True)
         passwords_file.write_text(json.dumps({ADMIN_USER: ADMIN_PASSWORD}))
+
+    def create_user(self, username: str, password: str, role: str) -> None:
+        """A FAB user (the FAB auth manager only), as `airflow users create` makes one."""
+        self.airflow(
+            *("users", "create", "--username", username, "--password", password, "--role", role),
+            *("--email", f"{username}@airflow.invalid", "--firstname", username, "--lastname", "User"),
+        )
+
+    def _sync_teams(self) -> None:
+        """The teams' UI roles and pools, before any component parses a DAG that names a role."""
+        env = {**self.env, "PYTHONPATH": str(self.plugins_folder)}
+        subprocess.run(
+            [sys.executable, *teams.TEAMS_SYNC], env=env, check=True, capture_output=True, text=True, timeout=300
+        )
 
     def start_component(self, name: str) -> Component:
         with self._lock:
@@ -192,8 +222,8 @@ class NativeStack:
             previous = self.components.get(name)
             with log.open("a") as sink:
                 process = subprocess.Popen(
-                    [AIRFLOW_CLI, *COMPONENTS[name]],
-                    env=self.env,
+                    [AIRFLOW_CLI, *self.commands[name]],
+                    env={**self.env, **self._own_env.get(name, {})},
                     stdout=sink,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
@@ -234,8 +264,8 @@ class NativeStack:
                             )
                         self.start_component(name)
 
-    def worker_ready(self) -> bool:
-        worker = self.components["worker"]
+    def worker_ready(self, name: str = "worker") -> bool:
+        worker = self.components[name]
         # Celery prints `celery@host ready.` once per start; the log is appended across restarts.
         if not worker.log.exists():
             return False
@@ -243,7 +273,9 @@ class NativeStack:
 
     def wait_healthy(self, timeout: float = HEALTH_TIMEOUT_S) -> None:
         wait_healthy(self.api_url, timeout)
-        wait_for(self.worker_ready, timeout, "the Celery worker's `ready.` line")
+        for name in self.commands:
+            if self.commands[name][:2] == ["celery", "worker"]:
+                wait_for(partial(self.worker_ready, name), timeout, f"the Celery worker {name}'s `ready.` line")
 
     def start(self) -> NativeStack:
         try:
@@ -257,7 +289,11 @@ class NativeStack:
                 self.git.init()
             self._write_passwords_file()
             self.airflow("db", "migrate")
-            for name in COMPONENTS:
+            if self.uses_fab:
+                self.create_user(ADMIN_USER, ADMIN_PASSWORD, "Admin")
+            if self.teams:
+                self._sync_teams()
+            for name in self.commands:
                 self.start_component(name)
             self._watcher = threading.Thread(target=self._watch, name="restart-always", daemon=True)
             self._watcher.start()
@@ -321,13 +357,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--observability", action="store_true", help="run statsd_exporter, pgbouncer, the exporters and Prometheus too"
     )
+    parser.add_argument(
+        "--teams",
+        action="store_true",
+        help="a worker per team of airflow_settings/settings.yaml `teams:`, with the FAB auth manager for their roles",
+    )
     args = parser.parse_args(argv)
+    with_teams = {"teams": load_settings().teams, "overrides": {"AIRFLOW__CORE__AUTH_MANAGER": teams.FAB_AUTH_MANAGER}}
     shutil.rmtree(args.root, ignore_errors=True)
     stop_on_signals(signal.SIGTERM)
     root, dags, plugins = args.root.resolve(), args.dags.resolve(), args.plugins.resolve()
     for folder in (dags, plugins):  # as `make up` creates the mounted folders
         folder.mkdir(parents=True, exist_ok=True)
-    with running_stack(root, dags, plugins_folder=plugins, observability=args.observability) as stack:
+    with running_stack(
+        root, dags, plugins_folder=plugins, observability=args.observability, **(with_teams if args.teams else {})
+    ) as stack:
         if stack.metrics:
             print(f"Prometheus (alerts, queries): {stack.metrics.prometheus.url}", flush=True)
         print(

@@ -31,23 +31,33 @@ def rendered(request: pytest.FixtureRequest) -> Rendered:
     return render_stack(request.param)
 
 
+def strict_schema_errors(rendered: Rendered) -> list[str]:
+    """Every object but the ScaledObjects against the strict OpenAPI schema of the stack's Kubernetes version."""
+    errors = []
+    for document in rendered.documents:
+        if document["kind"] == "ScaledObject":
+            continue
+        try:
+            kubernetes_validate.validate(document, f"{rendered.kube_version}.0", strict=True)
+        except (kubernetes_validate.ValidationError, kubernetes_validate.SchemaNotFoundError) as err:
+            errors.append(f"{document['kind']}/{document['metadata']['name']}: {err}")
+    return errors
+
+
+def scaled_object_validator() -> jsonschema.Draft7Validator:
+    """KEDA's vendored ScaledObject CRD schema, tightened."""
+    (version,) = json.loads(KEDA_CRD.read_text())["spec"]["versions"]
+    return jsonschema.Draft7Validator(_tighten(version["schema"]["openAPIV3Schema"]))
+
+
 class TestSchemas:
     """Strict Kubernetes OpenAPI schemas of the stack's version; KEDA's CRD schema for the ScaledObject."""
 
     def test_should_validate_every_object_strictly(self, rendered: Rendered):
-        errors = []
-        for document in rendered.documents:
-            if document["kind"] == "ScaledObject":
-                continue
-            try:
-                kubernetes_validate.validate(document, f"{rendered.kube_version}.0", strict=True)
-            except (kubernetes_validate.ValidationError, kubernetes_validate.SchemaNotFoundError) as err:
-                errors.append(f"{document['kind']}/{document['metadata']['name']}: {err}")
-        assert errors == []
+        assert strict_schema_errors(rendered) == []
 
     def test_should_validate_the_scaled_object_against_the_vendored_crd(self, rendered: Rendered):
-        (version,) = json.loads(KEDA_CRD.read_text())["spec"]["versions"]
-        validator = jsonschema.Draft7Validator(_tighten(version["schema"]["openAPIV3Schema"]))
+        validator = scaled_object_validator()
         (scaled,) = rendered.of_kind("ScaledObject")
         assert [e.message for e in validator.iter_errors(scaled)] == []
         assert list(validator.iter_errors({**scaled, "spec": {**scaled["spec"], "minReplicaCnt": 1}}))
