@@ -11,6 +11,7 @@ import pulumi_kubernetes as k8s
 
 from infra.config_sections import ChartConfig
 from infra.helm_values import RELEASE_NAME
+from infra.job_names import POST_RENDERER
 
 AIRFLOW_CHART_REPO = "https://airflow.apache.org"
 
@@ -32,7 +33,8 @@ class AirflowChartArgs:
 
 class AirflowChart(pulumi.ComponentResource):
     """The Airflow chart via kubernetes.helm.v3.Release (atomic: ready once the Airflow workloads are, which wait
-    for the migration job), created after args.waits_for."""
+    for the migration job; its Jobs renamed by content through the job_names post-renderer), created after
+    args.waits_for."""
 
     release_status: pulumi.Output[Any]
 
@@ -49,9 +51,12 @@ class AirflowChart(pulumi.ComponentResource):
             # Atomic (so it waits): a failed upgrade rolls back by itself. Safe because the migration job is a
             # plain Job (useHelmHooks: false): the workloads' wait-for-migrations init containers hold them
             # unready until it has run, so waiting for them waits for it. Jobs themselves are not awaited
-            # (no wait_for_jobs): Helm's job check fails with "not found" once a finished job's TTL (see
-            # helm_values.JOB_TTL_SECONDS) removes it mid-wait (helm/helm#10576).
+            # (no wait_for_jobs): the workloads already wait for the migration, and the first admin alone is not
+            # worth rolling a release back for.
             atomic=True,
+            # Renames each Job by its manifest, so an upgrade that changes a Job replaces it instead of failing
+            # on its immutable pod template (job_names.py).
+            postrender=str(POST_RENDERER),
             cleanup_on_fail=True,
             timeout=args.chart.timeout_seconds,
             max_history=10,

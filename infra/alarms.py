@@ -11,6 +11,7 @@ import pulumi_aws as aws
 
 from infra.alarm_rules import ALARMS, AlarmSpec, alarm_queries, topic_key_policy
 from infra.config_rules import component_input_error
+from infra.observability_rules import email_problems
 
 
 @dataclass(frozen=True)
@@ -32,13 +33,7 @@ class MwaaAlarmsArgs:
 
 def alarms_input_problems(args: MwaaAlarmsArgs) -> list[str]:
     """Every broken input rule as "field: problem; fix: …" (empty when all hold)."""
-    problems = []
-    invalid = [address for address in args.email_endpoints if "@" not in address.strip("@")]
-    if invalid:
-        problems.append(
-            f"email_endpoints: {invalid} are not email addresses; fix: list addresses like ops@example.com, "
-            "or leave email_endpoints empty and subscribe another endpoint to the topic_arn output"
-        )
+    problems = email_problems("email_endpoints", args.email_endpoints)
     if not 7 <= args.key_deletion_window_days <= 30:
         problems.append(
             f"key_deletion_window_days: {args.key_deletion_window_days} is outside KMS' 7 to 30 days; "

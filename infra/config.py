@@ -43,9 +43,11 @@ from infra.config_sections import (
     IngressConfig,
     MwaaConfig,
     NetworkConfig,
+    ObservabilityConfig,
     StorageConfig,
 )
-from infra.mwaa_rules import mwaa_input_problems
+from infra.mwaa_rules import log_retention_problems, mwaa_input_problems
+from infra.observability_rules import observability_problems
 from infra.presets import PRESETS, Size, with_preset
 from infra.team_config import TeamConfig, team_problems
 
@@ -79,6 +81,9 @@ class StackConfig(ConfigSection):
     chart: ChartConfig
     ingress: IngressConfig
     mwaa: MwaaConfig
+    observability: ObservabilityConfig = ObservabilityConfig()
+    """Metrics scraping and alert routing: the Prometheus operator's objects on EKS, the alarm topic's subscribers
+    on MWAA."""
     dags: DagsConfig | None = None
     """DAG source for EKS; required when target is eks (MWAA reads DAGs from its S3 bucket)."""
     image: ImageConfig | None = None
@@ -96,6 +101,7 @@ class StackConfig(ConfigSection):
             *database_problems(self.database),
             *environment_tag_problems(self.size, info.context["environment_tag"]),
             *production_problems(self.size, self.database),
+            *observability_problems(self.observability, self.target),
             *_target_problems(self, settings),
             *team_problems(
                 self.teams,
@@ -192,6 +198,7 @@ def _target_problems(config: StackConfig, settings: Settings) -> list[str]:
         problems += mwaa_input_problems(
             config.mwaa, bucket_prefix=config.name_prefix, versioning=config.storage.versioning
         )
+        problems += log_retention_problems(config.storage.log_retention_days)
     return problems
 
 

@@ -24,6 +24,7 @@ from infra.config_sections import (
     NetworkConfig,
     StorageConfig,
 )
+from infra.rds_windows import MIN_WINDOW_MINUTES, WEEKDAYS, backup_minutes, maintenance_minutes, overlap
 
 MIN_ZONES = 2
 """RDS subnet groups, ElastiCache failover and MWAA all need subnets in two zones."""
@@ -256,17 +257,53 @@ def _networks(key: str, cidrs: Sequence[str], problems: list[str]) -> list[ipadd
 
 
 def database_problems(database: DatabaseConfig) -> list[str]:
+    problems = []
     # RDS: "You must set the maximum storage threshold to be at least 10% more than the current allocated
     # storage", or it answers "Invalid max storage size". Integer GiB: ceil(allocated * 1.1).
     # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIOPS.Autoscaling.html
     least = -(-database.allocated_storage_gb * 11 // 10)
     if database.max_allocated_storage_gb < least:
-        return [
+        problems.append(
             f"database.maxAllocatedStorageGb: {database.max_allocated_storage_gb} is less than 10 % above "
             f"allocatedStorageGb ({database.allocated_storage_gb}), which RDS refuses; fix: raise it to {least} "
             "or more (AWS suggests 26 % above, to avoid storage-threshold alerts), or lower allocatedStorageGb"
-        ]
-    return []
+        )
+    return problems + window_problems(database)
+
+
+def window_problems(database: DatabaseConfig) -> list[str]:
+    """The backup and maintenance windows as RDS takes them: UTC, at least 30 minutes each, the daily backup
+    never inside the weekly maintenance (rds_windows.py does the arithmetic)."""
+    problems = []
+    backup = backup_minutes(database.backup_window)
+    if backup is None:
+        problems.append(
+            f"database.backupWindow: {database.backup_window!r} is not hh24:mi-hh24:mi (UTC); fix: write it like "
+            "02:00-03:00"
+        )
+    maintenance = maintenance_minutes(database.maintenance_window)
+    if maintenance is None:
+        problems.append(
+            f"database.maintenanceWindow: {database.maintenance_window!r} is not ddd:hh24:mi-ddd:hh24:mi (UTC, "
+            f"days {', '.join(WEEKDAYS)}); fix: write it like sun:04:00-sun:05:00"
+        )
+    if backup is None or maintenance is None:
+        return problems
+    for key, window, minutes in (
+        ("backupWindow", database.backup_window, backup),
+        ("maintenanceWindow", database.maintenance_window, maintenance),
+    ):
+        if len(minutes) < MIN_WINDOW_MINUTES:
+            problems.append(
+                f"database.{key}: {window!r} lasts {len(minutes)} minutes, and RDS needs at least "
+                f"{MIN_WINDOW_MINUTES}; fix: widen it"
+            )
+    if overlap(backup, maintenance):
+        problems.append(
+            f"database.backupWindow: {database.backup_window!r} overlaps the maintenanceWindow "
+            f"{database.maintenance_window!r}, which RDS refuses; fix: move one of them so the two never meet"
+        )
+    return problems
 
 
 def storage_problems(storage: StorageConfig) -> list[str]:
@@ -323,6 +360,12 @@ def production_problems(size: str, database: DatabaseConfig) -> list[str]:
         )
         if not value
     ]
+    if database.delete_automated_backups:
+        problems.append(
+            "database.deleteAutomatedBackups: must be false when size is prod (the policy pack's "
+            "rds-keep-automated-backups-in-prod: point-in-time restore must outlive a deleted instance); fix: set "
+            "it to false, or use size dev"
+        )
     if database.backup_retention_days < PRODUCTION_BACKUP_RETENTION_DAYS:
         problems.append(
             f"database.backupRetentionDays: {database.backup_retention_days} is under the "

@@ -93,7 +93,23 @@ class DatabaseConfig(ConfigSection):
     multi_az: StrictBool
     """Standby in a second AZ. Required in prod."""
     backup_retention_days: Annotated[StrictInt, Field(ge=1, le=35)]
-    """Automated backup retention, 1 to 35 days. https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithAutomatedBackups.html"""
+    """Automated backup retention, 1 to 35 days: the span point-in-time restore reaches back (automated backups
+    are what PITR restores from, so they are never off; docs/runbooks/backup-restore.md).
+    https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithAutomatedBackups.html"""
+    backup_window: StrictStr
+    """Daily window of the automated backup, hh24:mi-hh24:mi in UTC, e.g. 02:00-03:00: at least 30 minutes, and
+    clear of maintenanceWindow, as RDS requires.
+    https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithAutomatedBackups.html#USER_WorkingWithAutomatedBackups.BackupWindow"""
+    maintenance_window: StrictStr
+    """Weekly maintenance window (minor version upgrades, patches), ddd:hh24:mi-ddd:hh24:mi in UTC, e.g.
+    sun:04:00-sun:05:00: at least 30 minutes, and clear of backupWindow.
+    https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_UpgradeDBInstance.Maintenance.html#Concepts.DBMaintenance"""
+    copy_tags_to_snapshot: StrictBool
+    """Copy the instance's tags (the stack's `environment` among them) to its snapshots, automated and manual."""
+    delete_automated_backups: StrictBool
+    """Delete the automated backups, and with them point-in-time restore, as soon as the instance is deleted. Note:
+    false keeps them for their retention period, the way back from a mistaken destroy; required in prod.
+    https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithAutomatedBackups.Retaining.html"""
     deletion_protection: StrictBool
     """Refuse `pulumi destroy` of the database. Required in prod."""
 
@@ -139,11 +155,15 @@ class ImageConfig(ConfigSection):
     """Image tag to run. ECR tags are immutable, so a mutable tag such as `latest` is refused."""
 
 
+NAMESPACE_PATTERN = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
+"""A Kubernetes namespace name (an RFC 1123 label)."""
+
+
 class ChartConfig(ConfigSection):
     version: Annotated[StrictStr, Field(pattern=r"^\d+\.\d+\.\d+$")]
     """Official apache-airflow chart version: the repository's chart pin unless set; a chart older than the first
     with Airflow 3.3 support is refused. https://airflow.apache.org/docs/helm-chart/"""
-    namespace: Annotated[StrictStr, Field(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
+    namespace: Annotated[StrictStr, Field(pattern=NAMESPACE_PATTERN)]
     """Kubernetes namespace of the release."""
     timeout_seconds: Annotated[StrictInt, Field(ge=300)]
     """How long `pulumi up` waits for the release (migrations included), at least 300 seconds."""
@@ -179,3 +199,32 @@ class MwaaConfig(ConfigSection):
     the Internet (mwaa-private-webserver)."""
     artifacts_dir: StrictStr
     """Folder holding requirements.txt, plugins.zip and startup.sh built by `make mwaa-artifacts`."""
+
+
+PROMETHEUS_POD_LABELS = {"app.kubernetes.io/name": "prometheus"}
+"""The label the Prometheus operator gives every Prometheus pod it runs."""
+
+
+class ObservabilityConfig(ConfigSection):
+    prometheus_operator: StrictBool = False
+    """EKS: the cluster runs the Prometheus operator (kube-prometheus-stack or the operator alone). When true, the
+    workloads stage creates ServiceMonitors for the chart's statsd exporter (port 9102) and pgbouncer exporter
+    (9127), deploys the alert rules as a PrometheusRule (observability/prometheus/prometheusrule.yaml) in the
+    release's namespace, and admits the Prometheus pods to both ports. Note: the operator's CRDs must exist before
+    the workloads stage runs; the cluster's Alertmanager routes the alerts. Defaults to false.
+    https://prometheus-operator.dev/docs/developer/getting-started/"""
+    prometheus_namespace: Annotated[StrictStr, Field(pattern=NAMESPACE_PATTERN)] = "monitoring"
+    """EKS: the namespace the Prometheus pods run in, admitted to the exporters' metrics ports. Defaults to
+    monitoring."""
+    prometheus_pod_labels: dict[StrictStr, StrictStr] = Field(default_factory=lambda: dict(PROMETHEUS_POD_LABELS))
+    """EKS: labels that pick the Prometheus pods out of prometheusNamespace for the NetworkPolicies. Defaults to
+    {"app.kubernetes.io/name": "prometheus"}, which the operator sets on every Prometheus it runs."""
+    monitor_labels: dict[StrictStr, StrictStr] = Field(default_factory=dict)
+    """EKS: labels on the ServiceMonitors and the PrometheusRule, which the Prometheus resource's
+    serviceMonitorSelector and ruleSelector must match: kube-prometheus-stack selects `release: <its Helm release>`
+    unless its `*SelectorNilUsesHelmValues` are false. Defaults to none."""
+    alert_emails: list[StrictStr] = Field(default_factory=list)
+    """MWAA: addresses subscribed by email to the alert topic of the CloudWatch alarms (stack output
+    alertsTopicArn). Note: AWS mails each address a confirmation link, and an address receives nothing until it
+    follows it; a pager or chat integration subscribes to the topic instead. Defaults to none.
+    https://docs.aws.amazon.com/sns/latest/dg/sns-email-notifications.html"""

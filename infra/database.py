@@ -35,8 +35,9 @@ class MetadataDatabaseArgs:
     """Secrets Manager name of the credentials secret, e.g. airflow-dev/metadata-db."""
     database: DatabaseConfig
     """The stack's database section: instance class, gp3 storage and its autoscaling ceiling (at least the
-    allocated storage), Multi-AZ standby, backup retention (1 to 35 days) and deletion protection, which also
-    decides the final snapshot: protected databases keep one when finally deleted.
+    allocated storage), Multi-AZ standby, automated backups (retention 1 to 35 days, their window clear of the
+    maintenance window, kept or not after a deletion), tags copied to snapshots and deletion protection, which
+    also decides the final snapshot: protected databases keep one when finally deleted.
     https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.html"""
     disposable: bool = False
     """Destroyed with the stack and created again at once (dev stacks): the credentials secret skips Secrets
@@ -44,10 +45,10 @@ class MetadataDatabaseArgs:
 
 
 class MetadataDatabase(pulumi.ComponentResource):
-    """aws.rds.Instance (PostgreSQL 16, private, KMS-encrypted, backups) in an aws.rds.SubnetGroup, behind an
-    aws.ec2.SecurityGroup open on 5432 to the client security group only (an aws.vpc.SecurityGroupIngressRule),
-    with an aws.rds.ParameterGroup forcing SSL. The master password comes from random.RandomPassword and is
-    stored, with the endpoint, in Secrets Manager."""
+    """aws.rds.Instance (PostgreSQL 16, private, KMS-encrypted, automated backups with point-in-time restore) in
+    an aws.rds.SubnetGroup, behind an aws.ec2.SecurityGroup open on 5432 to the client security group only (an
+    aws.vpc.SecurityGroupIngressRule), with an aws.rds.ParameterGroup forcing SSL. The master password comes from
+    random.RandomPassword and is stored, with the endpoint, in Secrets Manager."""
 
     secret_arn: pulumi.Output[str]
 
@@ -96,11 +97,15 @@ class MetadataDatabase(pulumi.ComponentResource):
             parameter_group_name=parameters.name,
             publicly_accessible=False,
             multi_az=db.multi_az,
+            # Automated backups, and so point-in-time restore (docs/runbooks/backup-restore.md).
             backup_retention_period=db.backup_retention_days,
+            backup_window=db.backup_window,
+            maintenance_window=db.maintenance_window,
+            delete_automated_backups=db.delete_automated_backups,
+            copy_tags_to_snapshot=db.copy_tags_to_snapshot,
             deletion_protection=db.deletion_protection,
             skip_final_snapshot=not db.deletion_protection,
             final_snapshot_identifier=f"{name}-final" if db.deletion_protection else None,
-            copy_tags_to_snapshot=True,
             # Lets operators log in with short-lived IAM tokens (rds-db:connect) instead of sharing the
             # generated master password; Airflow keeps using the password from Secrets Manager.
             iam_database_authentication_enabled=True,

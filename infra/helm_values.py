@@ -32,6 +32,7 @@ from infra.mappings import deep_merge
 from infra.network_policies import POD_LAUNCHERS, ReleaseNetwork, api_server_ingress_peers
 from infra.team_values import TEAMS_SYNC, teams_overlay
 from infra.teams import TeamRelease
+from observability.statsd import extra_mappings
 
 HELM_VALUES_DIR = Path(__file__).resolve().parent.parent / "helm_values"
 
@@ -75,11 +76,6 @@ RESTRICTED_NOBODY_POD = {**RESTRICTED_POD, "runAsUser": 65534, "runAsGroup": 655
 GIT_SYNC_RESOURCES = {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}}
 """The git-sync sidecar and init container in each pod that carries them: a shallow fetch every few seconds.
 Set here, not in helm_values/, because `dags.gitSync` exists only for the git-sync DAG source."""
-
-JOB_TTL_SECONDS = 60
-"""Finished migration / first-admin Jobs are deleted after this long. Without Helm hooks they are ordinary release
-objects with an immutable pod template: an upgrade that changes it (a new image tag) fails while the old Job
-still exists, so keep it briefly (for `kubectl logs`), then let the next upgrade create it afresh."""
 
 
 class ValuesError(ValueError):
@@ -209,15 +205,30 @@ def infra_overlay(inputs: ChartInputs) -> dict[str, Any]:
             },
             "securityContexts": {"pod": RESTRICTED_NOBODY_POD, "container": RESTRICTED_CONTAINER},
         },
-        "statsd": {"securityContexts": {"pod": RESTRICTED_NOBODY_POD, "container": RESTRICTED_CONTAINER}},
+        "statsd": {
+            "securityContexts": {"pod": RESTRICTED_NOBODY_POD, "container": RESTRICTED_CONTAINER},
+            # Our mappings after the chart's (observability/statsd/extra-mappings.yaml): the names and labels the
+            # alert rules and the dashboard query, the same on every target.
+            "extraMappings": extra_mappings(),
+        },
         # Migrations run as a plain Job, not a post-install hook: with `wait`/atomic installs a hook would
-        # wait for pods that wait for the migration (the chart's documented deadlock).
+        # wait for pods that wait for the migration (the chart's documented deadlock). Its name changes with its
+        # manifest (job_names.py, the release's post-renderer), so it is kept, with its logs, until an upgrade
+        # changes it: no TTL, which would only make Helm create it again, and run it again, at the next upgrade.
         "migrateDatabaseJob": {
             "useHelmHooks": False,
             "applyCustomEnv": False,
-            "ttlSecondsAfterFinished": JOB_TTL_SECONDS,
+            "ttlSecondsAfterFinished": None,
         },
         "createUserJob": _create_user_job(inputs.network.namespace, sync_teams=bool(inputs.teams)),
+        # `airflow db clean` on the chart's schedule (helm_values/base.yaml), with the platform's one retention
+        # (airflow_settings db_clean.retention_days), archiving nothing, as the maintenance DAG does elsewhere.
+        "databaseCleanup": {
+            "enabled": True,
+            "retentionDays": int(inputs.settings["db_clean"]["retention_days"]),
+            "skipArchive": True,
+            "applyCustomEnv": False,
+        },
         "securityContexts": {"pod": RESTRICTED_POD, "containers": RESTRICTED_CONTAINER},
         "networkPolicies": {"enabled": True},
         # Left empty, the chart's api-server policy admits nobody: not the ALB, not the Execution API's clients.
@@ -276,6 +287,7 @@ TOKENLESS_SERVICE_ACCOUNTS = (
     "statsd",
     "migrateDatabaseJob",
     "createUserJob",
+    "databaseCleanup",
 )
 """Every component's service account: none mounts a Kubernetes API token, but the pod launchers' when allowed."""
 
@@ -313,10 +325,10 @@ def _create_user_job(namespace: str, *, sync_teams: bool = False) -> dict[str, A
     command = f"{command} && {TEAMS_SYNC}" if sync_teams else f"exec {command}"
     return {
         "enabled": True,
-        # A plain Job like the migration one (see migrateDatabaseJob), so atomic installs cannot deadlock.
+        # A plain Job like the migration one, renamed by its manifest the same way (see migrateDatabaseJob).
         "useHelmHooks": False,
         "applyCustomEnv": False,
-        "ttlSecondsAfterFinished": JOB_TTL_SECONDS,
+        "ttlSecondsAfterFinished": None,
         "args": ["bash", "-c", command],
         "defaultUser": {"username": ADMIN_USERNAME, "password": admin_password_hint(namespace)},
         "env": [

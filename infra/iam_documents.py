@@ -179,18 +179,18 @@ def mwaa_execution_policy(
     region: str,
     account_id: str,
 ) -> Policy:
-    """The permissions MWAA documents for an execution role with a customer-managed key, and nothing more.
+    """The permissions MWAA documents for an execution role with a customer-managed key, plus a CLI token for its own
+    environment (the maintenance DAG's), and nothing more.
 
     https://docs.aws.amazon.com/mwaa/latest/userguide/mwaa-create-role.html
     """
     log_groups = f"arn:aws:logs:{region}:{account_id}:log-group:airflow-{environment_name}-*"
+    environment = f"arn:aws:airflow:{region}:{account_id}:environment/{environment_name}"
     return _document(
-        {
-            "Sid": "PublishMetrics",
-            "Effect": "Allow",
-            "Action": ["airflow:PublishMetrics"],
-            "Resource": [f"arn:aws:airflow:{region}:{account_id}:environment/{environment_name}"],
-        },
+        {"Sid": "PublishMetrics", "Effect": "Allow", "Action": ["airflow:PublishMetrics"], "Resource": [environment]},
+        # The maintenance DAG runs `airflow db clean` through its own environment's CLI endpoint
+        # (dags/maintenance_db_clean.py): tasks can't reach MWAA's metadata DB otherwise.
+        {"Sid": "OwnCliToken", "Effect": "Allow", "Action": ["airflow:CreateCliToken"], "Resource": [environment]},
         {
             "Sid": "SourceBucket",
             "Effect": "Allow",

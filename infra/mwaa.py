@@ -13,7 +13,13 @@ from airflow_settings.render import SecretPrefixes
 from infra.config_rules import component_input_error
 from infra.config_sections import MwaaConfig
 from infra.iam_documents import mwaa_execution_policy, mwaa_trust_policy
-from infra.mwaa_rules import LOG_TYPES, artifact_problems, mwaa_input_problems
+from infra.mwaa_rules import (
+    LOG_TYPES,
+    artifact_problems,
+    log_group_name,
+    log_retention_problems,
+    mwaa_input_problems,
+)
 from mwaa.layout import ARTIFACT_FILES, ARTIFACT_KEYS, DAGS_PREFIX
 
 
@@ -101,6 +107,9 @@ class MwaaEnvironmentArgs:
     """From mwaa_rules.mwaa_configuration_options."""
     log_level: str
     """Level of all five log types (mwaa_rules.mwaa_log_level)."""
+    log_retention_days: int
+    """Days the five CloudWatch log groups keep their events (the stack's storage.logRetentionDays): one of
+    mwaa_rules.LOG_RETENTION_DAYS. https://docs.aws.amazon.com/mwaa/latest/userguide/monitoring-airflow.html"""
     artifact_paths: dict[str, str]
     """requirements / plugins / startup -> object key."""
     artifact_versions: dict[str, pulumi.Input[str]]
@@ -109,9 +118,11 @@ class MwaaEnvironmentArgs:
 
 class MwaaEnvironment(pulumi.ComponentResource):
     """aws.mwaa.Environment with an execution aws.iam.Role (trusted by airflow.amazonaws.com and
-    airflow-env.amazonaws.com) and its aws.iam.RolePolicy (iam_documents.mwaa_execution_policy), and an
-    aws.ec2.SecurityGroup with the self-referencing rule MWAA needs."""
+    airflow-env.amazonaws.com) and its aws.iam.RolePolicy (iam_documents.mwaa_execution_policy), an
+    aws.ec2.SecurityGroup with the self-referencing rule MWAA needs, and the aws.cloudwatch.LogGroup of each log
+    type, with its retention and the platform key."""
 
+    name: pulumi.Output[str]
     arn: pulumi.Output[str]
     webserver_url: pulumi.Output[str]
     execution_role_arn: pulumi.Output[str]
@@ -124,6 +135,7 @@ class MwaaEnvironment(pulumi.ComponentResource):
             versioning=args.versioning,
             subnet_zones=args.subnet_zones,
         )
+        problems += log_retention_problems(args.log_retention_days)
         if len(args.subnet_ids) != len(args.subnet_zones):
             problems.append("subnet_ids and subnet_zones differ in length; pass one zone per subnet")
         if problems:
@@ -170,6 +182,18 @@ class MwaaEnvironment(pulumi.ComponentResource):
             egress=[aws.ec2.SecurityGroupEgressArgs(protocol="-1", from_port=0, to_port=0, cidr_blocks=["0.0.0.0/0"])],
             opts=child,
         )
+        # Created before the environment, which then writes to them instead of creating its own, with no
+        # retention: so its logs expire like the task logs of the logs bucket, encrypted with the platform key.
+        log_groups = [
+            aws.cloudwatch.LogGroup(
+                f"{name}-{log_type.removesuffix('_logs').replace('_', '-')}-logs",
+                name=log_group_name(args.environment_name, log_type),
+                retention_in_days=args.log_retention_days,
+                kms_key_id=args.kms_key_arn,
+                opts=child,
+            )
+            for log_type in LOG_TYPES
+        ]
         environment = aws.mwaa.Environment(
             f"{name}-environment",
             name=args.environment_name,
@@ -199,14 +223,21 @@ class MwaaEnvironment(pulumi.ComponentResource):
             # The environment names only the role's ARN; without its policy attached first, MWAA finds the
             # role unable to read the source bucket and the creation fails.
             opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[execution_policy, *args.source_bucket_ready, *args.network_ready]
+                parent=self,
+                depends_on=[execution_policy, *log_groups, *args.source_bucket_ready, *args.network_ready],
             ),
         )
+        self.name = environment.name
         self.arn = environment.arn
         self.webserver_url = environment.webserver_url.apply(lambda host: f"https://{host}")
         self.execution_role_arn = role.arn
         self.register_outputs(
-            {"arn": self.arn, "webserver_url": self.webserver_url, "execution_role_arn": self.execution_role_arn}
+            {
+                "name": self.name,
+                "arn": self.arn,
+                "webserver_url": self.webserver_url,
+                "execution_role_arn": self.execution_role_arn,
+            }
         )
 
 

@@ -45,7 +45,38 @@ REFUSED_OPTIONS = {
 }
 """Options from airflow_settings that MWAA refuses in airflow_configuration_options, with the reason."""
 
-LOG_TYPES = ("dag_processing_logs", "scheduler_logs", "task_logs", "webserver_logs", "worker_logs")
+LOG_GROUPS = {
+    "dag_processing_logs": "DAGProcessing",
+    "scheduler_logs": "Scheduler",
+    "task_logs": "Task",
+    "webserver_logs": "WebServer",
+    "worker_logs": "Worker",
+}
+"""Log type -> the suffix of the CloudWatch log group MWAA writes it to, airflow-<environment>-<suffix>. MWAA creates
+a group that doesn't exist yet, with no retention; one created before the environment is used as it is."""
+LOG_TYPES = tuple(LOG_GROUPS)
+LOG_RETENTION_DAYS = (
+    *(1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545),
+    *(731, 1096, 1827, 2192, 2557, 2922, 3288, 3653),
+)
+"""The retention periods CloudWatch Logs offers (PutRetentionPolicy), up to 10 years.
+https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html"""
+
+
+def log_group_name(environment_name: str, log_type: str) -> str:
+    """The CloudWatch log group of one MWAA log type."""
+    return f"airflow-{environment_name}-{LOG_GROUPS[log_type]}"
+
+
+def log_retention_problems(days: int) -> list[str]:
+    """storage.logRetentionDays as the retention of MWAA's log groups, which CloudWatch takes from a fixed list."""
+    if days in LOG_RETENTION_DAYS:
+        return []
+    nearest = min(LOG_RETENTION_DAYS, key=lambda offered: abs(offered - days))
+    return [
+        f"storage.logRetentionDays: {days} is not a retention CloudWatch Logs offers, and MWAA's log groups keep "
+        f"logs that long; fix: choose one of {', '.join(map(str, LOG_RETENTION_DAYS))} (nearest: {nearest})"
+    ]
 
 
 def mwaa_configuration_options(settings: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:

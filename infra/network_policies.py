@@ -6,7 +6,8 @@ so everything else is here, as manifests the workloads stage creates beside the 
 - default-deny of ingress and egress for every pod of the namespace, and DNS to CoreDNS for all of them;
 - egress, each rule naming its sources by their `component` label and its destination by the full label set of
   the chart's Service (so the VPC CNI resolves the ClusterIP) or by CIDR:
-  - the Airflow components and both Jobs -> pgbouncer; pgbouncer alone -> RDS (private subnets, DB port);
+  - the Airflow components, both Jobs and the cleanup CronJob -> pgbouncer; pgbouncer alone -> RDS (private
+    subnets, DB port);
   - scheduler and workers -> the Celery broker (private subnets, broker port);
   - workers, triggerer and dag-processor -> the api-server's Execution API;
   - api-server -> the workers' and triggerer's log servers (logs of running tasks);
@@ -16,7 +17,9 @@ so everything else is here, as manifests the workloads stage creates beside the 
   - the Airflow components -> statsd;
   - the pods that fetch DAGs -> the git host's port anywhere outside the private ranges (no FQDN rules in
     standard NetworkPolicies, so the host can't be named);
-  - with pod launching on, workers and triggerer -> the Kubernetes API.
+  - with pod launching on, workers and triggerer -> the Kubernetes API;
+- with the Prometheus operator on (observability.prometheusOperator), ingress from the Prometheus pods (by namespace
+  and labels) to statsd_exporter's and the pgbouncer exporter's metrics ports, the only ingress rules here.
 
 The chart's own policies (values in helm_values.py) admit the ingress side: the ALB and the Execution API
 clients into the api-server, any Airflow pod and the KEDA operator into pgbouncer, Airflow pods into statsd and the
@@ -25,13 +28,14 @@ api-server into the log servers. Enforcement needs the VPC CNI's network policy 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from infra.chart_facts import CHART_PORTS, POD_COMPONENTS, RELEASE_NAME, pod_labels
 from infra.components import SERVICE_ROLES
-from infra.config_sections import DagsConfig
+from infra.config_sections import DagsConfig, ObservabilityConfig
 
 Manifest = dict[str, Any]
 
@@ -50,14 +54,19 @@ DATABASE_CLIENTS = (
     "workers",
     "migrateDatabaseJob",
     "createUserJob",
+    "databaseCleanup",
 )
-"""Everything that opens the metadata DB, always through pgbouncer (pgbouncer.metadata_connection)."""
+"""Everything that opens the metadata DB, always through pgbouncer (pgbouncer.metadata_connection): the components,
+both Jobs and the cleanup CronJob's pods."""
 BROKER_CLIENTS = ("scheduler", "workers")
 """The Celery executor's sender and the Celery workers."""
 STATSD_CLIENTS = ("apiServer", "scheduler", "dagProcessor", "triggerer", "workers")
 """Components that send metrics (config metrics.statsd_on)."""
 POD_LAUNCHERS = ("workers", "triggerer")
 """Components that start pods when pod launching is on (KubernetesPodOperator and its deferrable trigger)."""
+SCRAPED = {"statsd": "statsdScrape", "pgbouncer": "pgbouncerScrape"}
+"""The exporters a Prometheus scrapes (values key -> their CHART_PORTS metrics port): statsd_exporter, and the
+pgbouncer exporter sidecar in the pgbouncer pods."""
 GIT_FETCHERS = {"git-sync": ("dagProcessor", "triggerer", "workers"), "git-bundle": ("dagProcessor", "workers")}
 """DAG source -> the components that fetch from git: the pods with the git-sync sidecar, or the ones that clone a
 GitDagBundle (the dag-processor to parse, workers to run a task at its bundle version)."""
@@ -107,9 +116,16 @@ def api_server_ingress_peers(network: ReleaseNetwork, *, ingress_enabled: bool) 
     return peers
 
 
-def network_policies(network: ReleaseNetwork, dags: DagsConfig, *, pod_launching: bool) -> list[Manifest]:
+def network_policies(
+    network: ReleaseNetwork,
+    dags: DagsConfig,
+    *,
+    pod_launching: bool,
+    observability: ObservabilityConfig,
+) -> list[Manifest]:
     """Every NetworkPolicy the workloads stage creates beside the release, as manifests (the chart inputs'
-    network, dags and pod_launching): plain values, known before any resource exists."""
+    network, dags and pod_launching, and the stack's observability section): plain values, known before any
+    resource exists."""
     private = [_cidr(cidr) for cidr in network.private_subnet_cidrs]
     policies = [
         _policy("default-deny", {}, []),
@@ -155,18 +171,33 @@ def network_policies(network: ReleaseNetwork, dags: DagsConfig, *, pod_launching
     if pod_launching:
         api = [_cidr(network.vpc_cidr), _cidr(network.service_cidr)]
         policies.append(_policy("to-kubernetes-api", _sources(POD_LAUNCHERS), [_egress(api, (("TCP", HTTPS_PORT),))]))
+    if observability.prometheus_operator:
+        prometheus = {
+            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": observability.prometheus_namespace}},
+            "podSelector": {"matchLabels": dict(observability.prometheus_pod_labels)},
+        }
+        policies += [
+            _policy(
+                f"prometheus-to-{component}",
+                {"matchLabels": pod_labels(component)},
+                [],
+                ingress=[{"from": [prometheus], "ports": [{"protocol": "TCP", "port": CHART_PORTS[port]}]}],
+            )
+            for component, port in SCRAPED.items()
+        ]
     for policy in policies:
         policy["metadata"]["namespace"] = network.namespace
     return policies
 
 
-def _policy(name: str, pod_selector: Manifest, egress: list[Manifest]) -> Manifest:
-    # Ingress is listed only on the default-deny: the other policies allow egress alone, and a policy that lists
-    # Ingress without rules would deny, not add to, the chart's ingress rules for the same pods.
-    types = ["Ingress", "Egress"] if name == "default-deny" else ["Egress"]
+def _policy(name: str, pod_selector: Manifest, egress: list[Manifest], *, ingress: Sequence[Manifest] = ()) -> Manifest:
+    # Besides the default-deny, each policy lists only the direction it allows: the scrapers' ingress, or egress.
+    types = ["Ingress", "Egress"] if name == "default-deny" else ["Ingress"] if ingress else ["Egress"]
     spec: Manifest = {"podSelector": pod_selector, "policyTypes": types}
     if egress:
         spec["egress"] = egress
+    if ingress:
+        spec["ingress"] = list(ingress)
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",

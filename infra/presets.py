@@ -44,6 +44,12 @@ PRESETS: dict[Size, dict[str, Any]] = {
             "maxAllocatedStorageGb": 100,
             "multiAz": False,
             "backupRetentionDays": 3,
+            # Backups before the nightly `airflow db clean` (03:30 UTC), maintenance after it, on Sunday.
+            "backupWindow": "02:00-03:00",
+            "maintenanceWindow": "sun:04:00-sun:05:00",
+            "copyTagsToSnapshot": True,
+            # A dev stack is destroyed with its data.
+            "deleteAutomatedBackups": True,
             "deletionProtection": False,
         },
         "broker": {"engine": "valkey", "nodeType": "cache.t4g.small", "replicas": 0},
@@ -81,13 +87,19 @@ PRESETS: dict[Size, dict[str, Any]] = {
                 }
             ],
         },
-        # Multi-AZ and deletion protection are required in prod (see config.py); two weeks of backups.
+        # Multi-AZ, deletion protection and backups kept after a deletion are required in prod (config_rules.py);
+        # two weeks of point-in-time restore.
         "database": {
             "instanceClass": "db.r6g.large",
             "allocatedStorageGb": 100,
             "maxAllocatedStorageGb": 500,
             "multiAz": True,
             "backupRetentionDays": 14,
+            "backupWindow": "02:00-03:00",
+            "maintenanceWindow": "sun:04:00-sun:05:00",
+            "copyTagsToSnapshot": True,
+            # Point-in-time restore outlives the instance for the retention period (required in prod).
+            "deleteAutomatedBackups": False,
             "deletionProtection": True,
         },
         # One replica gives automatic failover across AZs.

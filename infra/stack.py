@@ -18,6 +18,7 @@ from airflow_settings.render import SecretPrefixes, for_stack, secret_prefixes
 from airflow_settings.teams import roster_config
 from airflow_settings.versions import AIRFLOW_VERSION
 from infra.airflow_secrets import AirflowSecrets, AirflowSecretsArgs
+from infra.alarms import MwaaAlarms, MwaaAlarmsArgs
 from infra.broker import REDIS_PORT, Broker, BrokerArgs
 from infra.chart_images import (
     DOCKER_HUB_CREDENTIALS_SECRET,
@@ -331,6 +332,7 @@ def _build_eks(
                 else EcrImage(registry_id=account_id, repository_name=registry_name),
                 secret_arns=resolved["secret_arns"],
                 load_balancer_controller_role_arn=resolved["controller_role_arn"],
+                observability=config.observability,
             )
         )
 
@@ -400,6 +402,7 @@ def _build_mwaa(
                 deep_merge(airflow, roster_config([entry.team() for entry in config.teams]))
             ),
             log_level=mwaa_log_level(airflow),
+            log_retention_days=config.storage.log_retention_days,
             artifact_paths=artifacts.paths,
             artifact_versions=artifacts.versions,
         ),
@@ -411,6 +414,17 @@ def _build_mwaa(
             f"{prefix}-team-logins",
             TeamWebLoginsArgs(environment_name=prefix, teams=config.teams, region=config.region, account_id=account_id),
         ).policy_arns
+    # Named after the environment's output, so created once it exists: its metrics start with it, and the heartbeat
+    # alarm (missing data breaching) would fire through the half hour MWAA takes to create it.
+    alarms = MwaaAlarms(
+        f"{prefix}-alarms",
+        MwaaAlarmsArgs(
+            environment_name=environment.name,
+            account_id=account_id,
+            region=config.region,
+            email_endpoints=tuple(config.observability.alert_emails),
+        ),
+    )
     return {
         "apiUrl": environment.webserver_url,
         "mwaaEnvironmentArn": environment.arn,
@@ -420,6 +434,8 @@ def _build_mwaa(
         "dagsBucket": source_bucket.bucket,
         # Where `make deploy-dags` syncs dags/ (the environment's dag_s3_path).
         "dagsS3Uri": source_bucket.bucket.apply(lambda bucket: f"s3://{bucket}/{DAGS_PREFIX}"),
+        # What the alarms notify: subscribe a pager or chat integration here (observability.alertEmails mails).
+        "alertsTopicArn": alarms.topic_arn,
         **_secret_outputs(prefixes),
         "kmsKeyArn": key.arn,
     }

@@ -1,5 +1,6 @@
-"""The workloads stage: the Airflow chart, the Secrets and NetworkPolicies of its namespace and the cluster add-ons,
-on the platform's cluster.
+"""The workloads stage: the Airflow chart, the Secrets and NetworkPolicies of its namespace, the cluster add-ons and,
+where the cluster runs the Prometheus operator, the release's ServiceMonitors and alert rules, on the platform's
+cluster.
 
 A Pulumi project of its own (workloads/Pulumi.yaml, `workloads/__main__.py` calls `run()`), run after the
 platform stage and the image push (`make deploy`). Its stack reads the platform stack of the same name through
@@ -20,11 +21,13 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.airflow_chart import AirflowChart, AirflowChartArgs
+from infra.airflow_monitoring import AirflowMonitoring, AirflowMonitoringArgs
 from infra.airflow_namespace import AirflowNamespace, AirflowNamespaceArgs
 from infra.cluster_access import ClusterAccess, ClusterAccessArgs
 from infra.cluster_addons import ClusterAddons, ClusterAddonsArgs
 from infra.helm_values import chart_values
 from infra.load_balancer_controller import ControllerSettings
+from infra.monitoring import monitoring_objects
 from infra.network_policies import network_policies
 from infra.workloads_inputs import (
     KUBECONFIG_OUTPUT,
@@ -94,10 +97,23 @@ def _deploy(inputs: WorkloadsInputs, kubeconfig: pulumi.Output[str]) -> pulumi.O
                 key: secrets[key] for key in ("fernet-key", "jwt-secret", "api-secret-key", "admin-password")
             },
             network_policies=network_policies(
-                chart_inputs.network, chart_inputs.dags, pod_launching=chart_inputs.pod_launching
+                chart_inputs.network,
+                chart_inputs.dags,
+                pod_launching=chart_inputs.pod_launching,
+                observability=inputs.observability,
             ),
         ),
     )
+    observability = inputs.observability
+    if observability.prometheus_operator:
+        AirflowMonitoring(
+            f"{prefix}-monitoring",
+            AirflowMonitoringArgs(
+                provider=access.kubernetes,
+                namespace=namespace.name,
+                objects=monitoring_objects(inputs.chart.namespace, observability.monitor_labels),
+            ),
+        )
     addons = ClusterAddons(
         f"{prefix}-addons",
         ClusterAddonsArgs(

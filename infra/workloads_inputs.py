@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from infra.config_sections import ChartConfig, DagsConfig, IngressConfig
+from infra.config_sections import ChartConfig, DagsConfig, IngressConfig, ObservabilityConfig
 from infra.helm_values import ChartInputs
 from infra.network_policies import ReleaseNetwork
 from infra.teams import TeamRelease
@@ -66,6 +66,9 @@ class WorkloadsInputs:
     """PLATFORM_SECRETS key -> ARN of the Secrets Manager secret holding its value."""
     load_balancer_controller_role_arn: str | None
     """The AWS Load Balancer Controller's IRSA role when the stack has an ingress; None installs no controller."""
+    observability: ObservabilityConfig
+    """The stack's observability section: whether the Prometheus operator's objects are created, and where its
+    Prometheus runs."""
 
 
 def as_output(inputs: WorkloadsInputs) -> str:
@@ -90,6 +93,7 @@ def as_output(inputs: WorkloadsInputs) -> str:
         "ecr_image": None if inputs.ecr_image is None else vars(inputs.ecr_image),
         "secret_arns": dict(inputs.secret_arns),
         "load_balancer_controller_role_arn": inputs.load_balancer_controller_role_arn,
+        "observability": inputs.observability.model_dump(mode="json"),
     }
     return json.dumps(document, sort_keys=True)
 
@@ -126,6 +130,7 @@ def from_output(text: Any, *, platform_stack: str) -> WorkloadsInputs:
             ecr_image=None if raw["ecr_image"] is None else EcrImage(**raw["ecr_image"]),
             secret_arns=dict(raw["secret_arns"]),
             load_balancer_controller_role_arn=raw["load_balancer_controller_role_arn"],
+            observability=ObservabilityConfig.model_validate(raw["observability"]),
         )
     except (KeyError, TypeError, ValueError) as err:
         raise PlatformOutputsError(

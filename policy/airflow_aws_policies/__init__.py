@@ -6,7 +6,7 @@ the engine; tests and tools import this package instead.
 
 from __future__ import annotations
 
-from . import ecr, eks, elasticache, iam, kubernetes, logs, mwaa, network, rds, s3, secrets, tagging
+from . import alerting, ecr, eks, elasticache, iam, kubernetes, logs, mwaa, network, rds, s3, secrets, tagging
 from ._base import ENVIRONMENT_TAG, PRODUCTION_ENVIRONMENTS, AwsResourcePolicy, AwsStackPolicy
 
 PACK_NAME = "airflow-aws"
@@ -22,6 +22,7 @@ POLICIES: list[AwsResourcePolicy | AwsStackPolicy] = [
     *network.POLICIES,
     *ecr.POLICIES,
     *logs.POLICIES,
+    *alerting.POLICIES,
     *kubernetes.POLICIES,
     *tagging.POLICIES,
 ]

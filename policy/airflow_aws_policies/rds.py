@@ -63,6 +63,15 @@ def _deletion_protection_in_prod(args: ResourceValidationArgs) -> Iterator[str]:
         yield (f"{label(args)} is a production database without deletion protection: set deletion_protection=True.")
 
 
+def _automated_backups_kept_in_prod(args: ResourceValidationArgs) -> Iterator[str]:
+    # AWS deletes the automated backups with the instance unless told otherwise.
+    if is_production(args) and truthy(args.props.get("deleteAutomatedBackups", True)):
+        yield (
+            f"{label(args)} is a production database whose automated backups (and point-in-time restore) go with "
+            "it: set delete_automated_backups=False."
+        )
+
+
 def _iam_auth_or_managed_secret(args: ResourceValidationArgs) -> Iterator[str]:
     if not (
         truthy(args.props.get("iamDatabaseAuthenticationEnabled")) or truthy(args.props.get("manageMasterUserPassword"))
@@ -138,6 +147,14 @@ POLICIES = [
         _deletion_protection_in_prod,
         MANDATORY,
         "Set deletion_protection=True on production stacks.",
+    ),
+    AwsResourcePolicy(
+        "rds-keep-automated-backups-in-prod",
+        "Production RDS instances keep their automated backups after a deletion, for point-in-time restore.",
+        [INSTANCE],
+        _automated_backups_kept_in_prod,
+        MANDATORY,
+        "Set delete_automated_backups=False on production stacks.",
     ),
     AwsResourcePolicy(
         "rds-iam-auth-or-managed-secret",

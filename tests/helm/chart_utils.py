@@ -32,10 +32,11 @@ from infra.components import SERVICE_ACCOUNTS
 from infra.config import StackConfig
 from infra.config_sections import DagsConfig, IngressConfig
 from infra.helm_values import ChartInputs, chart_values
+from infra.job_names import base_name
 from infra.mappings import deep_merge
 from infra.network_policies import ReleaseNetwork
 from infra.stack import stack_config_from
-from tests.infra.example_stacks import airflow_release, example_stack
+from tests.infra.example_stacks import airflow_release, committed, example_stack
 
 SCHEMA_ENV = "AIRFLOW_CHART_SCHEMA_DIR"
 TARBALL_ENV = "AIRFLOW_CHART_TARBALL"
@@ -196,14 +197,21 @@ class Rendered:
         assert (kind, name) in self.objects, f"{self.stack}: no {kind} {name}; rendered: {sorted(self.objects)}"
         return self.objects[(kind, name)]
 
+    def job(self, chart_name: str) -> dict[str, Any]:
+        """The Job the chart names `chart_name`, under the name the post-renderer gives it (infra/job_names.py)."""
+        found = [document for document in self.of_kind("Job") if base_name(document["metadata"]["name"]) == chart_name]
+        assert len(found) == 1, f"{self.stack}: no single Job {chart_name}; rendered: {sorted(self.objects)}"
+        return found[0]
+
     def of_kind(self, kind: str) -> list[dict[str, Any]]:
         return [document for (found, _), document in self.objects.items() if found == kind]
 
     def pod_templates(self) -> Iterator[tuple[str, dict[str, Any]]]:
-        """("Kind/name", pod template) of every workload."""
+        """("Kind/name", pod template) of every workload, a CronJob's Jobs' included."""
         for document in self.documents:
-            template = jmespath.search("spec.template", document)
-            if document["kind"] in ("Deployment", "StatefulSet", "DaemonSet", "Job") and template:
+            path = "spec.jobTemplate.spec.template" if document["kind"] == "CronJob" else "spec.template"
+            template = jmespath.search(path, document)
+            if document["kind"] in ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob") and template:
                 yield f"{document['kind']}/{document['metadata']['name']}", template
 
     def containers(self) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -215,7 +223,7 @@ class Rendered:
 
 def stack_config_of(stack: str) -> StackConfig:
     """The typed config of an example stack, as the program reads it."""
-    return stack_config_from(example_stack(stack).config, stack=stack, settings=load_settings())
+    return stack_config_from(example_stack(stack).config, stack=committed(stack), settings=load_settings())
 
 
 def helm_template(
@@ -225,18 +233,22 @@ def helm_template(
     kube_version: str,
     chart: Path | None = None,
     show_only: str | None = None,
+    post_renderer: str | None = None,
 ) -> str:
-    """`helm template` of the chart (default: the official tarball) for `values`, as the Release would install it."""
+    """`helm template` of the chart (default: the official tarball) for `values`, as the Release would install it:
+    through its `post_renderer` when it has one."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="values-") as values_file:
         json.dump(values, values_file)
         values_file.flush()
         selection = ("--show-only", show_only) if show_only else ()
+        post_rendering = ("--post-renderer", post_renderer) if post_renderer else ()
         return helm(
             "template",
             "airflow",
             str(chart or chart_tarball()),
             *("--namespace", namespace, "--kube-version", kube_version, "--values", values_file.name),
             *selection,
+            *post_rendering,
         )
 
 
@@ -245,7 +257,12 @@ def render_stack(stack: str) -> Rendered:
     """The example stack's release, rendered once per session from its recorded helm.v3.Release inputs."""
     release = airflow_release(example_stack(stack)).inputs
     kube_version = stack_config_of(stack).eks.version
-    manifests = helm_template(release["values"], namespace=release["namespace"], kube_version=kube_version)
+    manifests = helm_template(
+        release["values"],
+        namespace=release["namespace"],
+        kube_version=kube_version,
+        post_renderer=release.get("postrender"),
+    )
     documents = [document for document in yaml.safe_load_all(manifests) if document]
     return Rendered(stack, release["namespace"], kube_version, release["values"], documents)
 

@@ -14,17 +14,26 @@ from typing import Any
 
 import pytest
 
-from tests.helm.chart_utils import Rendered, render_stack
+from infra.config_sections import PROMETHEUS_POD_LABELS
+from tests.helm.chart_utils import Rendered, render_stack, stack_config_of
 from tests.helm.network_flows import Endpoint, Flow, allowed_of, denied_of
-from tests.infra.example_stacks import EKS_STACKS, example_stack
+from tests.infra.example_stacks import EKS_STACKS, MONITORED, committed, example_stack
 from tests.infra.harness import S3_CIDRS
 
 AIRFLOW = ("api-server", "scheduler", "dag-processor", "triggerer", "worker")
-JOBS = ("run-airflow-migrations", "create-user-job")
+JOBS = ("run-airflow-migrations", "create-user-job", "database-cleanup")
+"""The pods that run once and end: both Jobs and the cleanup CronJob's."""
 GIT_FETCHERS = {"dev": ("dag-processor", "triggerer", "worker"), "prod": ("dag-processor", "worker")}
 """dev syncs DAGs with git-sync (sidecars in three pods), prod clones a GitDagBundle (dag-processor and workers)."""
 GIT_HOST = "140.82.121.4"
 INGRESS = {"dev": False, "prod": True}
+FLOW_STACKS = (*EKS_STACKS, MONITORED)
+"""The committed EKS stacks, and dev on a cluster with the Prometheus operator (its scraper admitted)."""
+
+
+def scraped(stack: str) -> bool:
+    """Whether the stack's Prometheus (observability.prometheusOperator) scrapes the exporters."""
+    return stack_config_of(stack).observability.prometheus_operator
 
 
 @functools.cache
@@ -67,6 +76,13 @@ def stack_endpoints(stack: str) -> dict[str, Endpoint]:
     endpoints["keda-operator"] = Endpoint("keda-operator", str(next(pod_hosts)), "keda", {"app": "keda-operator"})
     endpoints["kube-dns"] = Endpoint("kube-dns", str(next(pod_hosts)), "kube-system", {"k8s-app": "kube-dns"})
     endpoints["other-namespace"] = Endpoint("other-namespace", str(next(pod_hosts)), "default", {"app": "x"})
+    # The operator's Prometheus in its namespace; a pod beside it, and one with its labels elsewhere, are not it.
+    monitoring = stack_config_of(stack).observability.prometheus_namespace
+    endpoints["prometheus"] = Endpoint("prometheus", str(next(pod_hosts)), monitoring, PROMETHEUS_POD_LABELS)
+    endpoints["grafana"] = Endpoint("grafana", str(next(pod_hosts)), monitoring, {"app.kubernetes.io/name": "grafana"})
+    endpoints["prometheus-elsewhere"] = Endpoint(
+        "prometheus-elsewhere", str(next(pod_hosts)), "default", PROMETHEUS_POD_LABELS
+    )
     for kind, offset in (("rds", 400), ("redis", 500), ("aws-endpoint", 600)):
         for index, ip in enumerate(_hosts(private, offset)):
             endpoints[f"{kind}-{index}"] = Endpoint(f"{kind}-{index}", ip)
@@ -99,30 +115,29 @@ def needed_flows(stack: str) -> list[Flow]:
         Flow("api-server", "worker", 8793),
         Flow("api-server", "triggerer", 8794),
         *[Flow(c, "kube-dns", 53, p) for c in (*AIRFLOW, *JOBS, "pgbouncer") for p in ("UDP", "TCP")],
-        *[Flow(c, "git", 443) for c in GIT_FETCHERS[stack]],
+        *[Flow(c, "git", 443) for c in GIT_FETCHERS[committed(stack)]],
     ]
-    if INGRESS[stack]:
+    if INGRESS[committed(stack)]:
         flows += [Flow(alb, "api-server", 8080) for alb in _each(endpoints, "alb")]
+    if scraped(stack):
+        flows += [Flow("prometheus", "statsd", 9102), Flow("prometheus", "pgbouncer", 9127)]
     return flows
 
 
 def unneeded_flows(stack: str) -> list[Flow]:
     endpoints = stack_endpoints(stack)
     pods = (*AIRFLOW, *JOBS, "pgbouncer", "statsd")
+    fetchers = GIT_FETCHERS[committed(stack)]
     flows = [
         *[Flow(c, "rds-0", 5432) for c in (*AIRFLOW, *JOBS)],
-        *[Flow(c, "internet", 443) for c in pods if c not in GIT_FETCHERS[stack]],
+        *[Flow(c, "internet", 443) for c in pods if c not in fetchers],
         *[Flow(c, "internet", port) for c in pods for port in (80, 22, 5432)],
         *[Flow(c, "imds", 80) for c in pods],
         *[Flow(c, "redis-0", 6379) for c in ("api-server", "dag-processor", "triggerer", "pgbouncer", *JOBS)],
         *[Flow(c, "aws-endpoint-0", 443) for c in ("pgbouncer", "statsd", *JOBS)],
         # The git rule reaches every public address on 443, S3's included: only the others are kept from S3.
-        *[
-            Flow(c, "s3-0", 443)
-            for c in ("scheduler", "dag-processor", "pgbouncer", *JOBS)
-            if c not in GIT_FETCHERS[stack]
-        ],
-        *[Flow(c, "git", 443) for c in pods if c not in GIT_FETCHERS[stack]],
+        *[Flow(c, "s3-0", 443) for c in ("scheduler", "dag-processor", "pgbouncer", *JOBS) if c not in fetchers],
+        *[Flow(c, "git", 443) for c in pods if c not in fetchers],
         Flow("scheduler", "api-server", 8080),
         Flow("worker", "pgbouncer", 9127),
         Flow("statsd", "pgbouncer", 6543),
@@ -133,9 +148,15 @@ def unneeded_flows(stack: str) -> list[Flow]:
         *[Flow("other-namespace", c, 8080) for c in ("dag-processor", *JOBS)],
         Flow("worker", "worker", 8793),
         Flow("worker", "kube-dns", 8080),
+        # The scraper reaches the metrics ports alone, and nothing but the scraper does.
+        *[Flow("prometheus", c, port) for c, port in (("pgbouncer", 6543), ("api-server", 8080), ("worker", 8793))],
+        *[Flow(c, "statsd", 9102) for c in ("grafana", "prometheus-elsewhere")],
+        *[Flow(c, "pgbouncer", 9127) for c in ("grafana", "prometheus-elsewhere")],
     ]
-    if not INGRESS[stack]:
+    if not INGRESS[committed(stack)]:
         flows.append(Flow("alb-0", "api-server", 8080))
+    if not scraped(stack):
+        flows += [Flow("prometheus", "statsd", 9102), Flow("prometheus", "pgbouncer", 9127)]
     assert {f.source for f in flows} | {f.destination for f in flows} <= set(endpoints)
     return flows
 
@@ -178,7 +199,7 @@ def mutations(stack: str) -> list[tuple[str, int, tuple[str, ...]]]:
     ]
 
 
-@pytest.mark.parametrize("stack", EKS_STACKS)
+@pytest.mark.parametrize("stack", FLOW_STACKS)
 class TestFlowMatrix:
     """Every needed flow allowed, every unneeded one denied."""
 
@@ -244,7 +265,20 @@ def test_a_policy_that_allows_too_much_is_caught(stack: str, widening: str):
     assert allowed_of(widened, endpoints, flows), f"{stack}: {widening} went unnoticed"
 
 
-@pytest.mark.parametrize("stack", EKS_STACKS)
+@pytest.mark.parametrize("selector", ["namespaceSelector", "podSelector"])
+def test_a_scraper_rule_that_admits_too_much_is_caught(selector: str):
+    """Either selector of the scraper's peer, emptied, admits pods that are not the operator's Prometheus."""
+    widened = copy.deepcopy(stack_policies(MONITORED))
+    scraper_rules = [p for p in widened if p["metadata"]["name"].startswith("airflow-prometheus-to-")]
+    assert len(scraper_rules) == 2
+    for policy in scraper_rules:
+        for rule in policy["spec"]["ingress"]:
+            for peer in rule["from"]:
+                peer[selector] = {}
+    assert allowed_of(widened, stack_endpoints(MONITORED), unneeded_flows(MONITORED))
+
+
+@pytest.mark.parametrize("stack", FLOW_STACKS)
 def test_the_stack_pods_are_the_ones_the_flows_name(stack: str):
     rendered: Rendered = render_stack(stack)
     components = {template["metadata"]["labels"]["component"] for _, template in rendered.pod_templates()}

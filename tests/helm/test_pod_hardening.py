@@ -15,6 +15,7 @@ AIRFLOW_IMAGE_PODS = [
     "workers",
     "migrateDatabaseJob",
     "createUserJob",
+    "databaseCleanup",
 ]
 """Components running our Airflow image; the chart gives them the global contexts unless they set their own."""
 AIRFLOW_IMAGE_SIDECARS = [

@@ -156,16 +156,23 @@ class TestPodRbac:
     """Pod rights only with chart.podLaunching, and then only for the workers and the triggerer."""
 
     def test_should_grant_no_pod_rights_by_default(self, rendered: Rendered):
-        assert rendered.of_kind("Role") == [] and rendered.of_kind("RoleBinding") == []
+        # The chart gives the cleanup CronJob a Role of its own, with no rules, bound to its service account.
+        (role,) = rendered.of_kind("Role")
+        assert (role["metadata"]["name"], role["rules"]) == ("airflow-database-cleanup-role", [])
+        (binding,) = rendered.of_kind("RoleBinding")
+        assert binding["roleRef"]["name"] == "airflow-database-cleanup-role"
+        assert [s["name"] for s in binding["subjects"]] == ["airflow-database-cleanup"]
 
     def test_should_grant_workers_and_triggerer_pod_rights_when_asked(self):
         values = chart_values(replace(DEFAULT_INPUTS, pod_launching=True))
         documents = [
             d for d in yaml.safe_load_all(helm_template(values, namespace="airflow", kube_version="1.33")) if d
         ]
-        (role,) = [d for d in documents if d["kind"] == "Role"]
+        (role,) = [d for d in documents if d["kind"] == "Role" and d["rules"]]
         assert {"create", "delete"} <= set(jmespath.search("rules[?resources[0]=='pods'].verbs[]", role))
-        (binding,) = [d for d in documents if d["kind"] == "RoleBinding"]
+        (binding,) = [
+            d for d in documents if d["kind"] == "RoleBinding" and d["roleRef"]["name"] == role["metadata"]["name"]
+        ]
         assert {s["name"] for s in binding["subjects"]} == {SERVICE_ACCOUNTS["workers"], SERVICE_ACCOUNTS["triggerer"]}
         mounting = {
             d["metadata"]["name"]

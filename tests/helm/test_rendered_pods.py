@@ -22,7 +22,8 @@ class TestPodSecurity:
     """Pod Security Standard restricted, for every container, init containers and sidecars included."""
 
     def test_should_render_the_expected_pods(self, rendered: Rendered):
-        assert len(list(rendered.pod_templates())) == 9
+        # Seven Deployments, the migration and first-admin Jobs, and the metadata DB cleanup CronJob.
+        assert len(list(rendered.pod_templates())) == 10
 
     def test_should_restrict_every_container(self, rendered: Rendered):
         problems = []

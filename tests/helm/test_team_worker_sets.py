@@ -178,13 +178,11 @@ class TestTeamRosterAndJobs:
         ]
 
     def test_should_sync_roles_and_pools_after_creating_the_admin(self):
-        job = rendered().get("Job", "airflow-create-user")
+        job = rendered().job("airflow-create-user")
         (container,) = job["spec"]["template"]["spec"]["containers"]
         assert container["args"][-1].endswith(f"&& {TEAMS_SYNC}")
         # The same variables as the job of a stack without teams: the sync needs no secret of its own.
-        (without_teams,) = render_stack("dev").get("Job", "airflow-create-user")["spec"]["template"]["spec"][
-            "containers"
-        ]
+        (without_teams,) = render_stack("dev").job("airflow-create-user")["spec"]["template"]["spec"]["containers"]
         assert [e["name"] for e in container["env"]] == [e["name"] for e in without_teams["env"]]
 
 

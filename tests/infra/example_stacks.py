@@ -21,6 +21,26 @@ from tests.infra.staged_stacks import build_workloads, deployment
 
 STACKS = ("dev", "prod", "mwaa")
 EKS_STACKS = ("dev", "prod")
+MONITORED = "dev-monitored"
+VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
+    MONITORED: (
+        "dev",
+        {
+            "airflow-aws:observability": {
+                "prometheusOperator": True,
+                "monitorLabels": {"release": "kube-prometheus-stack"},
+            }
+        },
+    ),
+}
+"""Example stacks that are a committed one with a few keys changed, for what the committed ones leave off: name ->
+(the committed stack, the keys laid over its config). dev-monitored runs on a cluster with the Prometheus
+operator (observability.prometheusOperator)."""
+
+
+def committed(stack: str) -> str:
+    """The committed stack an example stack is, or is a variant of."""
+    return VARIANTS[stack][0] if stack in VARIANTS else stack
 
 
 def with_stand_in_artifacts(config: dict[str, Any], directory: Path) -> dict[str, Any]:
@@ -33,25 +53,26 @@ def with_stand_in_artifacts(config: dict[str, Any], directory: Path) -> dict[str
 
 @functools.cache
 def example_platform(stack: str) -> Built:
-    """The committed stack `stack`'s platform stage (the root project; the only stage of mwaa), built under the
+    """The example stack `stack`'s platform stage (the root project; the only stage of mwaa), built under the
     mocks once per process."""
-    config = stack_config(stack)
-    if stack != "mwaa":
-        return build_stack(stack, config)
+    base, changes = VARIANTS.get(stack, (stack, {}))
+    config = {**stack_config(base), **changes}
+    if base != "mwaa":
+        return build_stack(base, config)
     with tempfile.TemporaryDirectory(prefix="mwaa-artifacts-") as directory:
-        return build_stack(stack, with_stand_in_artifacts(config, Path(directory)))
+        return build_stack(base, with_stand_in_artifacts(config, Path(directory)))
 
 
 @functools.cache
 def example_workloads(stack: str) -> Built:
-    """The committed EKS stack `stack`'s workloads stage, on its recorded platform stage with the image pushed."""
-    return build_workloads(stack, example_platform(stack))
+    """The EKS example stack `stack`'s workloads stage, on its recorded platform stage with the image pushed."""
+    return build_workloads(committed(stack), example_platform(stack))
 
 
 @functools.cache
 def example_stack(stack: str) -> Built:
-    """Everything the committed stack `stack` creates: for EKS both stages together (staged_stacks.deployment)."""
-    if stack not in EKS_STACKS:
+    """Everything the example stack `stack` creates: for EKS both stages together (staged_stacks.deployment)."""
+    if committed(stack) not in EKS_STACKS:
         return example_platform(stack)
     return deployment(example_platform(stack), example_workloads(stack))
 

@@ -152,6 +152,8 @@ class PlatformMocks(pulumi.runtime.Mocks):
                 state["arn"] = f"arn:aws:iam::{ACCOUNT_ID}:policy/{name}"
             case "aws:s3/bucketObjectv2:BucketObjectv2":
                 state["versionId"] = f"version-of-{args.inputs['key']}"
+            case "aws:sns/topic:Topic":
+                state["arn"] = f"arn:aws:sns:eu-west-1:{ACCOUNT_ID}:{args.inputs['name']}"
             case "aws:mwaa/environment:Environment":
                 state.update(
                     arn=f"arn:aws:airflow:eu-west-1:{ACCOUNT_ID}:environment/{args.inputs['name']}",
@@ -365,6 +367,12 @@ def statements(resource: Recorded, key: str = "policy") -> list[dict[str, Any]]:
 
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+def platform_key(built: Built) -> Recorded:
+    """The stack's platform key (encryption.PlatformKey), beside any key of its own a component creates."""
+    (key,) = [key for key in built.of_type("aws:kms/key:Key") if key.name.endswith("-kms-key")]
+    return key
 
 
 def descends_from(built: Built, resource: Recorded, ancestor_urn: str) -> bool:

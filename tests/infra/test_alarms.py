@@ -1,6 +1,6 @@
 """MwaaAlarms under the mock runtime: CloudWatch alarms on MWAA's metrics, notifying a KMS-encrypted SNS topic.
 
-The component is not wired into infra/stack.py yet: these tests build it on its own, as `_build_mwaa` will.
+These build the component on its own; test_stack_mwaa.py checks it wired into the mwaa stack.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import pytest
 
 from infra.alarm_rules import ALARMS, CANARY_DAG_ID, NAMESPACE, alarm_queries, topic_key_policy
 from infra.alarms import MwaaAlarms, MwaaAlarmsArgs
-from tests.infra import harness
 from tests.infra.harness import ACCOUNT_ID, Built, run_under_mocks
 
 pytestmark = pytest.mark.infra
@@ -23,26 +22,12 @@ EMAILS = ("ops@example.com", "oncall@example.com")
 ALARM_TYPE = "aws:cloudwatch/metricAlarm:MetricAlarm"
 
 
-@pytest.fixture
-def topic_arns(monkeypatch):
-    """The shared mocks give SNS topics no ARN; the alarms' actions name the topic by it."""
-    new_resource = harness.PlatformMocks.new_resource
-
-    def with_topic_arn(self, args):
-        resource_id, state = new_resource(self, args)
-        if args.typ == "aws:sns/topic:Topic":
-            state["arn"] = f"arn:aws:sns:eu-west-1:{ACCOUNT_ID}:{args.inputs['name']}"
-        return resource_id, state
-
-    monkeypatch.setattr(harness.PlatformMocks, "new_resource", with_topic_arn)
-
-
 def build(args: MwaaAlarmsArgs, built: Built | None = None) -> Built:
     return run_under_mocks("mwaa", {}, lambda: MwaaAlarms(COMPONENT, args), built)
 
 
 @pytest.fixture
-def alarms(topic_arns) -> Built:
+def alarms() -> Built:
     return build(
         MwaaAlarmsArgs(environment_name=ENVIRONMENT, account_id=ACCOUNT_ID, region="eu-west-1", email_endpoints=EMAILS)
     )
@@ -180,7 +165,7 @@ class TestMwaaAlarmsArgs:
             ({"key_deletion_window_days": 3}, "key_deletion_window_days: 3 is outside KMS' 7 to 30 days; fix: "),
         ],
     )
-    def test_should_refuse(self, topic_arns, changes: dict, message: str):
+    def test_should_refuse(self, changes: dict, message: str):
         args = MwaaAlarmsArgs(environment_name=ENVIRONMENT, account_id=ACCOUNT_ID, region="eu-west-1", **changes)
         built = Built()
         with pytest.raises(pulumi.RunError, match=f"{COMPONENT}: MwaaAlarms inputs are invalid:\n  {message}"):

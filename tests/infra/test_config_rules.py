@@ -20,8 +20,17 @@ from infra.config_rules import (
     storage_problems,
     usable_zones,
 )
-from infra.config_sections import BrokerConfig, DatabaseConfig, EksConfig, MwaaConfig, NetworkConfig, StorageConfig
+from infra.config_sections import (
+    BrokerConfig,
+    DatabaseConfig,
+    EksConfig,
+    MwaaConfig,
+    NetworkConfig,
+    ObservabilityConfig,
+    StorageConfig,
+)
 from infra.mwaa_rules import CLASS_LIMITS, mwaa_input_problems
+from infra.observability_rules import email_problems, observability_problems
 from infra.presets import PRESETS
 from policy.airflow_aws_policies.rds import MINIMUM_BACKUP_RETENTION_DAYS
 
@@ -158,6 +167,77 @@ class TestStorageCeiling:
         assert "fix: raise it to 24 or more" in database_problems(database)[0]
 
 
+class TestBackupAndMaintenanceWindows:
+    """RDS's PreferredBackupWindow and PreferredMaintenanceWindow: UTC, 30 minutes or more, never overlapping."""
+
+    @pytest.mark.parametrize(
+        ("windows", "problem"),
+        [
+            (
+                {"backupWindow": "2:00-03:00"},
+                "database.backupWindow: '2:00-03:00' is not hh24:mi-hh24:mi (UTC); fix: write it like 02:00-03:00",
+            ),
+            (
+                {"backupWindow": "02:00-24:00"},
+                "database.backupWindow: '02:00-24:00' is not hh24:mi-hh24:mi (UTC); fix: write it like 02:00-03:00",
+            ),
+            (
+                {"maintenanceWindow": "04:00-05:00"},
+                "database.maintenanceWindow: '04:00-05:00' is not ddd:hh24:mi-ddd:hh24:mi (UTC, days mon, tue, "
+                "wed, thu, fri, sat, sun); fix: write it like sun:04:00-sun:05:00",
+            ),
+            (
+                {"maintenanceWindow": "Sun:04:00-Sun:05:00"},
+                "database.maintenanceWindow: 'Sun:04:00-Sun:05:00' is not ddd:hh24:mi-ddd:hh24:mi (UTC, days mon, "
+                "tue, wed, thu, fri, sat, sun); fix: write it like sun:04:00-sun:05:00",
+            ),
+            (
+                {"backupWindow": "02:00-02:29"},
+                "database.backupWindow: '02:00-02:29' lasts 29 minutes, and RDS needs at least 30; fix: widen it",
+            ),
+            (
+                {"backupWindow": "02:00-02:00"},
+                "database.backupWindow: '02:00-02:00' lasts 0 minutes, and RDS needs at least 30; fix: widen it",
+            ),
+            (
+                {"maintenanceWindow": "sun:23:50-mon:00:10"},
+                "database.maintenanceWindow: 'sun:23:50-mon:00:10' lasts 20 minutes, and RDS needs at least 30; "
+                "fix: widen it",
+            ),
+            (
+                {"backupWindow": "03:30-04:30"},
+                "database.backupWindow: '03:30-04:30' overlaps the maintenanceWindow 'sun:04:00-sun:05:00', which "
+                "RDS refuses; fix: move one of them so the two never meet",
+            ),
+            (
+                # Past midnight on both sides: Monday's backup runs inside Sunday night's maintenance.
+                {"backupWindow": "23:45-00:15", "maintenanceWindow": "sun:23:00-mon:01:00"},
+                "database.backupWindow: '23:45-00:15' overlaps the maintenanceWindow 'sun:23:00-mon:01:00', which "
+                "RDS refuses; fix: move one of them so the two never meet",
+            ),
+        ],
+    )
+    def test_should_refuse_what_rds_refuses(self, windows: dict, problem: str):
+        assert database_problems(_section(DatabaseConfig, "prod", "database", **windows)) == [problem]
+
+    @pytest.mark.parametrize(
+        "windows",
+        [
+            {"backupWindow": "02:00-02:30"},
+            # Back to back: a window ends where the other starts.
+            {"backupWindow": "03:00-04:00", "maintenanceWindow": "sun:04:00-sun:05:00"},
+            {"backupWindow": "23:30-00:30", "maintenanceWindow": "sat:22:00-sat:23:30"},
+            {"backupWindow": "12:00-13:00", "maintenanceWindow": "sun:23:30-mon:00:00"},
+        ],
+    )
+    def test_should_accept_what_rds_accepts(self, windows: dict):
+        assert database_problems(_section(DatabaseConfig, "prod", "database", **windows)) == []
+
+    @pytest.mark.parametrize("size", ["dev", "prod"])
+    def test_should_give_each_preset_valid_windows(self, size: str):
+        assert database_problems(_section(DatabaseConfig, size, "database")) == []
+
+
 class TestRulesThePackHolds:
     """Validation refuses what the policy pack would refuse after the build."""
 
@@ -167,6 +247,15 @@ class TestRulesThePackHolds:
         assert production_problems("prod", database) == [
             "database.backupRetentionDays: 6 is under the 7 days the policy pack requires in prod "
             "(rds-backup-retention); fix: keep at least 7, or use size dev"
+        ]
+        assert production_problems("dev", database) == []
+
+    def test_should_keep_automated_backups_after_a_deletion_in_prod(self):
+        database = _section(DatabaseConfig, "prod", "database", deleteAutomatedBackups=True)
+        assert production_problems("prod", database) == [
+            "database.deleteAutomatedBackups: must be false when size is prod (the policy pack's "
+            "rds-keep-automated-backups-in-prod: point-in-time restore must outlive a deleted instance); fix: set "
+            "it to false, or use size dev"
         ]
         assert production_problems("dev", database) == []
 
@@ -241,3 +330,41 @@ class TestUsableZones:
 
     def test_should_keep_every_zone_for_mwaa(self):
         assert usable_zones(self.NAMES, self.IDS, target="mwaa") == self.NAMES
+
+
+class TestObservabilityRules:
+    """The observability section per target, its labels as Kubernetes takes them, the alert addresses as SNS does."""
+
+    @pytest.mark.parametrize("address", ["ops@example.com", "first.last+alerts@sub.example.co.uk"])
+    def test_should_accept_an_email_address(self, address: str):
+        assert email_problems("observability.alertEmails", [address]) == []
+
+    @pytest.mark.parametrize("address", ["ops.example.com", "ops@localhost", "ops@@example.com", "ops @example.com"])
+    def test_should_refuse_what_is_not_an_email_address(self, address: str):
+        assert email_problems("observability.alertEmails", [address]) == [
+            f"observability.alertEmails: [{address!r}] are not email addresses; fix: list addresses like "
+            "ops@example.com, or leave observability.alertEmails empty and subscribe another endpoint (a pager, a "
+            "chat integration) to the alert topic"
+        ]
+
+    @pytest.mark.parametrize(
+        "labels",
+        [{"app.kubernetes.io/name": "prometheus"}, {"release": "kube-prometheus-stack"}, {"prometheus": "k8s"}],
+    )
+    def test_should_accept_kubernetes_labels(self, labels: dict):
+        observability = ObservabilityConfig(
+            prometheus_operator=True, prometheus_pod_labels=labels, monitor_labels=labels
+        )
+        assert observability_problems(observability, "eks") == []
+
+    @pytest.mark.parametrize("labels", [{"-app": "x"}, {"app": "x" * 64}, {"a/b/c": "x"}, {"app": "-x"}])
+    def test_should_refuse_what_kubernetes_refuses(self, labels: dict):
+        (problem,) = observability_problems(ObservabilityConfig(monitor_labels=labels), "eks")
+        assert problem.startswith("observability.monitorLabels: ") and "are not Kubernetes labels; fix: " in problem
+
+    def test_should_hold_each_key_to_its_target(self):
+        assert observability_problems(ObservabilityConfig(alert_emails=["ops@example.com"]), "mwaa") == []
+        assert observability_problems(ObservabilityConfig(prometheus_operator=True), "eks") == []
+        assert observability_problems(ObservabilityConfig(), "mwaa") == observability_problems(
+            ObservabilityConfig(), "eks"
+        )

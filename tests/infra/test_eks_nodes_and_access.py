@@ -16,6 +16,7 @@ from tests.infra.harness import (
     PlatformMocks,
     Recorded,
     build_stack,
+    platform_key,
     stack_config,
     statements,
 )
@@ -77,7 +78,7 @@ class TestNodeVolumeKey:
         }
 
     def test_should_leave_autoscaling_out_of_the_mwaa_key(self, mwaa_stack: Built):
-        assert [s["Sid"] for s in statements(mwaa_stack.one("aws:kms/key:Key"))] == ["DelegateToIam", "CloudWatchLogs"]
+        assert [s["Sid"] for s in statements(platform_key(mwaa_stack))] == ["DelegateToIam", "CloudWatchLogs"]
         assert not mwaa_stack.of_type("aws:iam/serviceLinkedRole:ServiceLinkedRole")
 
 

@@ -1,7 +1,8 @@
 """The MWAA stack's creation order: what a first `pulumi up` needs to exist before each step (creation_order.py).
 
 Mocks create everything at once, so these edges are the only proof that AWS sees the bucket's settings before
-the uploads, and the role's policy, the objects and the bucket's public-access block before the environment.
+the uploads, the role's policy, the objects, the bucket's public-access block and the log groups before the
+environment, and the environment before its alarms.
 """
 
 from __future__ import annotations
@@ -75,3 +76,21 @@ class TestEnvironmentLast:
         assert len(private) > 6, [resource.name for resource in private]
         for resource in private:
             assert_waits_for(mwaa_stack, _environment(mwaa_stack), resource)
+
+
+class TestAlertsAndLogs:
+    """The log groups exist before the environment writes to them; the alarms once it exists."""
+
+    def test_should_create_the_log_groups_first(self, mwaa_stack: Built):
+        groups = mwaa_stack.of_type("aws:cloudwatch/logGroup:LogGroup")
+        assert len(groups) == 5
+        for group in groups:
+            assert_waits_for(mwaa_stack, _environment(mwaa_stack), group)
+
+    def test_should_create_each_alarm_after_the_environment(self, mwaa_stack: Built):
+        """Its heartbeat alarm treats missing data as breaching: created earlier, it would fire through the
+        environment's creation."""
+        alarms = mwaa_stack.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        assert alarms
+        for alarm in alarms:
+            assert_waits_for(mwaa_stack, alarm, _environment(mwaa_stack))

@@ -118,6 +118,37 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str]] = [
         r"database\.backupRetentionDays: 3 is under the 7 days the policy pack requires in prod .*fix: keep at least 7",
     ),
     (
+        "prod-backups-deleted-with-the-instance",
+        {"airflow-aws:size": "prod", "airflow-aws:database": {"deleteAutomatedBackups": True}},
+        r"database\.deleteAutomatedBackups: must be false when size is prod .*fix: set it to false",
+    ),
+    (
+        "backup-window-not-a-window",
+        {"airflow-aws:database": {"backupWindow": "2am-3am"}},
+        r"database\.backupWindow: '2am-3am' is not hh24:mi-hh24:mi \(UTC\); fix: write it like 02:00-03:00",
+    ),
+    (
+        "maintenance-window-without-days",
+        {"airflow-aws:database": {"maintenanceWindow": "04:00-05:00"}},
+        r"database\.maintenanceWindow: '04:00-05:00' is not ddd:hh24:mi-ddd:hh24:mi .*fix: write it like "
+        r"sun:04:00-sun:05:00",
+    ),
+    (
+        "backup-window-too-short",
+        {"airflow-aws:database": {"backupWindow": "02:00-02:15"}},
+        r"database\.backupWindow: '02:00-02:15' lasts 15 minutes, and RDS needs at least 30; fix: widen it",
+    ),
+    (
+        "windows-overlap",
+        {"airflow-aws:database": {"backupWindow": "04:30-05:30"}},
+        r"database\.backupWindow: '04:30-05:30' overlaps the maintenanceWindow 'sun:04:00-sun:05:00'.*fix: move",
+    ),
+    (
+        "copy-tags-not-a-boolean",
+        {"airflow-aws:database": {"copyTagsToSnapshot": "yes"}},
+        r"database\.copyTagsToSnapshot: .*valid boolean.*fix: .*Copy the instance's tags",
+    ),
+    (
         "backups-too-long",
         {"airflow-aws:database": {"backupRetentionDays": 90}},
         r"database\.backupRetentionDays: .*less than or equal to 35",
@@ -203,6 +234,33 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str]] = [
         r"ingress\.host: missing while ingress\.enabled is true",
     ),
     ("wrong-type", {"airflow-aws:storage": {"versioning": "yes"}}, r"storage\.versioning: .*valid boolean"),
+    (
+        "prometheus-namespace-not-a-name",
+        {"airflow-aws:observability": {"prometheusOperator": True, "prometheusNamespace": "Monitoring"}},
+        r"observability\.prometheusNamespace: String should match pattern .*fix: .*the namespace the Prometheus pods",
+    ),
+    (
+        "prometheus-pod-labels-empty",
+        {"airflow-aws:observability": {"prometheusOperator": True, "prometheusPodLabels": {}}},
+        r"observability\.prometheusPodLabels: empty, which would admit every pod of monitoring to the exporters; "
+        r"fix: name the Prometheus pods' labels",
+    ),
+    (
+        "monitor-labels-not-labels",
+        {"airflow-aws:observability": {"prometheusOperator": True, "monitorLabels": {"release": "kube prometheus"}}},
+        r"observability\.monitorLabels: \['release=kube prometheus'\] are not Kubernetes labels; fix: ",
+    ),
+    (
+        "prometheus-operator-not-a-boolean",
+        {"airflow-aws:observability": {"prometheusOperator": "yes"}},
+        r"observability\.prometheusOperator: .*valid boolean.*fix: .*the cluster runs the Prometheus operator",
+    ),
+    (
+        "alert-emails-on-eks",
+        {"airflow-aws:observability": {"alertEmails": ["ops@example.com"]}},
+        r"observability\.alertEmails: applies to MWAA only; on EKS the cluster's Alertmanager routes the "
+        r"PrometheusRule's alerts; fix: remove it",
+    ),
     (
         "unversioned-buckets",
         {"airflow-aws:storage": {"versioning": False}},

@@ -212,6 +212,16 @@ class TestMetadataDatabase:
         assert (prod["multiAz"], prod["deletionProtection"], prod["skipFinalSnapshot"]) == (True, True, False)
         assert prod["backupRetentionPeriod"] == 14
 
+    def test_should_take_backups_and_maintenance_in_their_windows(self, eks_stack: Built):
+        db = eks_stack.one("aws:rds/instance:Instance").inputs
+        assert (db["backupWindow"], db["maintenanceWindow"]) == ("02:00-03:00", "sun:04:00-sun:05:00")
+        assert db["copyTagsToSnapshot"] is True
+
+    def test_should_keep_point_in_time_restore_after_a_deletion_in_prod_only(self, dev_stack: Built, prod_stack: Built):
+        dev, prod = (s.one("aws:rds/instance:Instance").inputs for s in (dev_stack, prod_stack))
+        assert (dev["deleteAutomatedBackups"], prod["deleteAutomatedBackups"]) == (True, False)
+        assert dev["backupRetentionPeriod"] >= 1, "automated backups (and so PITR) are never off"
+
 
 class TestBroker:
     """ElastiCache replication group."""

@@ -13,6 +13,7 @@ import pytest
 from airflow_settings import load_settings
 from airflow_settings.render import as_mwaa_options, for_stack, secret_prefixes
 from airflow_settings.versions import AIRFLOW_VERSION
+from infra.alarm_rules import ALARMS
 from infra.config import StackConfigError
 from infra.config_sections import MwaaConfig
 from infra.mwaa import MwaaArtifacts, MwaaArtifactsArgs, MwaaEnvironment, MwaaEnvironmentArgs
@@ -20,11 +21,20 @@ from infra.mwaa_rules import LOG_TYPES, REFUSED_OPTIONS
 from infra.presets import PRESETS
 from mwaa.layout import ARTIFACT_KEYS, DAGS_PREFIX
 from tests.infra.example_stacks import with_stand_in_artifacts
-from tests.infra.harness import ACCOUNT_ID, Built, build_stack, run_under_mocks, stack_config, statements
+from tests.infra.harness import (
+    ACCOUNT_ID,
+    Built,
+    build_stack,
+    platform_key,
+    run_under_mocks,
+    stack_config,
+    statements,
+)
 
 pytestmark = pytest.mark.infra
 
 MWAA_COUNTS = {
+    "airflow-aws:alarms:MwaaAlarms": 1,
     "airflow-aws:encryption:PlatformKey": 1,
     "airflow-aws:mwaa:MwaaArtifacts": 1,
     "airflow-aws:mwaa:MwaaEnvironment": 1,
@@ -40,10 +50,14 @@ MWAA_COUNTS = {
     "aws:ec2/subnet:Subnet": 4,
     "aws:ec2/vpc:Vpc": 1,
     "aws:ec2/vpcEndpoint:VpcEndpoint": 9,
+    # MWAA's five log types, each in a group created before the environment (retention, platform key).
+    "aws:cloudwatch/logGroup:LogGroup": 5,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": len(ALARMS),
     "aws:iam/role:Role": 1,
     "aws:iam/rolePolicy:RolePolicy": 1,
     "aws:kms/alias:Alias": 1,
-    "aws:kms/key:Key": 1,
+    # The platform key and the alert topic's (CloudWatch alarms must be allowed to encrypt with it).
+    "aws:kms/key:Key": 2,
     "aws:mwaa/environment:Environment": 1,
     "aws:s3/bucket:Bucket": 2,
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1,
@@ -53,6 +67,8 @@ MWAA_COUNTS = {
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 2,
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 2,
     "aws:s3/bucketVersioning:BucketVersioning": 2,
+    # No subscription: Pulumi.mwaa.yaml lists no observability.alertEmails.
+    "aws:sns/topic:Topic": 1,
 }
 
 
@@ -149,7 +165,7 @@ class TestMwaaArtifacts:
     def test_should_encrypt_each_object_with_the_platform_key(self, mwaa_stack: Built, artifact: str):
         """Named on the object, so no upload is ever stored under SSE-S3, whatever the bucket's default."""
         uploaded = mwaa_stack.find_created("aws:s3/bucketObjectv2:BucketObjectv2", f"airflow-mwaa-artifacts-{artifact}")
-        key_arn = f"arn:aws:kms:eu-west-1:{ACCOUNT_ID}:key/{mwaa_stack.one('aws:kms/key:Key').name}"
+        key_arn = f"arn:aws:kms:eu-west-1:{ACCOUNT_ID}:key/{platform_key(mwaa_stack).name}"
         assert (
             uploaded.inputs["serverSideEncryption"],
             uploaded.inputs["kmsKeyId"],
@@ -198,7 +214,7 @@ class TestMwaaExecutionRole:
             for kind in ("connections", "variables")
         ]
         key = by_sid["PlatformKey"]
-        assert key["Resource"] == [f"arn:aws:kms:eu-west-1:{ACCOUNT_ID}:key/{mwaa_stack.one('aws:kms/key:Key').name}"]
+        assert key["Resource"] == [f"arn:aws:kms:eu-west-1:{ACCOUNT_ID}:key/{platform_key(mwaa_stack).name}"]
         # The key is usable only through the services MWAA documents (and Secrets Manager for the backend).
         assert set(key["Condition"]["StringLike"]["kms:ViaService"]) == {
             "sqs.eu-west-1.amazonaws.com",
@@ -209,6 +225,7 @@ class TestMwaaExecutionRole:
     def test_should_grant_only_documented_statements(self, mwaa_stack: Built):
         assert [s["Sid"] for s in statements(mwaa_stack.one("aws:iam/rolePolicy:RolePolicy"))] == [
             "PublishMetrics",
+            "OwnCliToken",
             "SourceBucket",
             "AccountPublicAccessBlock",
             "AirflowLogs",
@@ -219,6 +236,16 @@ class TestMwaaExecutionRole:
             "SecretsBackend",
         ]
 
+    def test_should_let_the_maintenance_dag_call_its_own_environments_cli(self, mwaa_stack: Built):
+        """dags/maintenance_db_clean.py runs `airflow db clean` through CreateCliToken, for this environment only."""
+        by_sid = {s["Sid"]: s for s in statements(mwaa_stack.one("aws:iam/rolePolicy:RolePolicy"))}
+        assert by_sid["OwnCliToken"]["Action"] == ["airflow:CreateCliToken"]
+        assert by_sid["OwnCliToken"]["Resource"] == [mwaa_stack.outputs["mwaaEnvironmentArn"]]
+        assert (
+            mwaa_stack.outputs["mwaaEnvironmentArn"]
+            == f"arn:aws:airflow:eu-west-1:{ACCOUNT_ID}:environment/airflow-mwaa"
+        )
+
     def test_should_only_read_the_source_bucket(self, mwaa_stack: Built):
         by_sid = {s["Sid"]: s for s in statements(mwaa_stack.one("aws:iam/rolePolicy:RolePolicy"))}
         assert not [a for a in by_sid["SourceBucket"]["Action"] if a.startswith(("s3:Put", "s3:Delete"))]
@@ -228,7 +255,7 @@ class TestMwaaKey:
     """The platform key's policy."""
 
     def test_should_let_cloudwatch_logs_encrypt_only_this_account_log_groups(self, mwaa_stack: Built):
-        by_sid = {s["Sid"]: s for s in statements(mwaa_stack.one("aws:kms/key:Key"))}
+        by_sid = {s["Sid"]: s for s in statements(platform_key(mwaa_stack))}
         logs = by_sid["CloudWatchLogs"]
         assert logs["Principal"] == {"Service": "logs.eu-west-1.amazonaws.com"}
         assert logs["Condition"]["ArnLike"] == {
@@ -280,6 +307,7 @@ class TestMwaaEnvironmentComponent:
             secret_prefixes=secret_prefixes(load_settings().for_target("mwaa")),
             airflow_configuration_options={},
             log_level="INFO",
+            log_retention_days=30,
             artifact_paths=dict(ARTIFACT_KEYS),
             artifact_versions={key: "v1" for key in ARTIFACT_KEYS},
         )
@@ -340,6 +368,22 @@ MWAA_BAD = [
         r"limit of 37; fix: shorten namePrefix to at most 31 characters",
     ),
     ("public-typo", {"airflow-aws:mwaa": {"webserverAccessMode": "PUBLIC"}}, r"mwaa\.webserverAccessMode"),
+    (
+        "log-retention-cloudwatch-lacks",
+        {"airflow-aws:storage": {"logRetentionDays": 45}},
+        r"storage\.logRetentionDays: 45 is not a retention CloudWatch Logs offers.*fix: choose one of 1, 3, .*"
+        r"\(nearest: 30\)",
+    ),
+    (
+        "alert-email-not-an-address",
+        {"airflow-aws:observability": {"alertEmails": ["ops.example.com"]}},
+        r"observability\.alertEmails: \['ops\.example\.com'\] are not email addresses; fix: list addresses like",
+    ),
+    (
+        "prometheus-operator-on-mwaa",
+        {"airflow-aws:observability": {"prometheusOperator": True}},
+        r"observability\.prometheusOperator: applies to EKS only.*fix: remove it",
+    ),
     (
         "public-web-server",
         {"airflow-aws:mwaa": {"webserverAccessMode": "PUBLIC_ONLY"}},

@@ -22,6 +22,7 @@ def resource_case(resource_type: str, good: dict[str, Any], bad: dict[str, Any])
     return resource_args(resource_type, {**PROD, **good}), resource_args(resource_type, {**PROD, **good, **bad})
 
 
+TOPIC_ARN = "arn:aws:sns:eu-west-1:111122223333:airflow-alerts"
 RDS = "aws:rds/instance:Instance"
 GOOD_RDS = {
     "engine": "postgres",
@@ -31,6 +32,7 @@ GOOD_RDS = {
     "multiAz": True,
     "backupRetentionPeriod": 14,
     "deletionProtection": True,
+    "deleteAutomatedBackups": False,
     "iamDatabaseAuthenticationEnabled": True,
     "parameterGroupName": "airflow-pg",
 }

@@ -28,6 +28,7 @@ from tests.policy.rule_baselines import (
     ROLE,
     SG_INGRESS,
     TLS_ONLY,
+    TOPIC_ARN,
     bucket_stack,
     chart_args,
     fernet_stack,
@@ -43,6 +44,7 @@ CASES: dict[str, tuple[Any, Any]] = {
     "rds-multi-az-in-prod": resource_case(RDS, GOOD_RDS, {"multiAz": False}),
     "rds-backup-retention": resource_case(RDS, GOOD_RDS, {"backupRetentionPeriod": 3}),
     "rds-deletion-protection-in-prod": resource_case(RDS, GOOD_RDS, {"deletionProtection": False}),
+    "rds-keep-automated-backups-in-prod": resource_case(RDS, GOOD_RDS, {"deleteAutomatedBackups": True}),
     "rds-iam-auth-or-managed-secret": resource_case(RDS, GOOD_RDS, {"iamDatabaseAuthenticationEnabled": False}),
     "rds-ssl-forced": (
         stack_of(
@@ -101,6 +103,15 @@ CASES: dict[str, tuple[Any, Any]] = {
     "secretsmanager-cmk": resource_case("aws:secretsmanager/secret:Secret", {"kmsKeyId": KEY}, {"kmsKeyId": None}),
     "secretsmanager-recovery-window": resource_case(
         "aws:secretsmanager/secret:Secret", {"kmsKeyId": KEY}, {"recoveryWindowInDays": 0}
+    ),
+    "sns-topic-cmk": resource_case("aws:sns/topic:Topic", {"kmsMasterKeyId": KEY}, {"kmsMasterKeyId": "alias/aws/sns"}),
+    "cloudwatch-alarm-notifies": resource_case(
+        "aws:cloudwatch/metricAlarm:MetricAlarm", {"alarmActions": [TOPIC_ARN]}, {"alarmActions": []}
+    ),
+    "sns-subscription-tls": resource_case(
+        "aws:sns/topicSubscription:TopicSubscription",
+        {"protocol": "https", "endpoint": "https://events.pagerduty.com/integration/x/enqueue"},
+        {"protocol": "http", "endpoint": "http://alerts.example.com/hook"},
     ),
     "kms-key-rotation": resource_case("aws:kms/key:Key", {"enableKeyRotation": True}, {"enableKeyRotation": False}),
     "kms-deletion-window-in-prod": resource_case(

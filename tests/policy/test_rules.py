@@ -6,7 +6,7 @@ import pytest
 
 from policy.airflow_aws_policies import POLICIES
 from tests.policy.policy_args import BY_NAME, reported, resource_args
-from tests.policy.rule_baselines import GOOD_CHART_VALUES, HELM
+from tests.policy.rule_baselines import GOOD_CHART_VALUES, HELM, RDS
 from tests.policy.rule_cases import CASES
 
 pytestmark = pytest.mark.infra
@@ -53,3 +53,11 @@ def test_create_user_job_must_read_its_password_from_a_secret(create_user_job, r
     )
     assert [m for m in messages if reported_problem and reported_problem in m] == messages
     assert bool(messages) is bool(reported_problem)
+
+
+def test_a_production_database_without_the_setting_loses_its_backups():
+    """AWS deletes automated backups with the instance unless delete_automated_backups is false."""
+    good = dict(CASES["rds-keep-automated-backups-in-prod"][0].props)
+    del good["deleteAutomatedBackups"]
+    messages = reported(BY_NAME["rds-keep-automated-backups-in-prod"], resource_args(RDS, good))
+    assert messages and "set delete_automated_backups=False" in messages[0]
