@@ -1,4 +1,4 @@
-"""Pulumi entry point (`main: infra/` in Pulumi.yaml). All the work is in infra/stack.py."""
+"""Pulumi entry point (`main: infra/` in Pulumi.yaml). The program is infra/stack.py `run()`."""
 
 import sys
 from pathlib import Path

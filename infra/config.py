@@ -20,7 +20,6 @@ from airflow_settings.render import for_stack, secret_prefixes
 from infra.config_rules import (
     EnvironmentTag,
     dags_problems,
-    database_problems,
     derived_names,
     eks_problems,
     environment_tag_problems,
@@ -29,7 +28,6 @@ from infra.config_rules import (
     network_problems,
     node_group_problems,
     production_broker_problems,
-    production_problems,
     storage_problems,
 )
 from infra.config_sections import (
@@ -46,6 +44,7 @@ from infra.config_sections import (
     ObservabilityConfig,
     StorageConfig,
 )
+from infra.database_rules import database_problems, production_problems
 from infra.mwaa_rules import log_retention_problems, mwaa_input_problems
 from infra.observability_rules import observability_problems
 from infra.presets import PRESETS, Size, with_preset

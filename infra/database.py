@@ -10,8 +10,9 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from infra.airflow_secrets import store_secret
-from infra.config_rules import component_input_error, database_problems
+from infra.config_rules import component_input_error
 from infra.config_sections import DatabaseConfig
+from infra.database_rules import database_problems
 from infra.network import client_only_firewall
 
 POSTGRES_PORT = 5432

@@ -1,4 +1,4 @@
-"""RDS's backup and maintenance windows as sets of minutes: the pure arithmetic behind config_rules.window_problems.
+"""RDS's backup and maintenance windows as sets of minutes: the pure arithmetic behind database_rules.window_problems.
 
 A backup window (PreferredBackupWindow, hh24:mi-hh24:mi) recurs every day, a maintenance window
 (PreferredMaintenanceWindow, ddd:hh24:mi-ddd:hh24:mi) every week, both in UTC; either may wrap around (past

@@ -1,6 +1,6 @@
 """What the platform stack hands the workloads stage: its `workloads` output, written and read only here.
 
-Pure (no pulumi import). The platform (stack.py) builds a WorkloadsInputs from its resources and exports
+Pure (no pulumi import). The platform (eks_platform.py) builds a WorkloadsInputs from its resources and exports
 `as_output(...)`; the workloads stage (workloads.py) reads it back through a StackReference with `from_output`.
 Everything in it is plain and non-secret: ARNs, names, the chart inputs. Secret values stay in Secrets Manager,
 where the workloads stage reads them by ARN, and the kubeconfig is the platform's own (secret) output.

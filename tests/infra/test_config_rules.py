@@ -1,5 +1,5 @@
-"""The rules AWS applies that mocks never check (config_rules.py, mwaa_rules.py), each worded once: exact wording
-pinned per case, and the boundary AWS states accepted."""
+"""The rules AWS applies that mocks never check (config_rules.py, database_rules.py, mwaa_rules.py), each worded
+once: exact wording pinned per case, and the boundary AWS states accepted."""
 
 from __future__ import annotations
 
@@ -9,14 +9,11 @@ import pytest
 
 from infra.config_rules import (
     BUCKET_PREFIX,
-    PRODUCTION_BACKUP_RETENTION_DAYS,
-    database_problems,
     derived_names,
     name_prefix_problems,
     network_problems,
     node_group_problems,
     production_broker_problems,
-    production_problems,
     storage_problems,
     usable_zones,
 )
@@ -29,6 +26,7 @@ from infra.config_sections import (
     ObservabilityConfig,
     StorageConfig,
 )
+from infra.database_rules import PRODUCTION_BACKUP_RETENTION_DAYS, database_problems, production_problems
 from infra.mwaa_rules import CLASS_LIMITS, mwaa_input_problems
 from infra.observability_rules import email_problems, observability_problems
 from infra.presets import PRESETS
