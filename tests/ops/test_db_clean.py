@@ -22,7 +22,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from airflow_settings import load_settings
-from local_airflow.rest_client import AirflowAPIError, AirflowClient
+from local_airflow.processes import wait_for
+from local_airflow.rest_client import TERMINAL_RUN_STATES, AirflowAPIError, AirflowClient
 from local_airflow.services import AWS_DUMMY_KEY
 from local_airflow.stack import NativeStack
 from ops.db_backup import Database
@@ -59,8 +60,29 @@ def successful_run(client: AirflowClient, dag_id: str, conf: dict | None = None)
     return run_id
 
 
+def settle_scheduled_runs(client: AirflowClient, dag_id: str) -> None:
+    """Wait until the DAG's next scheduled run lies in the future and every run it has ended. Unpaused at creation,
+    the maintenance DAG gets its latest scheduled run as soon as it is parsed: a real clean that would otherwise
+    race the dry run below."""
+    client.wait_dag(dag_id)
+
+    def settled() -> bool:
+        run_after = client.get(f"/dags/{dag_id}")["next_dagrun_run_after"]
+        if run_after is None or pendulum.parse(run_after) <= pendulum.now("UTC"):
+            return False
+        return all(run["state"] in TERMINAL_RUN_STATES for run in client.runs(dag_id))
+
+    wait_for(
+        settled,
+        300,
+        f"{dag_id}'s scheduled runs to end",
+        diagnostics=lambda: f"runs: {[(run['run_id'], run['state']) for run in client.runs(dag_id)]}",
+    )
+
+
 @pytest.mark.stack
 def test_should_delete_what_is_older_than_the_retention_and_keep_the_rest(stack: NativeStack, client: AirflowClient):
+    settle_scheduled_runs(client, MAINTENANCE)
     old, recent = successful_run(client, PIPELINE), successful_run(client, PIPELINE)
     db = metadata_db(stack)
     connection = db.connect()
