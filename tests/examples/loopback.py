@@ -7,10 +7,12 @@ the function answers per the published API, and the tests assert the exact reque
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -34,9 +36,10 @@ class Response:
 
 
 class LoopbackServer:
-    """`with LoopbackServer(answer) as server:` serves on `server.url` and records `server.requests`."""
+    """`with LoopbackServer(answer) as server:` serves on `server.url` and records `server.requests`; given
+    `tls=(certificate_file, key_file)`, over HTTPS."""
 
-    def __init__(self, answer: Callable[[Request], Response]):
+    def __init__(self, answer: Callable[[Request], Response], tls: tuple[Path, Path] | None = None):
         self.answer = answer
         self.requests: list[Request] = []
         self._lock = threading.Lock()
@@ -70,7 +73,12 @@ class LoopbackServer:
                 pass
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
+        self.port = self._httpd.server_address[1]
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
 
     def __enter__(self) -> LoopbackServer:
         threading.Thread(target=self._httpd.serve_forever, daemon=True).start()

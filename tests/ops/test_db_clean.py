@@ -8,11 +8,7 @@ import base64
 import datetime
 import importlib.util
 import ipaddress
-import json
-import ssl
-import threading
 from datetime import UTC, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pendulum
 import pytest
@@ -27,6 +23,7 @@ from local_airflow.rest_client import TERMINAL_RUN_STATES, AirflowAPIError, Airf
 from local_airflow.services import AWS_DUMMY_KEY
 from local_airflow.stack import NativeStack
 from ops.db_backup import Database
+from tests.examples.loopback import LoopbackServer, Request, Response
 from tests.ops.conftest import MAINTENANCE_DAG, metadata_db
 
 MAINTENANCE = "maintenance_db_clean"
@@ -125,12 +122,13 @@ def maintenance_module():
 
 
 class FakeMWAA:
-    """MWAA's control plane (CreateCliToken) and its web server's CLI endpoint, over HTTPS on 127.0.0.1."""
+    """MWAA's control plane (CreateCliToken) and its web server's CLI endpoint, over HTTPS on 127.0.0.1, with a
+    certificate made per test."""
 
     TOKEN = "cli-token"
 
     def __init__(self, tmp_path, stderr: str = ""):
-        self.commands: list[tuple[str, str, str]] = []
+        self.stderr = stderr
         key = ec.generate_private_key(ec.SECP256R1())
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
         now = datetime.datetime.now(UTC)
@@ -153,40 +151,26 @@ class FakeMWAA:
                 serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
             )
         )
-        fake = self
+        self.server = LoopbackServer(self.answer, tls=(self.ca_file, key_file))
+        self.port = self.server.port
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-                if self.path.startswith("/clitoken/"):
-                    answer = {"CliToken": fake.TOKEN, "WebServerHostname": f"127.0.0.1:{fake.port}"}
-                else:
-                    fake.commands.append((self.path, self.headers["Authorization"], body))
-                    streams = {"stdout": "Performing cleanup\n", "stderr": stderr}
-                    answer = {name: base64.b64encode(text.encode()).decode() for name, text in streams.items()}
-                payload = json.dumps(answer).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+    def answer(self, request: Request) -> Response:
+        if request.path.startswith("/clitoken/"):
+            return Response(body={"CliToken": self.TOKEN, "WebServerHostname": f"127.0.0.1:{self.port}"})
+        streams = {"stdout": "Performing cleanup\n", "stderr": self.stderr}
+        return Response(body={name: base64.b64encode(text.encode()).decode() for name, text in streams.items()})
 
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(self.ca_file, key_file)
-        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
-        self.port = self.server.server_address[1]
+    @property
+    def commands(self) -> list[tuple[str, str, str]]:
+        """The CLI endpoint's requests: (path, Authorization, command)."""
+        return [(r.path, r.headers["Authorization"], r.body) for r in self.server.calls("POST", "/aws_mwaa/cli")]
 
     def __enter__(self) -> FakeMWAA:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.__exit__(*exc)
 
 
 @pytest.fixture
