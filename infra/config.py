@@ -226,7 +226,11 @@ def _explain(err: ValidationError) -> str:
             if where:
                 lines.append(f"  {key}: {message}")
             else:
-                lines.extend(f"  {CONFIG_NAMESPACE}:{line}" for line in message.splitlines())
+                # Our rules word keys without the namespace; the aws provider's keys (aws:...) keep their own.
+                lines.extend(
+                    f"  {line}" if line.startswith("aws:") else f"  {CONFIG_NAMESPACE}:{line}"
+                    for line in message.splitlines()
+                )
         else:
             got = f"(got {problem.get('input')!r})"
             lines.append(f"  {key}: {problem['msg']} {got}; fix: set it as documented: {_field_doc(problem['loc'])}")

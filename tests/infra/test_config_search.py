@@ -32,11 +32,12 @@ KeyPath = tuple[str | int, ...]
 
 REFERENCE_KEYS = {key for key, _ in config_reference()}
 UNREAD = ("aws:defaultTags",)
-"""Keys the program never reads: the provider's default tags, whose `environment` the pack reads to pick the
-production rules. A stack whose tag disagrees with its size passes validation and then fails the pack (an untagged
-or prod-tagged dev stack is held to prod's rules); the program can't refuse that until read_stack_config hands
-the tags to the validation, so the search keeps each mutant's tag equal to its size, as the committed stacks do."""
-KEY_OF_A_PROBLEM = re.compile(rf"^\s*(aws:region|{CONFIG_NAMESPACE}(?::(?P<key>[\w.\[\]]+))?): (?P<rest>.+)$")
+"""The provider's default tags: their shape is the aws provider's to check, so the mutations above leave them alone.
+Their `environment` value, which the program and the pack both read to pick the production rules, is drawn by
+`tagged_mutants`."""
+KEY_OF_A_PROBLEM = re.compile(
+    rf"^\s*(aws:region|aws:defaultTags\.tags\.\w+|{CONFIG_NAMESPACE}(?::(?P<key>[\w.\[\]]+))?): (?P<rest>.+)$"
+)
 
 CIDRS = st.one_of(
     st.sampled_from(
@@ -165,12 +166,16 @@ def _names_a_config_key(key: str) -> bool:
 
 @st.composite
 def tagged_mutants(draw: st.DrawFn) -> tuple[str, dict[str, Any], str]:
-    """A mutant whose environment tag says its size (UNREAD)."""
+    """A mutant whose `environment` tag mostly says its size, and sometimes another environment or none: the
+    program refuses a tag that would hold the stack to rules its size does not meet."""
     stack, config, change = draw(mutants())
     size = config.get(f"{CONFIG_NAMESPACE}:size", "dev")
-    if size in ("dev", "prod"):
-        config["aws:defaultTags"] = {"tags": {"environment": size}}
-    return stack, config, change
+    tag = draw(st.sampled_from([size, size, size, "dev", "prod", "staging", None]))
+    if tag is None:
+        config.pop("aws:defaultTags", None)
+    else:
+        config["aws:defaultTags"] = {"tags": {"environment": tag}}
+    return stack, config, f"{change}, environment tag {tag!r}"
 
 
 def _assert_well_worded(message: str) -> None:

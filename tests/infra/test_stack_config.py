@@ -51,18 +51,18 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str]] = [
     (
         "dev-tagged-prod",
         {"aws:defaultTags": {"tags": {"environment": "prod"}}},
-        r"aws:defaultTags\.tags\.environment: 'prod' on a size dev stack, so the policy pack holds it to the "
+        r"(?m)^  aws:defaultTags\.tags\.environment: 'prod' on a size dev stack, so the policy pack holds it to the "
         r"production rules.*fix: `pulumi config set --path 'aws:defaultTags\.tags\.environment' dev`",
     ),
     (
         "dev-untagged",
         {"aws:defaultTags": None},
-        r"aws:defaultTags\.tags\.environment: missing on a size dev stack",
+        r"(?m)^  aws:defaultTags\.tags\.environment: missing on a size dev stack",
     ),
     (
         "prod-tagged-dev",
         {"airflow-aws:size": "prod", "airflow-aws:eks": {"deployerCidrs": ["10.0.0.0/16"]}},
-        r"aws:defaultTags\.tags\.environment: 'dev' on a size prod stack lets the policy pack check it with the "
+        r"(?m)^  aws:defaultTags\.tags\.environment: 'dev' on a size prod stack lets the policy pack check it with the "
         r"non-production rules; fix: tag it environment: prod",
     ),
     (
