@@ -28,18 +28,20 @@ async def events_and_loop_lag(trigger: JobCompletedTrigger) -> tuple[list[Trigge
     """Run the trigger to its end beside a probe that wakes every 10 ms; return its events and the probe's
     longest wait beyond those 10 ms, which is how long something held the event loop."""
     lag = 0.0
-    done = asyncio.Event()
+    done, sleeping = asyncio.Event(), asyncio.Event()
 
     async def probe() -> None:
         nonlocal lag
         while not done.is_set():
             started = time.monotonic()
+            sleeping.set()
             await asyncio.sleep(0.01)
             lag = max(lag, time.monotonic() - started - 0.01)
 
-    # The probe runs first, so a trigger that blocks from its first poll on still stalls a pending probe sleep.
+    # The probe is inside its first sleep before the trigger starts, so a trigger that blocks from its first poll
+    # on still stalls a pending probe sleep.
     probing = asyncio.create_task(probe())
-    await asyncio.sleep(0.02)
+    await sleeping.wait()
     events = [event async for event in trigger.run()]
     done.set()
     await probing
