@@ -50,8 +50,9 @@ UV ?= $(or $(shell command -v uv 2>/dev/null),$(UV_DIR)/bin/uv)
 export UV
 VENV := .venv
 VENV_INFRA := .venv-infra
-# Tests that import pulumi run in the Pulumi environment; everything else in the Airflow one.
-INFRA_TESTS := $(wildcard tests/infra tests/helm tests/policy tests/docs)
+# Tests that import pulumi (the release test renders the chart from a stack) run in the Pulumi environment;
+# everything else in the Airflow one.
+INFRA_TESTS := $(wildcard tests/infra tests/helm tests/policy tests/docs tests/release)
 
 $(UV_DIR)/bin/uv:
 	$(PYTHON) -m venv $(UV_DIR)

@@ -45,6 +45,47 @@ class AirflowNamespaceArgs:
     default-deny and the allowed egress. https://kubernetes.io/docs/concepts/services-networking/network-policies/"""
 
 
+RELEASE_SECRET_ROLES = (
+    "metadata",
+    "result-backend",
+    "broker",
+    "fernet-key",
+    "jwt-secret",
+    "api-secret-key",
+    "admin-password",
+    "pgbouncer-config",
+    "pgbouncer-stats",
+)
+"""The Secrets the chart reads, by role (SECRET_NAMES names them)."""
+
+
+def release_secret_data(
+    database: Mapping[str, Any],
+    broker_url: str,
+    airflow_secrets: Mapping[str, str],
+    values: Mapping[str, Any],
+    namespace: str,
+) -> dict[str, dict[str, str]]:
+    """Each Secret's data by role, from the metadata-db secret (host, port, dbname, username, password), the
+    broker URL, the generated fernet-key, jwt-secret, api-secret-key and admin-password, and the chart's final
+    `values`; also what the release test gives its pods (tests/release)."""
+    user, password = database["username"], database["password"]
+    return {
+        "metadata": {"connection": metadata_connection(user, password, namespace)},
+        "result-backend": {"connection": result_backend_connection(user, password, namespace)},
+        "broker": {"connection": broker_url},
+        "fernet-key": {"fernet-key": airflow_secrets["fernet-key"]},
+        "jwt-secret": {"jwt-secret": airflow_secrets["jwt-secret"]},
+        "api-secret-key": {"api-secret-key": airflow_secrets["api-secret-key"]},
+        "admin-password": {"password": airflow_secrets["admin-password"]},
+        "pgbouncer-config": {
+            "pgbouncer.ini": pgbouncer_ini(database["host"], int(database["port"]), database["dbname"], user, values),
+            "users.txt": pgbouncer_users(user, password),
+        },
+        "pgbouncer-stats": {"connection": pgbouncer_stats_connection(user, password)},
+    }
+
+
 class AirflowNamespace(pulumi.ComponentResource):
     """The kubernetes.core.v1.Namespace of the release (Pod Security "restricted" enforced, annotated with the
     image), the kubernetes.core.v1.Secret objects the chart reads (metadata connection, result backend, broker
@@ -73,38 +114,24 @@ class AirflowNamespace(pulumi.ComponentResource):
         # namespace name as an output orders each of them after the namespace.
         in_namespace = pulumi.ResourceOptions(parent=self, provider=args.provider)
         namespace_name = namespace.metadata.apply(lambda metadata: metadata.name)
-        database = pulumi.Output.secret(args.metadata_credentials).apply(json.loads)
-        ns = args.namespace
-        contents: dict[str, dict[str, pulumi.Input[str]]] = {
-            "metadata": {
-                "connection": database.apply(lambda db: metadata_connection(db["username"], db["password"], ns))
-            },
-            "result-backend": {
-                "connection": database.apply(lambda db: result_backend_connection(db["username"], db["password"], ns))
-            },
-            "broker": {"connection": pulumi.Output.secret(args.broker_url).apply(lambda text: json.loads(text)["url"])},
-            "fernet-key": {"fernet-key": args.airflow_secrets["fernet-key"]},
-            "jwt-secret": {"jwt-secret": args.airflow_secrets["jwt-secret"]},
-            "api-secret-key": {"api-secret-key": args.airflow_secrets["api-secret-key"]},
-            "admin-password": {"password": args.airflow_secrets["admin-password"]},
-            "pgbouncer-config": {
-                "pgbouncer.ini": pulumi.Output.all(database, args.values).apply(
-                    lambda parts: pgbouncer_ini(
-                        parts[0]["host"], int(parts[0]["port"]), parts[0]["dbname"], parts[0]["username"], parts[1]
-                    )
-                ),
-                "users.txt": database.apply(lambda db: pgbouncer_users(db["username"], db["password"])),
-            },
-            "pgbouncer-stats": {
-                "connection": database.apply(lambda db: pgbouncer_stats_connection(db["username"], db["password"]))
-            },
-        }
-        for role, data in contents.items():
+        contents = pulumi.Output.secret(
+            pulumi.Output.all(
+                database=pulumi.Output.from_input(args.metadata_credentials).apply(json.loads),
+                broker=pulumi.Output.from_input(args.broker_url).apply(json.loads),
+                airflow_secrets=pulumi.Output.all(**args.airflow_secrets),
+                values=args.values,
+            ).apply(
+                lambda parts: release_secret_data(
+                    parts["database"], parts["broker"]["url"], parts["airflow_secrets"], parts["values"], args.namespace
+                )
+            )
+        )
+        for role in RELEASE_SECRET_ROLES:
             k8s.core.v1.Secret(
                 f"{name}-{role}",
                 metadata=k8s.meta.v1.ObjectMetaArgs(name=SECRET_NAMES[role], namespace=namespace_name),
                 type="Opaque",
-                string_data={key: pulumi.Output.secret(value) for key, value in data.items()},
+                string_data=contents.apply(lambda data, role=role: data[role]),
                 # The Fernet key is rotated in place (scripts/rotate-fernet-key); Pulumi only seeds it.
                 opts=pulumi.ResourceOptions.merge(
                     in_namespace,

@@ -12,6 +12,8 @@ from typing import Any
 from infra.chart_facts import PGBOUNCER_PORT, RELEASE_NAME
 
 PGBOUNCER_DATABASE = "airflow-metadata"
+MAX_PREPARED_STATEMENTS = 100
+"""Prepared statements pgbouncer keeps per server connection (pgbouncer's own default from 1.24 is 200)."""
 
 
 def pgbouncer_ini(db_host: str, db_port: int, db_name: str, user: str, values: Mapping[str, Any]) -> str:
@@ -21,7 +23,8 @@ def pgbouncer_ini(db_host: str, db_port: int, db_name: str, user: str, values: M
     helm_values/ (`pgbouncer.metadataPoolSize`, `pgbouncer.maxClientConn`) are applied here, from the final
     `values`; unset, they keep the chart's defaults (10 and 100)."""
     pgbouncer = values.get("pgbouncer", {})
-    pool_size, max_client_conn = pgbouncer.get("metadataPoolSize", 10), pgbouncer.get("maxClientConn", 100)
+    # int(): values that crossed Pulumi's engine carry their numbers as floats (200.0), which pgbouncer refuses.
+    pool_size, max_client_conn = int(pgbouncer.get("metadataPoolSize", 10)), int(pgbouncer.get("maxClientConn", 100))
     return "\n".join(
         [
             "[databases]",
@@ -35,6 +38,11 @@ def pgbouncer_ini(db_host: str, db_port: int, db_name: str, user: str, values: M
             "auth_file = /etc/pgbouncer/users.txt",
             f"stats_users = {user}",
             "ignore_startup_parameters = extra_float_digits",
+            # Airflow's SQLAlchemy 2.1 connects with psycopg 3, which prepares a statement run five times on a
+            # connection; in transaction mode the next transaction may get another server connection, where it
+            # does not exist ("prepared statement _pg3_1 does not exist", seen in the release test). pgbouncer
+            # 1.21+ tracks them per client; the chart image's 1.23 defaults this to 0, off.
+            f"max_prepared_statements = {MAX_PREPARED_STATEMENTS}",
             f"max_client_conn = {max_client_conn}",
             # RDS forces SSL (rds.force_ssl=1); verify-full would need the RDS CA bundle in pgbouncer's image.
             "server_tls_sslmode = require",

@@ -2,7 +2,9 @@
 
 Each is what a compose service (or AWS) gives the compose stack, run by hand on a loopback port:
 - PostgreSQL refuses to run as root: initdb/pg_ctl run as the `postgres` user (runuser), data in a temp dir;
+  with `tls`, it accepts TCP clients over SSL only, as RDS does under the platform's rds.force_ssl=1;
 - Redis saves to disk as the redis image does, and SHUTDOWN SAVE on stop, so a restart loses no message;
+  with `tls` and `password`, it speaks TLS only and wants AUTH, as the platform's ElastiCache does;
 - AWS is moto's ThreadedMotoServer: the Secrets Manager backend and S3 remote logging talk to it as to AWS;
 - the git repository is a bare one that GitDagBundle tracks, and tests push DAGs into.
 """
@@ -17,9 +19,11 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +38,21 @@ AWS_REGION = "us-east-1"
 AWS_DUMMY_KEY = "testing"
 
 
+@dataclass(frozen=True)
+class ServerTLS:
+    """A server's certificate chain and key (PEM files), and the CA that signed it."""
+
+    certificate: Path
+    key: Path
+    ca: Path
+
+
 class PostgreSQL:
     """PostgreSQL on 127.0.0.1:`port`, with the compose postgres service's role, password and database."""
 
-    def __init__(self, port: int):
+    def __init__(self, port: int, tls: ServerTLS | None = None):
         self.port = port
+        self.tls = tls
         # Its own temp dir, owned by postgres: a stack root may sit under dirs postgres can't enter (0700).
         self._root: Path | None = None
 
@@ -59,11 +73,17 @@ class PostgreSQL:
                 *("-D", str(self._data), "-U", DATABASE_USER, "--pwfile", str(pwfile)),
                 *("--auth=scram-sha-256", "-E", "UTF8"),
             )
+            if self.tls:
+                self._require_ssl()
+        options = f"-p {self.port} -k {self._root} -c listen_addresses=127.0.0.1 -c max_connections=300"
+        if self.tls:
+            certificate, key = self._root / "server.crt", self._root / "server.key"
+            options += f" -c ssl=on -c ssl_cert_file={certificate} -c ssl_key_file={key}"
         self._as_postgres(
             _postgres_bin("pg_ctl"),
             *("-D", str(self._data), "-l", str(self._root / "postgres.log"), "-w"),
             "-o",
-            f"-p {self.port} -k {self._root} -c listen_addresses=127.0.0.1 -c max_connections=300",
+            options,
             "start",
         )
         self._ensure_database()
@@ -85,12 +105,31 @@ class PostgreSQL:
             shutil.rmtree(self._root, ignore_errors=True)
             self._root = None
 
+    def _require_ssl(self) -> None:
+        """Copies of the certificate and key that postgres owns (it refuses a key others can read), and an
+        hba file that turns away TCP clients without SSL."""
+        assert self.tls and self._root and self._data
+        for source, name in ((self.tls.certificate, "server.crt"), (self.tls.key, "server.key")):
+            target = self._root / name
+            shutil.copyfile(source, target)
+            target.chmod(0o600)
+            if os.geteuid() == 0:
+                shutil.chown(target, "postgres", "postgres")
+        (self._data / "pg_hba.conf").write_text(
+            "local all all scram-sha-256\nhostssl all all 127.0.0.1/32 scram-sha-256\nhostnossl all all all reject\n"
+        )
+
     def _ensure_database(self) -> None:
         import psycopg2
 
         def connect():
             return psycopg2.connect(
-                host="127.0.0.1", port=self.port, user=DATABASE_USER, password=DATABASE_PASSWORD, dbname="postgres"
+                host="127.0.0.1",
+                port=self.port,
+                user=DATABASE_USER,
+                password=DATABASE_PASSWORD,
+                dbname="postgres",
+                sslmode="require" if self.tls else "prefer",
             )
 
         connection = wait_for(connect, 30, "PostgreSQL to accept connections")
@@ -124,9 +163,11 @@ def _postgres_bin(tool: str) -> str:
 class Redis:
     """redis-server on 127.0.0.1:`port`, its RDB and log in `directory`."""
 
-    def __init__(self, port: int, directory: Path):
+    def __init__(self, port: int, directory: Path, tls: ServerTLS | None = None, password: str | None = None):
         self.port = port
         self.directory = directory
+        self.tls = tls
+        self.password = password
         self._process: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -134,26 +175,52 @@ class Redis:
         server = shutil.which("redis-server")
         if server is None:
             raise FileNotFoundError("redis-server not found: install Debian's redis-server package")
+        if self.tls:
+            # TLS only (no plain port), and no client certificates, as ElastiCache's in-transit encryption.
+            listen = ["--port", "0", "--tls-port", str(self.port), "--tls-auth-clients", "no"]
+            listen += ["--tls-cert-file", str(self.tls.certificate), "--tls-key-file", str(self.tls.key)]
+            listen += ["--tls-ca-cert-file", str(self.tls.ca)]
+        else:
+            listen = ["--port", str(self.port)]
+        # Passed on stdin's config rather than argv, so that `ps` never shows it.
+        config = f"requirepass {self.password}\n" if self.password else ""
         # Redis' default save points, so a restart keeps queued Celery messages, as the redis image does.
         self._process = subprocess.Popen(
             [
                 server,
-                *("--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.directory)),
+                "-",
+                *listen,
+                *("--bind", "127.0.0.1", "--dir", str(self.directory)),
                 *("--save", "3600 1 300 100 60 10000", "--daemonize", "no"),
                 *("--logfile", str(self.directory / "redis.log")),
             ],
+            stdin=subprocess.PIPE,
             start_new_session=True,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        assert self._process.stdin
+        self._process.stdin.write(config.encode())
+        self._process.stdin.close()
         wait_for(lambda: self.command("PING") == "+PONG", 20, "Redis to answer PING")
 
     def command(self, *words: str) -> str:
-        """One command in the Redis protocol; the first line of the reply."""
-        with socket.create_connection(("127.0.0.1", self.port), timeout=2) as conn:
-            request = f"*{len(words)}\r\n" + "".join(f"${len(word)}\r\n{word}\r\n" for word in words)
-            conn.sendall(request.encode())
+        """One command in the Redis protocol (after AUTH when it has a password); the first line of the reply."""
+        with self._connect() as conn:
+            if self.password:
+                conn.sendall(_resp("AUTH", self.password))
+                if not conn.recv(1024).startswith(b"+OK"):
+                    raise RuntimeError("Redis refused the AUTH password")
+            conn.sendall(_resp(*words))
             return conn.recv(1024).decode().strip()
+
+    def _connect(self) -> socket.socket:
+        conn = socket.create_connection(("127.0.0.1", self.port), timeout=2)
+        if not self.tls:
+            return conn
+        context = ssl.create_default_context(cafile=str(self.tls.ca))
+        context.check_hostname = False  # the certificate names the AWS endpoint, and this is 127.0.0.1
+        return context.wrap_socket(conn)
 
     def stop(self) -> None:
         if self._process and self._process.poll() is None:
@@ -169,6 +236,10 @@ class Redis:
     def restart(self) -> None:
         self.stop()
         self.start()
+
+
+def _resp(*words: str) -> bytes:
+    return (f"*{len(words)}\r\n" + "".join(f"${len(word)}\r\n{word}\r\n" for word in words)).encode()
 
 
 class MotoAWS:
@@ -197,11 +268,11 @@ class MotoAWS:
             "AWS_DEFAULT_REGION": AWS_REGION,
         }
 
-    def client(self, service: str) -> Any:
+    def client(self, service: str, region: str = AWS_REGION) -> Any:
         return boto3.client(
             service,
             endpoint_url=self.endpoint_url,
-            region_name=AWS_REGION,
+            region_name=region,
             aws_access_key_id=AWS_DUMMY_KEY,
             aws_secret_access_key=AWS_DUMMY_KEY,
         )

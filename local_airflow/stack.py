@@ -25,6 +25,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -310,7 +311,7 @@ class NativeStack:
         if self._watcher:
             self._watcher.join(5)
         steps: list[Callable[[], None]] = [
-            *(partial(self.kill_component, name, signal.SIGTERM) for name in reversed(self.components)),
+            self._stop_components,
             *([self.metrics.stop] if self.metrics else []),
             self.redis.stop,
             self.postgres.remove,
@@ -324,6 +325,17 @@ class NativeStack:
                 failures.append(err)
         if failures:
             raise failures[0]
+
+    def _stop_components(self) -> None:
+        """SIGTERM to every component at once, as `docker compose down` stops its containers: one grace period
+        in all, not one per component (a teams stack's teardown took 97 s one after the other)."""
+        with self._lock, ThreadPoolExecutor(max_workers=max(1, len(self.components))) as pool:
+            stops = [
+                pool.submit(stop_session, component.process, signal.SIGTERM, STOP_GRACE_S)
+                for component in self.components.values()
+            ]
+        for stop in stops:
+            stop.result()
 
     def print_logs(self, lines: int = 40) -> None:
         logs = sorted((self.root / "logs").glob("*.log")) + (self.metrics.logs() if self.metrics else [])

@@ -10,6 +10,10 @@ test-infra: venv-infra | chart-schema helm ## Pulumi mock-runtime tests (tests/i
 	$(VENV_INFRA)/bin/pytest -m infra tests/infra
 	$(VENV_INFRA)/bin/pytest tests/helm
 
+.PHONY: release-test
+release-test: venv-infra | chart-schema helm ## Start the prod release's rendered workloads on podman (root) beside stand-ins for AWS, and run a DAG through them (tests/release, about 5 min).
+	$(VENV_INFRA)/bin/pytest tests/release $(PYTEST_ARGS)
+
 .PHONY: pulumi-cli
 pulumi-cli: ## Check that the pulumi CLI is installed and at least PULUMI_MIN_VERSION
 	@command -v pulumi >/dev/null 2>&1 || { echo "The pulumi CLI is not installed: need $(PULUMI_MIN_VERSION) or newer, found none. Get it from https://www.pulumi.com/docs/iac/download-install/"; exit 1; }

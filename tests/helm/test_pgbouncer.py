@@ -3,6 +3,7 @@
 import jmespath
 
 from infra.pgbouncer import (
+    MAX_PREPARED_STATEMENTS,
     PGBOUNCER_DATABASE,
     metadata_connection,
     pgbouncer_ini,
@@ -45,6 +46,20 @@ class TestPgbouncerConfigSecret:
         assert f"pool_size={values['pgbouncer']['metadataPoolSize']}" in ini
         assert f"max_client_conn = {values['pgbouncer']['maxClientConn']}" in ini
         assert (values["pgbouncer"]["metadataPoolSize"], values["pgbouncer"]["maxClientConn"]) == (20, 200)
+
+    def test_should_write_integer_limits_from_values_that_crossed_the_engine(self):
+        # Pulumi hands numbers back as floats; pgbouncer refuses "max_client_conn = 200.0" and exits.
+        ini = pgbouncer_ini(
+            "db", 5432, "airflow", "airflow", {"pgbouncer": {"metadataPoolSize": 20.0, "maxClientConn": 200.0}}
+        )
+        assert "pool_size=20\n" in ini and "max_client_conn = 200\n" in ini
+
+    def test_should_serve_prepared_statements_in_transaction_mode(self):
+        # psycopg 3 (Airflow's driver under SQLAlchemy 2.1) prepares repeated statements; the chart image's
+        # pgbouncer 1.23 keeps none unless told to, and the next transaction fails on another server connection.
+        ini = pgbouncer_ini("db", 5432, "airflow", "airflow", {})
+        assert "pool_mode = transaction" in ini
+        assert f"max_prepared_statements = {MAX_PREPARED_STATEMENTS}\n" in ini and MAX_PREPARED_STATEMENTS > 0
 
     def test_should_keep_the_chart_defaults_when_unset(self):
         ini = pgbouncer_ini("db", 5432, "airflow", "airflow", {})
