@@ -318,9 +318,11 @@ def _create_user_job(namespace: str, *, sync_teams: bool = False) -> dict[str, A
     job passes `createUserJob.defaultUser.password` from the values, which would put it in the release. Our args
     replace the default ones, so defaultUser is only what the NOTES print. With `sync_teams`, the same job then
     creates the teams' UI roles and pools (team_values.TEAMS_SYNC), at every deploy."""
+    # --password=…, joined: a password that begins with "-" (one set by hand in the Secret; the generated one is
+    # alphanumeric) would be taken by argparse for an option, and the Job would fail at every retry.
     command = (
         f"airflow users create --role Admin --username {ADMIN_USERNAME} --email admin@airflow.invalid "
-        '--firstname Airflow --lastname Admin --password "$AIRFLOW_ADMIN_PASSWORD"'
+        '--firstname Airflow --lastname Admin --password="$AIRFLOW_ADMIN_PASSWORD"'
     )
     command = f"{command} && {TEAMS_SYNC}" if sync_teams else f"exec {command}"
     return {

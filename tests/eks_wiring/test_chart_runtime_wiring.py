@@ -155,7 +155,8 @@ class TestCreateUserJob:
         )
         assert migrate.returncode == 0, migrate.stderr[-3000:]
         job = values["createUserJob"]
-        environment["AIRFLOW_ADMIN_PASSWORD"] = "generated-elsewhere"
+        # A leading "-", as a generated password may have: argparse must not take it for an option.
+        environment["AIRFLOW_ADMIN_PASSWORD"] = "-generated-elsewhere"
         runs = [
             subprocess.run(job["args"], env=environment, capture_output=True, text=True, timeout=120)
             for _ in ("install", "upgrade")

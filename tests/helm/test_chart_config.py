@@ -106,7 +106,7 @@ class TestCreateUserJob:
         job = render()["createUserJob"]
         (password,) = job["env"]
         assert password["valueFrom"]["secretKeyRef"] == {"name": SECRET_NAMES["admin-password"], "key": "password"}
-        assert '--password "$AIRFLOW_ADMIN_PASSWORD"' in job["args"][-1]
+        assert '--password="$AIRFLOW_ADMIN_PASSWORD"' in job["args"][-1]
 
     def test_should_not_put_a_password_in_the_values(self):
         # defaultUser is only what the chart's NOTES print: where the generated password is, not the password.
