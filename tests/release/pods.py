@@ -1,7 +1,7 @@
 """The rendered release's pods on podman, started as a kubelet starts them: a thin runner that follows the pod spec.
 
 What it honours, per pod:
-- init containers one at a time, in order, each run again after a failure as the kubelet does (with a back-off),
+- init containers one at a time, in order, each to success (the chart's poll with a deadline of their own),
   then the containers, all at once; a Job's pod again after a failure, as the Job controller does, up to its
   backoffLimit;
 - each container's command and args (`command` replaces the image's entrypoint, `args` its CMD);
@@ -48,8 +48,6 @@ from typing import Any
 
 IRSA_TOKEN_PATH = "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"
 ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
-INIT_ATTEMPTS = 3
-INIT_BACKOFF_SECONDS = 10
 JOB_TIMEOUT_SECONDS = 600
 # The Job controller's back-off between a failed pod and the next: 10 s, doubled each time, at most 6 min.
 JOB_BACKOFF_SECONDS = 10
@@ -231,18 +229,15 @@ class PodRunner:
         raise PodFailedError(f"{pod.name}/{container['name']}: a probe of a kind this runner lacks: {probe}")
 
     def _run_init(self, pod: Pod, init: dict[str, Any]) -> None:
-        for attempt in range(1, INIT_ATTEMPTS + 1):
-            name = self._container_name(pod, f"{init['name']}-{attempt}")
-            self._podman("run", "--detach", *self._run_options(pod, init, name))
-            if _wait_exit(name, JOB_TIMEOUT_SECONDS) == 0:
-                return
-            if attempt < INIT_ATTEMPTS:
-                time.sleep(INIT_BACKOFF_SECONDS * attempt)
-        logs = subprocess.run(["podman", "logs", name], capture_output=True, text=True)
-        raise PodFailedError(
-            f"{pod.name}: init container {init['name']} failed {INIT_ATTEMPTS} times:\n{logs.stdout[-2000:]}"
-            f"{logs.stderr[-2000:]}"
-        )
+        """One run, to success: the chart's init containers poll with a deadline of their own
+        (`db check-migrations --migration-wait-timeout`), so a failure is the pod's failure, not a race."""
+        name = self._container_name(pod, init["name"])
+        self._podman("run", "--detach", *self._run_options(pod, init, name))
+        if _wait_exit(name, JOB_TIMEOUT_SECONDS) != 0:
+            logs = subprocess.run(["podman", "logs", name], capture_output=True, text=True)
+            raise PodFailedError(
+                f"{pod.name}: init container {init['name']} failed:\n{logs.stdout[-2000:]}{logs.stderr[-2000:]}"
+            )
 
     def _run_options(self, pod: Pod, container: dict[str, Any], name: str) -> list[str]:
         spec = pod.spec
