@@ -97,7 +97,10 @@ services:
     <<: *airflow-common
     command: dag-processor
     healthcheck:
-      test: ["CMD-SHELL", 'airflow jobs check --job-type DagProcessorJob --hostname "$${{HOSTNAME}}"']
+      # $(hostname) where the official file reads $HOSTNAME: podman's exec, which runs healthchecks, leaves
+      # HOSTNAME unset, so the check named no host there (a jobs check then passed on any host's job, and the
+      # worker's ping failed). The hostname is what both Airflow and Celery name the process by.
+      test: ["CMD-SHELL", 'airflow jobs check --job-type DagProcessorJob --hostname "$$(hostname)"']
       interval: 30s
       timeout: 10s
       retries: 5
@@ -112,11 +115,12 @@ services:
     <<: *airflow-common
     command: celery worker
     healthcheck:
+      # $(hostname): see airflow-dag-processor.
       test:
         - "CMD-SHELL"
         - >-
           celery --app airflow.providers.celery.executors.celery_executor.app
-          inspect ping -d "celery@$${{HOSTNAME}}"
+          inspect ping -d "celery@$$(hostname)"
       interval: 30s
       timeout: 10s
       retries: 5
@@ -138,7 +142,8 @@ services:
     <<: *airflow-common
     command: triggerer
     healthcheck:
-      test: ["CMD-SHELL", 'airflow jobs check --job-type TriggererJob --hostname "$${{HOSTNAME}}"']
+      # $(hostname): see airflow-dag-processor.
+      test: ["CMD-SHELL", 'airflow jobs check --job-type TriggererJob --hostname "$$(hostname)"']
       interval: 30s
       timeout: 10s
       retries: 5

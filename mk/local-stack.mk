@@ -23,7 +23,7 @@ compose-check: compose-schema compose-binary venv ## Validate docker-compose.yam
 
 .PHONY: up
 up: compose-check ## Start the compose stack (image from `make image`); prints URL and login when healthy
-	@command -v docker >/dev/null || { echo "make up needs Docker with compose v2 (docker compose); without it use 'make stack'"; exit 1; }
+	@command -v $(firstword $(DOCKER_COMPOSE)) >/dev/null || { echo "make up needs Docker with compose v2 ($(DOCKER_COMPOSE), or set DOCKER_COMPOSE); without it use 'make stack'"; exit 1; }
 	mkdir -p dags logs plugins
 	$(COMPOSE) up -d --wait
 	@$(VENV)/bin/python -m local_airflow.compose_env --env-file $(COMPOSE_ENV_FILE) --print-login
@@ -47,6 +47,10 @@ stack: venv ## The same stack natively (PostgreSQL, Redis, moto, every component
 .PHONY: test-stack
 test-stack: venv ## e2e and fault tests on the native stack, and the compose tests
 	$(VENV)/bin/python -m pytest tests/compose tests/stack
+
+.PHONY: compose-up-test
+compose-up-test: venv compose-binary ## make up and make down for real: compose v2 on podman's Docker API, with the images built here
+	$(VENV)/bin/python -m pytest tests/compose_up $(PYTEST_ARGS)
 
 .PHONY: bench-stack
 bench-stack: venv ## Stock vs tuned settings on the native stack (about 12 min on 2 cores)

@@ -3,12 +3,13 @@
 # Idempotent; .ci/run calls it before `make image-test`. Developer machines and GitHub Actions don't need it.
 #   1. checks the Debian packages are installed (the apt-get line is printed when they aren't);
 #   2. installs the podman/buildah configuration measured to work on this machine kind;
-#   3. makes each Dockerfile's default BASE_IMAGE (images/airflow's bookworm, images/pgbouncer's trixie) locally
-#      with debootstrap, since no registry can be reached, so the unchanged Dockerfiles build here.
+#   3. makes each Dockerfile's default BASE_IMAGE (bookworm for images/airflow, postgres and redis, trixie for
+#      images/pgbouncer) locally with debootstrap, since no registry can be reached, so the unchanged Dockerfiles
+#      build here.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-DOCKERFILES=("${HERE}/../airflow/Dockerfile" "${HERE}/../pgbouncer/Dockerfile")
+DOCKERFILES=("${HERE}"/../{airflow,pgbouncer,postgres,redis}/Dockerfile)
 # debootstrap uses the machine's own apt mirror (the Debian archive entry, not -security): the one package
 # source this machine is known to reach.
 apt_mirror() {
@@ -26,7 +27,8 @@ if [[ -z "${DEBIAN_MIRROR}" ]]; then
     echo "prepare-podman: no Debian archive found in the apt sources; set DEBIAN_MIRROR=<mirror URL>" >&2
     exit 1
 fi
-REQUIRED_PACKAGES=(podman buildah runc debootstrap containernetworking-plugins)
+# dnsname: compose's project network resolves service names only through it, on podman's CNI backend.
+REQUIRED_PACKAGES=(podman buildah runc debootstrap containernetworking-plugins golang-github-containernetworking-plugin-dnsname)
 
 missing=()
 for package in "${REQUIRED_PACKAGES[@]}"; do
@@ -66,7 +68,7 @@ make_base() {
         *) qualified_base="docker.io/library/${base_image}" ;;
     esac
     if podman image exists "${qualified_base}"; then
-        echo "prepare-podman: ${qualified_base} is present"
+        echo "prepare-podman: ${qualified_base} is present for ${dockerfile#"${HERE}"/../}"
         return 0
     fi
     suite="$(suite_of "${base_image}")"

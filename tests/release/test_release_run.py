@@ -13,37 +13,14 @@ import pytest
 
 from airflow_settings.git_bundle import GIT_BUNDLE_NAME
 from local_airflow.processes import wait_for
+from tests.probe_dag import PROBE_CONNECTION, PROBE_DAG_ID, PROBE_HOST, PROBE_TASK_ID, probe_dag, probe_log_line
 from tests.release.conftest import RunningRelease
 
 pytestmark = pytest.mark.release
 
-PROBE_DAG_ID = "release_probe"
-PROBE_CONNECTION = "release_probe_target"
-PROBE_HOST = "probe.example.internal"
-PROBE_DAG = f'''
-from airflow.sdk import BaseHook, dag, task
-
-
-@dag(schedule=None, tags=["release-test"], doc_md="Release {{release}}")
-def {PROBE_DAG_ID}():
-    @task
-    def read_connection() -> str:
-        host = BaseHook.get_connection("{PROBE_CONNECTION}").host
-        print(f"release probe {{release}} found {{host}}")
-        return host
-
-    read_connection()
-
-
-{PROBE_DAG_ID}()
-'''
 BROKEN_DAG = "from airflow.sdk import dag\n\n\ndef unfinished(:\n"
 BUNDLE_REFRESH_TIMEOUT = 120
 LOG_UPLOAD_TIMEOUT = 60
-
-
-def probe_dag(release: int) -> str:
-    return PROBE_DAG.replace("{release}", str(release))
 
 
 def run_probe(running: RunningRelease) -> tuple[str, str]:
@@ -90,7 +67,7 @@ class TestDagDelivery:
         run_id, worker = run_probe(running)
 
         assert worker == running.pods["airflow-worker"].name
-        assert running.api.xcom(PROBE_DAG_ID, run_id, "read_connection") == PROBE_HOST
+        assert running.api.xcom(PROBE_DAG_ID, run_id, PROBE_TASK_ID) == PROBE_HOST
         # Listed by the DAG's folder: moto's server reads a "+" of the run id (its UTC offset) in the query as a
         # space, so a prefix holding the run id matches nothing.
         dag_folder = f"{running.logs_prefix}/dag_id={PROBE_DAG_ID}/"
@@ -102,8 +79,8 @@ class TestDagDelivery:
 
         # The worker's supervisor uploads the log once the task process has ended, after the task's state.
         keys = wait_for(uploaded, LOG_UPLOAD_TIMEOUT, "the task's log in S3")
-        assert keys == [f"run_id={run_id}/task_id=read_connection/attempt=1.log"]
-        assert f"release probe 1 found {PROBE_HOST}" in running.api.task_log(PROBE_DAG_ID, run_id, "read_connection", 1)
+        assert keys == [f"run_id={run_id}/task_id={PROBE_TASK_ID}/attempt=1.log"]
+        assert probe_log_line(1) in running.api.task_log(PROBE_DAG_ID, run_id, PROBE_TASK_ID, 1)
 
     def test_broken_push_keeps_the_running_dags_running(self, running: RunningRelease):
         commit = running.git.push(
@@ -120,6 +97,6 @@ class TestDagDelivery:
             "the probe DAG's second version",
         )
         run_id, _ = run_probe(running)
-        assert "release probe 2 found" in running.api.task_log(PROBE_DAG_ID, run_id, "read_connection", 1)
+        assert probe_log_line(2) in running.api.task_log(PROBE_DAG_ID, run_id, PROBE_TASK_ID, 1)
         for pod in running.pods.values():
             assert all(pod.running().values()), f"{pod.name}: {pod.running()}"
