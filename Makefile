@@ -132,20 +132,14 @@ test: venv venv-infra | test-inputs helm observability-tools ## Run the linters,
 	# runner, the Airflow suite keeps about one core busy, and the mock runtime binds no port. The two container
 	# suites run after it, one at a time: side by side they kept both cores busy and the release's scheduler
 	# missed its startup probe's deadline.
-	beside() {  # beside LOG COMMAND...: COMMAND in the background, its output into LOG; `joined LOG` waits for it
-		"$${@:2}" > "$$1" 2>&1 &
-		background=$$!
-	}
-	joined() {
-		wait $$background || status=$$?
-		cat "$$1"
-	}
-	logs=.state/test-logs
-	mkdir -p $$logs
-	$(if $(INFRA_TESTS),beside $$logs/infra.log $(VENV_INFRA)/bin/pytest $(INFRA_TESTS) $(PYTEST_ARGS))
+	infra_log=.state/test-logs/infra.log
+	mkdir -p $$(dirname $$infra_log)
+	$(VENV_INFRA)/bin/pytest $(INFRA_TESTS) $(PYTEST_ARGS) > $$infra_log 2>&1 &
+	infra=$$!
 	$(VENV)/bin/pytest tests $(addprefix --ignore=,$(INFRA_TESTS) $(RELEASE_TESTS) $(COMPOSE_UP_TESTS)) $(PYTEST_ARGS) \
 		|| status=$$?
-	$(if $(INFRA_TESTS),joined $$logs/infra.log)
+	wait $$infra || status=$$?
+	cat $$infra_log
 	$(if $(RELEASE_TESTS),$(VENV_INFRA)/bin/pytest $(RELEASE_TESTS) $(PYTEST_ARGS) || status=$$?)
 	$(if $(COMPOSE_UP_TESTS),$(VENV)/bin/pytest $(COMPOSE_UP_TESTS) $(PYTEST_ARGS) || status=$$?)
 	exit $$status

@@ -31,10 +31,11 @@ from local_airflow.compose_env import ensure_env_file
 from local_airflow.processes import free_port
 from local_airflow.rest_client import AirflowClient
 from tests.compose_up.engine import HealthcheckTimers, docker_api
+from tests.containers import build_stand_in, make_image
 from tests.probe_dag import PROBE_DAG_ID, probe_dag
 
 PROJECT = "airflow-compose-up-test"
-# The stand-ins for Docker Hub's images, by compose service: their Dockerfiles' folders.
+# The stand-ins for Docker Hub's images, by compose service: their folders of images/.
 STAND_IN_IMAGES = {"postgres": "images/postgres", "redis": "images/redis"}
 # Measured: about 3 minutes on a 2-core runner (migration, then healthchecks 30 s apart along the depends_on chain).
 MAKE_UP_TIMEOUT = 900
@@ -92,25 +93,12 @@ def make(folder: Path, env: dict[str, str], *args: str) -> subprocess.CompletedP
 
 
 def build_images() -> None:
-    """`make image`, and each stand-in tagged as the compose file names it (warm: seconds)."""
-    built = subprocess.run(
-        ["make", "--no-print-directory", "image", "CONTAINER_ENGINE=podman"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-    )
-    assert built.returncode == 0, f"make image failed:\n{built.stderr[-4000:]}"
+    """`make image`, and each stand-in tagged as the compose file names it."""
+    make_image()
     services = yaml.safe_load(COMPOSE_FILE.read_text())["services"]
-    for service, context in STAND_IN_IMAGES.items():
+    for service, folder in STAND_IN_IMAGES.items():
         # compose asks the engine for a short name as Docker Hub's library image.
-        tag = f"docker.io/library/{services[service]['image']}"
-        result = subprocess.run(
-            ["podman", "build", "--format", "docker", "--quiet", "-t", tag, context],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-        )
-        assert result.returncode == 0, f"podman build {context} failed:\n{result.stderr[-4000:]}"
+        build_stand_in(f"docker.io/library/{services[service]['image']}", folder)
 
 
 @pytest.fixture(scope="module")

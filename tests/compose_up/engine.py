@@ -4,9 +4,9 @@
 DOCKER_HOST as it would to dockerd. One thing podman leaves to its host: it runs a container's healthcheck from a
 systemd timer (`podman healthcheck run <id>` every interval), and this machine has no systemd, so without
 `HealthcheckTimers` every container would stay "starting" and nothing that `depends_on` a healthy service would
-start. The timers run the container's own check, with its own interval, first one interval after the container is
-seen, as systemd's timer first fires one interval after the container starts; podman itself applies the start
-period, the timeout and the retries.
+start. The timers run the container's own check at its own interval, the first one interval after podman records
+the container's start, as systemd's timer first fires one interval after podman makes it at that start; podman
+itself applies the start period, the timeout and the retries.
 """
 
 from __future__ import annotations
@@ -16,14 +16,12 @@ import json
 import subprocess
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from local_airflow.processes import wait_for
 
 SERVICE_START_TIMEOUT = 30
-# How often new containers are looked for: a container's first check is due one interval (10 s or more in the
-# compose file) after it starts, so a second's delay in seeing it is within systemd's own timer accuracy.
-DISCOVERY_INTERVAL_S = 1.0
 
 
 @contextlib.contextmanager
@@ -56,30 +54,36 @@ class HealthcheckTimers:
         self.project = project
         self._stopped = threading.Event()
         self._timers: dict[str, threading.Thread] = {}
-        self._discovery = threading.Thread(target=self._discover, name=f"healthchecks-{project}", daemon=True)
+        self._follower = threading.Thread(target=self._follow, name=f"healthchecks-{project}", daemon=True)
 
     def __enter__(self) -> HealthcheckTimers:
-        self._discovery.start()
+        # Each start of a container of the project, as podman records it: where podman would make its timer.
+        self._starts = subprocess.Popen(
+            ["podman", "events", "--since", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")]
+            + ["--filter", "event=start", "--filter", f"label=com.docker.compose.project={self.project}"]
+            + ["--format", "{{.ID}}"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self._follower.start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self._stopped.set()
-        self._discovery.join()
+        self._starts.terminate()
+        self._starts.wait(timeout=30)
+        self._follower.join()
         for timer in self._timers.values():
             timer.join()
 
-    def _discover(self) -> None:
-        while not self._stopped.wait(DISCOVERY_INTERVAL_S):
-            listed = _podman(
-                "ps", "--quiet", "--no-trunc", "--filter", f"label=com.docker.compose.project={self.project}"
-            )
-            for container in listed.stdout.split():
-                if container not in self._timers:
-                    interval = self._interval_s(container)
-                    if interval is not None:
-                        timer = threading.Thread(target=self._run_checks, args=(container, interval), daemon=True)
-                        self._timers[container] = timer
-                        timer.start()
+    def _follow(self) -> None:
+        # A restarted container (restart: always) keeps its id, and its timer.
+        for line in self._starts.stdout:
+            container = line.strip()
+            if container and container not in self._timers and (interval := self._interval_s(container)):
+                timer = threading.Thread(target=self._run_checks, args=(container, interval), daemon=True)
+                self._timers[container] = timer
+                timer.start()
 
     @staticmethod
     def _interval_s(container: str) -> float | None:

@@ -7,27 +7,20 @@ and a test never runs against an image older than the tree.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 
 import pytest
 import testinfra
 
-from airflow_settings.versions import AIRFLOW_VERSION
-from tests.images.support import REPO, Image, container_engine
+from tests.containers import AIRFLOW_IMAGE, make_image
+from tests.images.support import Image, container_engine
 
 
 @pytest.fixture(scope="session")
 def image() -> Image:
     engine = container_engine()
-    tag = os.environ.get("IMAGE", f"airflow-on-aws:{AIRFLOW_VERSION}")
-    build = subprocess.run(
-        ["make", "--no-print-directory", "image", f"CONTAINER_ENGINE={engine}", f"IMAGE={tag}"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-    )
-    assert build.returncode == 0, f"make image failed:\n{build.stdout[-4000:]}\n{build.stderr[-4000:]}"
+    tag = os.environ.get("IMAGE", AIRFLOW_IMAGE)
+    make_image(engine, tag)
     return Image(engine=engine, tag=tag)
 
 

@@ -36,7 +36,6 @@ import pytest
 from cryptography.fernet import Fernet
 
 from airflow_settings.git_bundle import git_connection_env
-from airflow_settings.versions import AIRFLOW_VERSION
 from infra.airflow_namespace import release_secret_data
 from infra.broker import REDIS_PORT, broker_url
 from infra.helm_values import SECRET_NAMES
@@ -44,11 +43,11 @@ from local_airflow.compose import DATABASE_NAME, DATABASE_PASSWORD, DATABASE_USE
 from local_airflow.processes import free_port, wait_for
 from local_airflow.rest_client import AirflowClient
 from local_airflow.services import GitRepo, MotoAWS, PostgreSQL, Redis
+from tests.containers import AIRFLOW_IMAGE, build_stand_in, make_image
 from tests.helm.chart_utils import render_stack
 from tests.release.certificates import TestCA
 from tests.release.pods import Pod, PodRunner, Release, StandIns
 
-REPO = Path(__file__).resolve().parents[2]
 STACK = "prod"
 RDS_HOST = "airflow-prod-db.c0release.eu-west-1.rds.amazonaws.com"
 BROKER_HOST = "master.airflow-prod-broker.c0release.euw1.cache.amazonaws.com"
@@ -94,23 +93,9 @@ def account_client(aws: MotoAWS, role: str, region: str, service: str) -> Any:
     )
 
 
-def build(tag: str, dockerfile: str) -> None:
-    """`podman build` of a Dockerfile of this repository (warm: seconds)."""
-    result = subprocess.run(
-        ["podman", "build", "--format", "docker", "--quiet", "-f", dockerfile, "-t", tag, "."],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, f"podman build {dockerfile} failed:\n{result.stderr[-4000:]}"
-
-
 def local_images(release: Release) -> dict[str, str]:
     """The rendered image references -> local images: ours (make image), pgbouncer from Debian."""
-    built = subprocess.run(
-        ["make", "--no-print-directory", "image", "CONTAINER_ENGINE=podman"], cwd=REPO, capture_output=True, text=True
-    )
-    assert built.returncode == 0, f"make image failed:\n{built.stderr[-4000:]}"
+    make_image()
     images: dict[str, str] = {}
     for deployment in [*release.of_kind("Deployment").values(), *release.of_kind("Job").values()]:
         spec = deployment["spec"]["template"]["spec"]
@@ -119,10 +104,10 @@ def local_images(release: Release) -> dict[str, str]:
             if "airflow-pgbouncer-2" in reference:
                 images[reference] = reference
             elif "/airflow@" in reference or reference.rsplit(":", 1)[0].endswith("/airflow"):
-                images[reference] = f"localhost/airflow-on-aws:{AIRFLOW_VERSION}"
+                images[reference] = f"localhost/{AIRFLOW_IMAGE}"
     pgbouncer = {reference for reference, local in images.items() if local == reference}
     assert len(pgbouncer) == 1, f"one pgbouncer image expected in the render, found {pgbouncer}"
-    build(pgbouncer.pop(), "images/pgbouncer/Dockerfile")
+    build_stand_in(pgbouncer.pop(), "images/pgbouncer")
     return images
 
 

@@ -3,7 +3,7 @@
 What it honours, per pod:
 - init containers one at a time, in order, each to success (the chart's poll with a deadline of their own),
   then the containers, all at once; a Job's pod again after a failure, as the Job controller does, up to its
-  backoffLimit;
+  backoffLimit (at once: without the controller's back-off);
 - each container's command and args (`command` replaces the image's entrypoint, `args` its CMD);
 - env: `value`, `valueFrom.secretKeyRef`, `valueFrom.configMapKeyRef`, `valueFrom.fieldRef` (metadata.name,
   metadata.namespace), and `envFrom` of Secrets and ConfigMaps, the later entry winning;
@@ -49,9 +49,6 @@ from typing import Any
 IRSA_TOKEN_PATH = "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"
 ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
 JOB_TIMEOUT_SECONDS = 600
-# The Job controller's back-off between a failed pod and the next: 10 s, doubled each time, at most 6 min.
-JOB_BACKOFF_SECONDS = 10
-JOB_BACKOFF_CAP_SECONDS = 360
 PROBE_KINDS = ("startupProbe", "readinessProbe", "livenessProbe")
 
 
@@ -161,9 +158,9 @@ class PodRunner:
         """A Job's pod to completion (its backoffLimit honoured); a PodFailedError when it does not complete."""
         job = self.release.of_kind("Job")[kind_name]
         backoff_limit = job["spec"].get("backoffLimit", 6)
+        # The next pod at once, without the Job controller's back-off: the chart's Jobs wait for the database
+        # themselves (the image's connection check, with its own deadline), so waiting longer only delays a failure.
         for retry in range(backoff_limit + 1):
-            if retry:
-                time.sleep(min(JOB_BACKOFF_SECONDS * 2 ** (retry - 1), JOB_BACKOFF_CAP_SECONDS))
             pod = Pod(name=f"{kind_name}-{attempt}-{retry}", spec=job["spec"]["template"]["spec"])
             self.start(pod)
             codes = {name: _wait_exit(container, JOB_TIMEOUT_SECONDS) for name, container in pod.containers.items()}
