@@ -130,12 +130,13 @@ LINT_FROM_RECIPE = $(MAKE) --no-print-directory lint
 test: venv venv-infra | test-inputs helm observability-tools ## Run the linters, then the whole suite (both environments); fetches its pinned inputs first.
 	status=0
 	$(LINT_FROM_RECIPE) || status=$$?
-	# Two lanes at once. In the foreground, the tests that start a native stack (marker `stack`); beside them, the
-	# rest of the Airflow suite, then Pulumi's mock suites, their output printed when both lanes have ended. One
-	# stack keeps about one of a 2-core runner's cores busy; two stacks at once overloaded it (health checks missed
-	# their deadlines), so the lanes split on the marker. The two container suites run after, one at a time: side
-	# by side they kept both cores busy and the release's scheduler missed its startup probe's deadline.
-	beside_log=.state/test-logs/beside-the-stack.log
+	# Two lanes at once, measured on a 2-core runner. In the foreground, the suites that start Airflow's services,
+	# one at a time: the native-stack tests (marker `stack`), `make up`'s compose stack, then the release's
+	# workloads, last: by then the other lane has usually ended. Beside them, the rest of the Airflow suite, then
+	# Pulumi's mock suites, printed when both lanes have ended. One set of services keeps about one core busy; two
+	# at once overloaded the runner: health checks missed their deadlines, and the release's scheduler its startup
+	# probe's.
+	beside_log=.state/test-logs/beside-the-services.log
 	mkdir -p $$(dirname $$beside_log)
 	{
 		lane=0
@@ -145,10 +146,10 @@ test: venv venv-infra | test-inputs helm observability-tools ## Run the linters,
 	} > $$beside_log 2>&1 &
 	beside=$$!
 	$(VENV)/bin/pytest tests $(AIRFLOW_SUITE_IGNORES) -m stack $(PYTEST_ARGS) || status=$$?
+	$(if $(COMPOSE_UP_TESTS),$(VENV)/bin/pytest $(COMPOSE_UP_TESTS) $(PYTEST_ARGS) || status=$$?)
+	$(if $(RELEASE_TESTS),$(VENV_INFRA)/bin/pytest $(RELEASE_TESTS) $(PYTEST_ARGS) || status=$$?)
 	wait $$beside || status=$$?
 	cat $$beside_log
-	$(if $(RELEASE_TESTS),$(VENV_INFRA)/bin/pytest $(RELEASE_TESTS) $(PYTEST_ARGS) || status=$$?)
-	$(if $(COMPOSE_UP_TESTS),$(VENV)/bin/pytest $(COMPOSE_UP_TESTS) $(PYTEST_ARGS) || status=$$?)
 	exit $$status
 
 .PHONY: lint
