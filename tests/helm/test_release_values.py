@@ -31,9 +31,10 @@ class TestReleaseValues:
         roles = dev_stack.one("airflow-aws:service_roles:ServiceRoles").name
         repository = dev_stack.one("aws:ecr/repository:Repository").inputs["name"]
         (logs_bucket,) = dev_stack.of_type("aws:s3/bucket:Bucket")
+        # By name, the program's order: the mocks register resources in whatever order their calls finish.
         private_cidrs = tuple(
             subnet.inputs["cidrBlock"]
-            for subnet in dev_stack.of_type("aws:ec2/subnet:Subnet")
+            for subnet in sorted(dev_stack.of_type("aws:ec2/subnet:Subnet"), key=lambda subnet: subnet.name)
             if "kubernetes.io/role/elb" not in subnet.inputs["tags"]
         )
         config = stack_config("dev")
