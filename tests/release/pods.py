@@ -181,7 +181,9 @@ class PodRunner:
         """Removes every container, and refuses to make more (start-up threads may still be running)."""
         self._removed = True
         if self._made:
-            subprocess.run(["podman", "rm", "--force", "--time", "5", *self._made], capture_output=True)
+            # --ignore: without it, podman 4.3 removes none of the names when one of them no longer exists (a pod
+            # retried, or never started), and still exits 0.
+            subprocess.run(["podman", "rm", "--force", "--ignore", "--time", "5", *self._made], check=True)
 
     def _await_probe(self, pod: Pod, container: dict[str, Any], kind: str, probe: dict[str, Any]) -> None:
         age = time.monotonic() - pod.started[container["name"]]
