@@ -6,6 +6,7 @@ import asyncio
 import importlib
 import itertools
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
 
@@ -24,28 +25,39 @@ def trigger_for(job_id: str, poll_interval: float = 0.1) -> JobCompletedTrigger:
     return JobCompletedTrigger(job_id=job_id, jobs_conn_id=JobsHook.default_conn_name, poll_interval=poll_interval)
 
 
-async def events_and_loop_lag(trigger: JobCompletedTrigger) -> tuple[list[TriggerEvent], float]:
-    """Run the trigger to its end beside a probe that wakes every 10 ms; return its events and the probe's
-    longest wait beyond those 10 ms, which is how long something held the event loop."""
-    lag = 0.0
-    done, sleeping = asyncio.Event(), asyncio.Event()
+# asyncio's debug mode times every callback the loop runs (each step of a task is one) and logs those that reach
+# the loop's slow_callback_duration with this message, the duration as its last argument.
+SLOW_CALLBACK_MESSAGE = "Executing %s took %.3f seconds"
 
-    async def probe() -> None:
-        nonlocal lag
-        while not done.is_set():
-            started = time.monotonic()
-            sleeping.set()
-            await asyncio.sleep(0.01)
-            lag = max(lag, time.monotonic() - started - 0.01)
 
-    # The probe is inside its first sleep before the trigger starts, so a trigger that blocks from its first poll
-    # on still stalls a pending probe sleep.
-    probing = asyncio.create_task(probe())
-    await sleeping.wait()
-    events = [event async for event in trigger.run()]
-    done.set()
-    await probing
-    return events, lag
+class LongestCallback(logging.Handler):
+    """The longest a single callback held the event loop, from asyncio's own debug-mode timings."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seconds = 0.0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg == SLOW_CALLBACK_MESSAGE:
+            self.seconds = max(self.seconds, record.args[-1])
+
+
+def events_and_loop_lag(trigger: JobCompletedTrigger) -> tuple[list[TriggerEvent], float]:
+    """Run the trigger to its end on a debug-mode loop; return its events and the longest any callback held the
+    loop, which is how long the trigger (or anything else) blocked it."""
+
+    async def run() -> list[TriggerEvent]:
+        asyncio.get_running_loop().slow_callback_duration = 0.0
+        return [event async for event in trigger.run()]
+
+    longest = LongestCallback()
+    asyncio_logger = logging.getLogger("asyncio")
+    asyncio_logger.addHandler(longest)
+    try:
+        events = asyncio.run(run(), debug=True)
+    finally:
+        asyncio_logger.removeHandler(longest)
+    return events, longest.seconds
 
 
 class BusyWaitTrigger(JobCompletedTrigger):
@@ -77,7 +89,7 @@ class TestEvents:
         jobs_service.run_seconds = 0.3
         job_id = JobsHook().submit_job("compact-table", {})["job_id"]
 
-        events, _ = asyncio.run(events_and_loop_lag(trigger_for(job_id)))
+        events, _ = events_and_loop_lag(trigger_for(job_id))
 
         assert [event.payload for event in events] == [
             {"status": "success", "job_id": job_id, "state": "succeeded", "message": ""}
@@ -87,14 +99,14 @@ class TestEvents:
         jobs_service.outcome = "failed"
         job_id = JobsHook().submit_job("compact-table", {})["job_id"]
 
-        events, _ = asyncio.run(events_and_loop_lag(trigger_for(job_id)))
+        events, _ = events_and_loop_lag(trigger_for(job_id))
 
         assert [event.payload for event in events] == [
             {"status": "error", "job_id": job_id, "state": "failed", "message": "compact-table exited with code 1"}
         ]
 
     def test_should_fire_error_when_the_service_refuses(self, jobs_service: JobsService):
-        events, _ = asyncio.run(events_and_loop_lag(trigger_for("job-404")))
+        events, _ = events_and_loop_lag(trigger_for("job-404"))
 
         (event,) = events
         assert event.payload["status"] == "error"
@@ -108,7 +120,7 @@ class TestPolling:
         jobs_service.run_seconds = 1.0
         job_id = JobsHook().submit_job("compact-table", {})["job_id"]
 
-        events, lag = asyncio.run(events_and_loop_lag(trigger_for(job_id, poll_interval=0.2)))
+        events, lag = events_and_loop_lag(trigger_for(job_id, poll_interval=0.2))
 
         assert events[0].payload["status"] == "success"
         reads = jobs_service.jobs[job_id].reads
@@ -127,17 +139,17 @@ class TestPolling:
             JobsHook, "get_connection", classmethod(lambda cls, conn_id: lookups.append(conn_id) or look_up(conn_id))
         )
 
-        asyncio.run(events_and_loop_lag(trigger_for(job_id, poll_interval=0.1)))
+        events_and_loop_lag(trigger_for(job_id, poll_interval=0.1))
 
         assert len(jobs_service.jobs[job_id].reads) >= 4
         assert lookups == ["dataplatform_jobs_default"]
 
     def test_should_tell_a_blocking_trigger_apart(self, jobs_service: JobsService):
-        """The probe above is able to see the book's defect: the same wait with time.sleep holds the loop."""
+        """The measure above is able to see the book's defect: the same wait with time.sleep holds the loop."""
         jobs_service.run_seconds = 1.0
         job_id = JobsHook().submit_job("compact-table", {})["job_id"]
         busy = BusyWaitTrigger(job_id=job_id, jobs_conn_id=JobsHook.default_conn_name, poll_interval=0.5)
 
-        _, lag = asyncio.run(events_and_loop_lag(busy))
+        _, lag = events_and_loop_lag(busy)
 
         assert lag >= 0.45, f"the blocking trigger held the loop only {lag:.3f} s"
